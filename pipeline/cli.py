@@ -1,0 +1,345 @@
+"""``newsmon``: the command line. The only module that parses argv and configures logging.
+
+Exit codes: 0 success; 1 some input lines were bad (classify) or the job
+failed; 2 usage or configuration error; 3 the search engine is unreachable
+or refused us at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from pipeline import __version__, config
+from pipeline.errors import ConfigError, NewsmonError, SearchError
+from pipeline.topics import TOPICS
+
+log = logging.getLogger("newsmon")
+REPO_PRISM = Path(__file__).resolve().parent.parent / ".cache" / "bin" / "prism"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
+
+
+# --------------------------------------------------------------------- classify
+def classify_stream(stdin: TextIO, stdout: TextIO) -> int:
+    """The ``newsmon classify`` contract: JSONL in, one JSON line out per input line, same order."""
+    from pipeline.detect import classify, detect_language
+
+    bad = 0
+    for number, line in enumerate(stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("expected a JSON object")
+            if "id" not in item or not isinstance(item.get("title"), str):
+                raise ValueError("each object needs 'id' and a string 'title'")
+            fields = {k: item.get(k) or "" for k in ("summary", "body")}
+            if not all(isinstance(v, str) for v in fields.values()):
+                raise ValueError("'summary' and 'body' must be strings")
+            language = item.get("language") or detect_language(f"{item['title']} {fields['summary']}")
+            verdict = classify(item["title"], fields["summary"], fields["body"], language)
+            out: dict[str, Any] = {
+                "id": item["id"], "relevant": verdict.relevant,
+                "relevance_score": round(verdict.relevance_score, 4), "topics": list(verdict.topics),
+                "entities": list(verdict.entities), "matched_terms": list(verdict.matched_terms),
+                "language": language, "evidence": verdict.evidence,
+            }
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            bad += 1
+            out = {"line": number, "error": f"{type(exc).__name__}: {exc}"}
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    stdout.flush()
+    if bad:
+        print(f"newsmon classify: {bad} bad input line(s); their errors are in the output", file=sys.stderr)
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+# --------------------------------------------------------------------- helpers
+def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: bool) -> Any:
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    argv = list(beam_args)
+    joined = " ".join(argv)
+    if "--runner" not in joined:
+        argv.append(f"--runner={args.runner}")
+    runner = args.runner if "--runner" not in " ".join(beam_args) else joined
+    if "prism" in runner.lower():
+        prism = os.environ.get("NEWSMON_PRISM_LOCATION") or (str(REPO_PRISM) if REPO_PRISM.exists() else "")
+        if "--prism_location" not in joined:
+            if not prism:
+                raise ConfigError("Prism runner binary not found — fix: run deploy/local/install.sh or set "
+                                  "NEWSMON_PRISM_LOCATION (newsmon never downloads it at run time)")
+            argv.append(f"--prism_location={prism}")
+        if "--environment_type" not in joined:
+            # In-process SDK harness: DoFns share this process's Prometheus registry.
+            argv.append("--environment_type=LOOPBACK")
+    if streaming and "--streaming" not in joined:
+        argv.append("--streaming")
+    return PipelineOptions(argv, pipeline_type_check=False)
+
+
+def _connect_search(settings: config.SearchSettings, wait_s: float) -> None:
+    from pipeline.sinks.search import SearchWriter
+
+    writer = SearchWriter(settings)
+    engine, version = writer.connect(wait_s=wait_s)
+    writer.ensure_template()
+    log.info("search engine ready: %s %s at %s, index %s", engine, version, settings.url, settings.index)
+
+
+class _Progress:
+    """A line on stderr every second with the counters so far (in-process runners)."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream = total, stream
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="progress")
+
+    def _loop(self) -> None:
+        from pipeline import metrics
+
+        m = metrics.get()
+        start = time.monotonic()
+        while not self._stop.wait(1.0):
+            polls = sum(s.value for s in m.feed_polls.collect()[0].samples if s.name.endswith("_total"))
+            entries = m.entries_parsed._value.get()
+            relevant = sum(s.value for s in m.classified.collect()[0].samples
+                           if s.labels.get("relevant") == "true" and s.name.endswith("_total"))
+            self.stream.write(f"\r  feeds {int(polls)}/{self.total}  entries {int(entries)}  "
+                              f"relevant {int(relevant)}  {time.monotonic() - start:.0f}s ")
+            self.stream.flush()
+
+    def __enter__(self) -> _Progress:
+        if self.stream.isatty() or os.environ.get("NEWSMON_PROGRESS") == "1":
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+            self.stream.write("\n")
+
+
+def backfill_summary(counters: dict[str, int], seconds: float) -> dict[str, Any]:
+    failures = {k.removeprefix("failure_"): v for k, v in sorted(counters.items()) if k.startswith("failure_")}
+    unique = counters.get("articles_unique", 0)
+    return {
+        "feeds_read": counters.get("feeds_read", 0),
+        "entries": counters.get("entries_parsed", 0),
+        "articles": unique,
+        "duplicates": counters.get("articles_duplicate", 0),
+        "relevant": counters.get("articles_relevant", 0),
+        "topics": {t: counters.get(f"topic_{t}", 0) for t in (*TOPICS, "none") if counters.get(f"topic_{t}")},
+        "indexed": counters.get("documents_indexed", 0),
+        "already_indexed": counters.get("documents_existing", 0),
+        "failures": failures,
+        "seconds": round(seconds, 2),
+        "articles_per_second": round(unique / seconds, 1) if seconds > 0 else None,
+    }
+
+
+def _print_summary(summary: dict[str, Any], stream: TextIO) -> None:
+    stream.write(
+        f"feeds read {summary['feeds_read']}, entries {summary['entries']}, articles {summary['articles']} "
+        f"(duplicates {summary['duplicates']}), relevant {summary['relevant']}, indexed {summary['indexed']} "
+        f"(already there {summary['already_indexed']}) in {summary['seconds']}s "
+        f"({summary['articles_per_second']} articles/s)\n")
+    if summary["topics"]:
+        stream.write("topics: " + ", ".join(f"{k} {v}" for k, v in summary["topics"].items()) + "\n")
+    if summary["failures"]:
+        stream.write("failures: " + ", ".join(f"{k} {v}" for k, v in summary["failures"].items()) + "\n")
+
+
+# --------------------------------------------------------------------- commands
+def cmd_classify(args: argparse.Namespace, _beam: list[str]) -> int:
+    return classify_stream(sys.stdin, sys.stdout)
+
+
+def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
+    import apache_beam as beam
+
+    from pipeline.transforms import beam_metrics
+    from pipeline.transforms.graph import build_backfill, expand_inputs
+
+    locations = expand_inputs(args.input)
+    if not locations:
+        raise ConfigError("--input: no feed files found — fix: point it at feed files, a folder of them, or URLs")
+    search = None
+    if not args.no_index and (args.search_url or os.environ.get("ELASTICSEARCH_URL")):
+        search = config.search_settings()
+        search = replace(search, url=args.search_url or search.url, index=args.index or search.index,
+                         index_all=args.index_all or search.index_all)
+        _connect_search(search, wait_s=args.engine_wait)
+    deadletter = args.deadletter or (search.deadletter_path if search else config.search_settings().deadletter_path)
+    options = _beam_options(args, beam_args, streaming=False)
+    log.info("backfill of %d feed document(s) on %s", len(locations), args.runner)
+    started = time.monotonic()
+    with _Progress(len(locations), sys.stderr):
+        p = beam.Pipeline(options=options)
+        build_backfill(p, locations, search, export_path=args.output, deadletter_path=deadletter)
+        result = p.run()
+        result.wait_until_finish()
+    summary = backfill_summary(beam_metrics.counters(result), time.monotonic() - started)
+    summary["dead_letter"] = deadletter if summary["failures"] else None
+    if args.summary_json:
+        Path(args.summary_json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    _print_summary(summary, sys.stderr)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    import apache_beam as beam
+    from prometheus_client import start_http_server
+
+    from pipeline.transforms.graph import build_streaming
+
+    feeds = config.load_feeds(args.config)
+    search = config.search_settings()
+    if args.search_url:
+        search = replace(search, url=args.search_url)
+    if args.index:
+        search = replace(search, index=args.index)
+    options = _beam_options(args, beam_args, streaming=True)
+    _connect_search(search, wait_s=args.engine_wait)
+    port = args.metrics_port
+    if port:
+        start_http_server(port, addr=args.metrics_addr)
+        log.info("metrics on http://%s:%d/metrics", args.metrics_addr, port)
+    p = beam.Pipeline(options=options)
+    build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl)
+    log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
+    result = p.run()
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    waiter = threading.Thread(target=lambda: (result.wait_until_finish(), stop.set()), daemon=True)
+    waiter.start()
+    stop.wait()
+    if received:
+        log.info("signal %d received: stopping the job", received[0])
+        try:
+            result.cancel()
+        except Exception as exc:  # the runner may already be gone; stopping must not fail
+            log.warning("cancel: %s", exc)
+        waiter.join(timeout=30)
+        return EXIT_OK
+    state = str(result.state)
+    log.error("the streaming job ended by itself (state %s)", state)
+    return EXIT_FAILED
+
+
+def cmd_serve_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
+    from pipeline.feedserver import FeedServer
+
+    root = Path(args.root)
+    if not root.is_dir():
+        raise ConfigError(f"--root {root}: not a directory — fix: point it at a folder of feed files")
+    server = FeedServer(root, args.host, args.port)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    log.info("serving %s on %s", root, server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsmon", description="Monitor news about US–India relations.")
+    parser.add_argument("--version", action="version", version=f"newsmon {__version__}")
+    parser.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("NEWSMON_LOG_FORMAT"),
+                        help="log line format (default: json for `run`, text otherwise; env NEWSMON_LOG_FORMAT)")
+    parser.add_argument("--log-level", default=os.environ.get("NEWSMON_LOG_LEVEL", "INFO"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="the streaming job: poll feeds, classify, index, serve metrics",
+                         description="Streaming pipeline on Prism by default; extra arguments are Beam "
+                                     "pipeline options (e.g. --runner=FlinkRunner --flink_master=...).")
+    run.add_argument("--config", required=True, help="feeds.yaml to poll")
+    run.add_argument("--runner", default="PrismRunner", help="Beam runner (default PrismRunner)")
+    run.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
+    run.add_argument("--index", help="article index (default $NEWSMON_INDEX or news-articles)")
+    run.add_argument("--metrics-port", type=int, default=int(os.environ.get("NEWSMON_METRICS_PORT", "9108")),
+                     help="Prometheus /metrics port, 0 to disable (default 9108)")
+    run.add_argument("--metrics-addr", default=os.environ.get("NEWSMON_METRICS_ADDR", "127.0.0.1"))
+    run.add_argument("--tick", type=float, default=5.0, help="seconds between due-feed checks (default 5)")
+    run.add_argument("--dedupe-ttl", type=float, default=7 * 24 * 3600.0,
+                     help="seconds an article id is remembered in the job (default 7 days)")
+    run.add_argument("--engine-wait", type=float, default=300.0,
+                     help="seconds to wait for the search engine at start-up (default 300)")
+    run.set_defaults(func=cmd_run)
+
+    bf = sub.add_parser("backfill", help="run the same transforms over feed files, folders, globs or URLs",
+                        description="Bounded pipeline (DirectRunner by default). Extra arguments are Beam "
+                                    "pipeline options.")
+    bf.add_argument("--input", action="append", required=True, metavar="PATH|DIR|GLOB|URL",
+                    help="feed file, folder (read recursively), glob or URL; repeatable")
+    bf.add_argument("--output", help="write one JSON line per unique article to this file")
+    bf.add_argument("--search-url", help="index relevant articles here (default $ELASTICSEARCH_URL if set)")
+    bf.add_argument("--index", help="article index (default $NEWSMON_INDEX or news-articles)")
+    bf.add_argument("--index-all", action="store_true", help="index irrelevant articles too")
+    bf.add_argument("--no-index", action="store_true", help="do not write to the search engine")
+    bf.add_argument("--deadletter", help="dead-letter JSONL path (default $NEWSMON_DEADLETTER_PATH)")
+    bf.add_argument("--summary-json", help="also write the summary as JSON to this file")
+    bf.add_argument("--runner", default="DirectRunner", help="Beam runner (default DirectRunner)")
+    bf.add_argument("--engine-wait", type=float, default=60.0)
+    bf.set_defaults(func=cmd_backfill)
+
+    cl = sub.add_parser("classify", help="classify JSON Lines articles from stdin to stdout",
+                        description="Input: one JSON object per line with id, title and optionally summary, "
+                                    "body, language. Output: one line per input line, same order.")
+    cl.set_defaults(func=cmd_classify)
+
+    sf = sub.add_parser("serve-feeds", help="serve a folder of feed files over HTTP (ETag, 304, gzip, faults)")
+    sf.add_argument("--root", required=True, help="folder of feed files")
+    sf.add_argument("--host", default="127.0.0.1")
+    sf.add_argument("--port", type=int, default=8765)
+    sf.set_defaults(func=cmd_serve_feeds)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from pipeline import logs
+
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command not in ("run", "backfill"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    logs.configure(args.log_format or ("json" if args.command == "run" else "text"), args.log_level)
+    try:
+        code: int = args.func(args, extra)
+        return code
+    except ConfigError as exc:
+        print(f"newsmon: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SearchError as exc:
+        print(f"newsmon: search engine: {exc}", file=sys.stderr)
+        return EXIT_ENGINE
+    except NewsmonError as exc:
+        print(f"newsmon: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Configuration: ``feeds.yaml`` (what to poll) and environment settings (where to write).
+
+Invalid configuration raises :class:`ConfigError` whose message names the
+file, the field and the fix, so ``newsmon`` can stop at start-up with it.
+Secrets come only from the environment (or files named there) and are never
+included in ``repr`` or logs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from pipeline.errors import ConfigError
+from pipeline.model import Feed
+
+DEFAULT_INTERVAL_S = 300.0
+MIN_INTERVAL_S = 1.0
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNITS = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_FEED_KEYS = {"url", "name", "interval", "language", "tags"}
+
+
+def parse_duration(value: object, where: str) -> float:
+    """Seconds from ``300``, ``"90s"``, ``"5m"``, ``"1h"``."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a duration like 300, '90s', '5m' or '1h', got {value!r}")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ConfigError(f"{where}: {value!r} is not a duration — fix: write e.g. 300, '90s', '5m' or '1h'")
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds < MIN_INTERVAL_S:
+        raise ConfigError(f"{where}: {seconds:g}s is too short — fix: poll at most once per {MIN_INTERVAL_S:g}s")
+    return seconds
+
+
+def _feed(raw: object, index: int, defaults: Mapping[str, Any], path: str) -> Feed:
+    where = f"{path}: feeds[{index}]"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: expected a mapping with at least 'url', got {type(raw).__name__} — "
+                          "fix: write '- url: https://example.org/rss'")
+    unknown = set(raw) - _FEED_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)} — fix: use only {sorted(_FEED_KEYS)}")
+    url = raw.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(f"{where}.url: missing — fix: give the feed's http(s) address")
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{where}.url: {url!r} is not an http(s) URL — "
+                          "fix: use the feed's http:// or https:// address")
+    name = raw.get("name") or parts.netloc
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}.name: expected text, got {name!r}")
+    interval = parse_duration(raw.get("interval", defaults.get("interval", DEFAULT_INTERVAL_S)), f"{where}.interval")
+    language = raw.get("language", defaults.get("language"))
+    if language is not None and (not isinstance(language, str) or not re.fullmatch(r"[a-zA-Z]{2,3}(-\w+)?", language)):
+        raise ConfigError(f"{where}.language: {language!r} is not a language code — fix: use e.g. 'en' or 'hi'")
+    tags = raw.get("tags", defaults.get("tags", []))
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ConfigError(f"{where}.tags: expected a list of strings, got {tags!r}")
+    return Feed(url=url.strip(), name=name.strip(), interval_s=interval,
+                language=language.lower().split("-")[0] if language else None, tags=tuple(tags))
+
+
+def parse_feeds(data: object, path: str = "feeds.yaml") -> list[Feed]:
+    """Validate the parsed YAML of a feeds file."""
+    if not isinstance(data, Mapping) or "feeds" not in data:
+        raise ConfigError(f"{path}: top level must be a mapping with a 'feeds' list — "
+                          "fix: start the file with 'feeds:'")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, Mapping):
+        raise ConfigError(f"{path}: defaults: expected a mapping (interval, language, tags)")
+    raw_feeds = data["feeds"]
+    if not isinstance(raw_feeds, list) or not raw_feeds:
+        raise ConfigError(f"{path}: feeds: expected a non-empty list — fix: add at least one '- url: ...'")
+    feeds = [_feed(raw, i, defaults, path) for i, raw in enumerate(raw_feeds)]
+    seen: dict[str, int] = {}
+    for i, f in enumerate(feeds):
+        if f.url in seen:
+            raise ConfigError(f"{path}: feeds[{i}].url: {f.url} repeats feeds[{seen[f.url]}] — "
+                              "fix: list each feed once")
+        seen[f.url] = i
+    return feeds
+
+
+def load_feeds(path: str | Path) -> list[Feed]:
+    """Read and validate a feeds file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such file — fix: pass --config with the path of your feeds.yaml") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"{p}{at}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return parse_feeds(data, str(p))
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret from ``NAME`` or from the file named by ``NAME_FILE``."""
+    if env.get(name):
+        return env[name]
+    file = env.get(f"{name}_FILE")
+    if file:
+        try:
+            return Path(file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={file}: cannot read: {exc.strerror}") from None
+    return None
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Where and how to write documents. ``repr`` never shows secrets."""
+
+    url: str = "http://127.0.0.1:9200"
+    index: str = "news-articles"
+    engine: str = "auto"  # auto | opensearch | elasticsearch
+    api_key: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_certs: str | None = None
+    verify_certs: bool = True
+    deadletter_path: str = "newsmon-deadletter.jsonl"
+    index_all: bool = False  # index irrelevant articles too (relevant=false) instead of only relevant ones
+
+
+def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
+    env = os.environ if env is None else env
+    engine = env.get("NEWSMON_SEARCH_ENGINE", "auto").lower()
+    if engine not in ("auto", "opensearch", "elasticsearch"):
+        raise ConfigError(f"NEWSMON_SEARCH_ENGINE={engine!r}: fix: use auto, opensearch or elasticsearch")
+    url = env.get("ELASTICSEARCH_URL") or env.get("NEWSMON_SEARCH_URL") or SearchSettings.url
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError(f"ELASTICSEARCH_URL={url!r}: fix: use an http:// or https:// URL")
+    return SearchSettings(
+        url=url,
+        index=env.get("NEWSMON_INDEX", SearchSettings.index),
+        engine=engine,
+        api_key=_secret(env, "ELASTICSEARCH_API_KEY") or _secret(env, "NEWSMON_SEARCH_API_KEY"),
+        username=env.get("ELASTICSEARCH_USERNAME") or env.get("NEWSMON_SEARCH_USERNAME"),
+        password=_secret(env, "ELASTICSEARCH_PASSWORD") or _secret(env, "NEWSMON_SEARCH_PASSWORD"),
+        ca_certs=env.get("ELASTICSEARCH_CA_CERTS") or None,
+        verify_certs=env.get("NEWSMON_SEARCH_VERIFY_CERTS", "true").lower() not in ("0", "false", "no"),
+        deadletter_path=env.get("NEWSMON_DEADLETTER_PATH", SearchSettings.deadletter_path),
+        index_all=env.get("NEWSMON_INDEX_ALL", "false").lower() in ("1", "true", "yes"),
+    )

@@ -1,0 +1,127 @@
+"""A local HTTP server for feed files, for demos and tests (``newsmon serve-feeds``).
+
+Serves ``root`` read-only on loopback with what real feed servers do:
+``ETag`` and ``Last-Modified`` with 304 answers, gzip on request, and
+opt-in faults through query parameters so tests can exercise the poller:
+
+* ``?status=503`` (any code) — answer that status; ``&retry_after=30`` adds the header
+* ``?delay=2.5`` — wait before answering (seconds, capped at 60)
+* ``/redirect/<path>`` — 301 to ``/<path>``
+* ``/healthz`` — 200 "ok"
+
+Files are re-read on every request, so a test can append an item to a served
+feed and the next poll sees it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import hashlib
+import logging
+import mimetypes
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+log = logging.getLogger(__name__)
+MAX_DELAY_S = 60.0
+
+
+def _content_type(path: Path) -> str:
+    if path.suffix in (".xml", ".rss", ".atom", ".rdf"):
+        return "application/xml; charset=utf-8" if path.suffix == ".xml" else "application/rss+xml"
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+class FeedHandler(BaseHTTPRequestHandler):
+    server: FeedServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        with self.server.lock:
+            self.server.requests += 1
+        if "delay" in query:
+            time.sleep(min(float(query["delay"]), MAX_DELAY_S))
+        path = unquote(parts.path)
+        if path == "/healthz":
+            self._reply(200, b"ok\n", {"Content-Type": "text/plain"})
+            return
+        if path.startswith("/redirect/"):
+            self._reply(301, headers={"Location": path.removeprefix("/redirect")})
+            return
+        if "status" in query:
+            status = int(query["status"])
+            extra = {"Retry-After": query["retry_after"]} if "retry_after" in query else {}
+            self._reply(status, f"{status} {HTTPStatus(status).phrase}\n".encode(), extra)
+            return
+        file = (self.server.root / path.lstrip("/")).resolve()
+        if not file.is_relative_to(self.server.root) or not file.is_file():
+            self._reply(404, b"not found\n", {"Content-Type": "text/plain"})
+            return
+        body = file.read_bytes()
+        etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20] + '"'
+        mtime = file.stat().st_mtime
+        last_modified = email.utils.formatdate(mtime, usegmt=True)
+        headers = {"ETag": etag, "Last-Modified": last_modified, "Content-Type": _content_type(file),
+                   "Cache-Control": "max-age=0"}
+        if self._not_modified(etag, mtime):
+            self._reply(304, headers={"ETag": etag, "Last-Modified": last_modified})
+            return
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        self._reply(200, body, headers)
+
+    def _not_modified(self, etag: str, mtime: float) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            return etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            try:
+                since = email.utils.parsedate_to_datetime(ims).timestamp()
+            except (TypeError, ValueError):
+                return False
+            return int(mtime) <= int(since)
+        return False
+
+
+class FeedServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, root: str | Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.root = Path(root).resolve()
+        self.lock = threading.Lock()
+        self.requests = 0
+        super().__init__((host, port), FeedHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="feed-server", daemon=True)
+        thread.start()
+        return thread

@@ -1,0 +1,95 @@
+"""Every metric newsmon exports, defined once.
+
+Names follow Prometheus conventions (``newsmon_`` prefix, ``_total`` counters,
+seconds). Labels are bounded sets: never a URL or an article id. The same
+increments are mirrored to Beam metrics (namespace ``newsmon``) so runners
+such as Dataflow and Flink show them too.
+
+Use :func:`get` in ``DoFn.setup`` (metric objects hold locks and must not be
+pickled); tests build their own :class:`Metrics` on a fresh ``CollectorRegistry``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Final
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from pipeline import __version__
+
+PREFIX: Final = "newsmon_"
+POLL_OUTCOMES: Final = (
+    "ok", "unchanged", "not_modified", "http_error", "rate_limited", "timeout", "connection_error",
+    "too_large", "parse_error", "not_a_feed",
+)
+
+FEED_POLLS: Final = "newsmon_feed_polls_total"
+FETCH_DURATION: Final = "newsmon_feed_fetch_duration_seconds"
+LAST_SUCCESSFUL_POLL: Final = "newsmon_feed_last_success_timestamp_seconds"
+ENTRIES_PARSED: Final = "newsmon_entries_parsed_total"
+ENTRY_FAILURES: Final = "newsmon_entry_failures_total"
+ARTICLES_DUPLICATE: Final = "newsmon_articles_deduplicated_total"
+ARTICLES_CLASSIFIED: Final = "newsmon_articles_classified_total"
+RELEVANT_ARTICLES: Final = "newsmon_relevant_articles_total"
+DOCUMENTS_INDEXED: Final = "newsmon_documents_indexed_total"
+INDEX_ERRORS: Final = "newsmon_index_errors_total"
+DEADLETTERS: Final = "newsmon_deadletter_records_total"
+INDEX_DURATION: Final = "newsmon_index_request_duration_seconds"
+E2E_LATENCY: Final = "newsmon_end_to_end_latency_seconds"
+SPIKE_RATIO: Final = "newsmon_topic_spike_ratio"
+BUILD_INFO: Final = "newsmon_build"  # exported as newsmon_build_info
+
+_LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
+
+
+class Metrics:
+    """The metric objects, registered on one registry."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        def name(full: str) -> str:
+            return full.removesuffix("_total")  # prometheus_client appends _total to counters
+
+        self.registry = registry
+        self.feed_polls = Counter(name(FEED_POLLS), "Feed polls by outcome.", ["outcome"], registry=registry)
+        self.fetch_duration = Histogram(FETCH_DURATION, "Time to fetch one feed (seconds).",
+                                        buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60), registry=registry)
+        self.last_success = Gauge(LAST_SUCCESSFUL_POLL, "Unix time of the last successful poll, by feed group.",
+                                  ["feed_group"], registry=registry)
+        self.entries_parsed = Counter(name(ENTRIES_PARSED), "Feed entries parsed.", registry=registry)
+        self.entry_failures = Counter(name(ENTRY_FAILURES), "Feed entries or documents rejected, by reason.",
+                                      ["reason"], registry=registry)
+        self.duplicates = Counter(name(ARTICLES_DUPLICATE), "Articles dropped as already seen.",
+                                  registry=registry)
+        self.classified = Counter(name(ARTICLES_CLASSIFIED), "Articles classified, by relevance.",
+                                  ["relevant"], registry=registry)
+        self.relevant = Counter(name(RELEVANT_ARTICLES), "Relevant articles by topic ('none' when untagged).",
+                                ["topic"], registry=registry)
+        self.indexed = Counter(name(DOCUMENTS_INDEXED), "Documents written to the search engine, by result.",
+                               ["result"], registry=registry)
+        self.index_errors = Counter(name(INDEX_ERRORS), "Indexing failures, by reason.", ["reason"],
+                                    registry=registry)
+        self.deadletters = Counter(name(DEADLETTERS), "Records written to the dead-letter, by stage.",
+                                   ["stage"], registry=registry)
+        self.index_duration = Histogram(INDEX_DURATION, "Duration of one bulk request (seconds).",
+                                        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+                                        registry=registry)
+        self.e2e_latency = Histogram(E2E_LATENCY, "Seconds from first seen (or published) to indexed.",
+                                     ["since"], buckets=_LATENCY_BUCKETS, registry=registry)
+        self.spike_ratio = Gauge(SPIKE_RATIO, "Current topic volume over its baseline.", ["topic"],
+                                 registry=registry)
+        self.build = Info(BUILD_INFO, "newsmon build information.", registry=registry)
+        self.build.info({"version": __version__})
+
+
+_default: Metrics | None = None
+_lock = threading.Lock()
+
+
+def get() -> Metrics:
+    """The process-wide metrics on the default registry (created on first use)."""
+    global _default  # noqa: PLW0603 - one registry per process is the point
+    with _lock:
+        if _default is None:
+            _default = Metrics(REGISTRY)
+        return _default

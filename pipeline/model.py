@@ -1,0 +1,94 @@
+"""Plain data passed between pipeline stages: feeds, fetched documents, articles.
+
+Everything here is a frozen dataclass of plain values so that it pickles
+cheaply across Beam workers and can be used in pure unit tests without Beam.
+Times are timezone-aware UTC ``datetime`` objects or ISO-8601 strings in the
+search document; durations are seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One configured feed (a line of ``feeds.yaml``)."""
+
+    url: str
+    name: str
+    interval_s: float = 300.0
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """Outcome of one poll of one feed.
+
+    ``outcome`` is one of :data:`pipeline.metrics.POLL_OUTCOMES`. ``body`` is
+    the (decompressed) response body, ``None`` when there is nothing to parse
+    (304, error).
+    """
+
+    feed: Feed
+    outcome: str
+    body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    duration_s: float = 0.0
+    fetched_at: float = 0.0  # unix seconds
+    retry_after_s: float | None = None  # server-requested pause (429/503 Retry-After)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One normalised feed entry."""
+
+    article_id: str
+    url: str
+    title: str
+    summary: str = ""
+    body: str = ""
+    source: str = ""
+    feed_url: str = ""
+    language: str | None = None
+    published_at: str | None = None  # ISO-8601 UTC, None when the feed gives no usable date
+    seen_at: str = ""  # ISO-8601 UTC, when the pipeline first parsed it
+    guid: str | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The detector's verdict on one article (see ``newsmon classify``)."""
+
+    relevant: bool
+    relevance_score: float
+    topics: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    matched_terms: tuple[str, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClassifiedArticle:
+    article: Article
+    classification: Classification
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A dead-letter record: what failed, where, why, and the original payload."""
+
+    stage: str
+    reason: str
+    detail: str
+    feed_url: str = ""
+    payload: str = ""  # original data (truncated) so the record can be replayed
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,1 @@
+"""Writers at the edge of the pipeline: search engine (Elasticsearch/OpenSearch), JSONL export, dead-letter."""

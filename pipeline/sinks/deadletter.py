@@ -1,0 +1,35 @@
+"""Dead-letter file: one JSON line per rejected record, with stage, reason and original payload.
+
+Lines can be inspected with ``jq`` and replayed (the payload is the original
+document or entry). Appends are line-atomic for lines under PIPE_BUF on
+POSIX, and each writer holds a lock so threads do not interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from pipeline.dates import to_iso, utc_now
+from pipeline.model import Failure
+
+
+class DeadLetterFile:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def write(self, failures: list[Failure]) -> None:
+        if not failures:
+            return
+        now = to_iso(utc_now())
+        lines = []
+        for f in failures:
+            record: dict[str, Any] = {"at": now, **f.to_dict()}
+            lines.append(json.dumps(record, ensure_ascii=False))
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write("\n".join(lines) + "\n")

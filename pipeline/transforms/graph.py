@@ -1,0 +1,157 @@
+"""The pipeline graph, built in one place for ``newsmon run`` and ``newsmon backfill``.
+
+``process_feeds`` is the shared middle (parse → dedupe → classify → sinks);
+``build_streaming`` puts PollFeeds in front of it, ``build_backfill`` puts
+a bounded reader of files/URLs in front. Tests call these with a
+``TestPipeline``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+
+from pipeline import config, text
+from pipeline.model import ClassifiedArticle, Failure, Feed, FetchResult
+from pipeline.sources import fetch as fetching
+from pipeline.transforms import beam_metrics
+from pipeline.transforms.articles import FAILURES, ClassifyArticles, DedupeArticles, ParseEntries
+from pipeline.transforms.index import IndexArticles, WriteDeadLetters
+from pipeline.transforms.poll import PollFeeds
+
+FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".gz", ".json", ".txt", ".html", ".htm", "")
+SKIP_NAMES = {"README.md", "SOURCES.md", "LICENSE", "LICENSES"}
+
+
+def expand_inputs(specs: Sequence[str]) -> list[str]:
+    """Files (directories recursively, globs expanded) and URLs, in a stable order."""
+    out: list[str] = []
+    for spec in specs:
+        if spec.startswith(("http://", "https://")):
+            out.append(spec)
+            continue
+        matches = sorted(glob.glob(spec, recursive=True)) if glob.has_magic(spec) else [spec]
+        if not matches:
+            raise config.ConfigError(f"--input {spec}: matches no file — fix: check the path or glob")
+        for match in matches:
+            path = Path(match)
+            if path.is_dir():
+                out.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and _is_feed_file(p))
+            elif path.is_file():
+                out.append(str(path))
+            else:
+                raise config.ConfigError(f"--input {spec}: {match} does not exist — fix: check the path")
+    return out
+
+
+def _is_feed_file(path: Path) -> bool:
+    return (path.name not in SKIP_NAMES and not path.name.startswith((".", "LICENSE"))
+            and not any(part in SKIP_NAMES for part in path.parts)
+            and path.suffix.lower() in FEED_SUFFIXES)
+
+
+class ReadFeedDocument(beam.DoFn):  # type: ignore[misc]
+    """A file path or URL → FetchResult (files are read whole, within the size cap)."""
+
+    def __init__(self, max_bytes: int = fetching.DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+
+    def setup(self) -> None:
+        self.pool = fetching.make_pool()
+
+    def process(self, location: str) -> Iterator[Any]:
+        if location.startswith(("http://", "https://")):
+            result = fetching.fetch_feed(self.pool, Feed(url=location, name=""), max_bytes=self.max_bytes)
+            if result.outcome != "ok":
+                beam_metrics.inc("feeds_read")
+                beam_metrics.inc(f"failure_{result.outcome}")
+                yield beam.pvalue.TaggedOutput(FAILURES, Failure("fetch", result.outcome, result.error or "",
+                                                                 location))
+                return
+            yield result
+            return
+        feed = Feed(url=Path(location).resolve().as_uri(), name="")
+        try:
+            size = os.path.getsize(location)
+            if size > self.max_bytes:
+                raise ValueError(f"file is {size} bytes, over the {self.max_bytes}-byte cap")
+            body = text.decompress(Path(location).read_bytes(), self.max_bytes)
+        except (OSError, ValueError) as exc:
+            beam_metrics.inc("feeds_read")
+            beam_metrics.inc("failure_unreadable")
+            yield beam.pvalue.TaggedOutput(FAILURES, Failure("read", "unreadable", str(exc), feed.url))
+            return
+        yield FetchResult(feed=feed, outcome="ok", body=body, status=200, fetched_at=time.time())
+
+
+def export_line(item: ClassifiedArticle) -> str:
+    """One JSON line per unique article, relevant or not: fields + classification."""
+    a, c = item.article, item.classification
+    record = {
+        "article_id": a.article_id, "url": a.url, "title": a.title, "summary": a.summary, "body": a.body,
+        "source": a.source, "feed_url": a.feed_url, "language": a.language, "published_at": a.published_at,
+        "guid": a.guid, "relevant": c.relevant, "relevance_score": round(c.relevance_score, 4),
+        "topics": list(c.topics), "entities": list(c.entities), "matched_terms": list(c.matched_terms),
+        "evidence": c.evidence,
+    }
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+def process_feeds(
+    fetched: beam.PCollection,
+    *,
+    streaming: bool,
+    search: config.SearchSettings | None,
+    deadletter_path: str,
+    dedupe_ttl_s: float = 7 * 24 * 3600.0,
+    read_failures: beam.PCollection | None = None,
+) -> beam.PCollection:
+    """FetchResult → ClassifiedArticle (unique); indexes them when ``search`` is set."""
+    parsed = fetched | "ParseEntries" >> ParseEntries()
+    failures = parsed[FAILURES]
+    if read_failures is not None:
+        failures = (failures, read_failures) | "AllFailures" >> beam.Flatten()
+    failures | "WriteDeadLetters" >> WriteDeadLetters(deadletter_path)
+    classified = (
+        parsed["articles"]
+        | "DedupeArticles" >> DedupeArticles(dedupe_ttl_s, streaming=streaming)
+        | "ClassifyArticles" >> ClassifyArticles()
+    )
+    if search is not None:
+        classified | "IndexArticles" >> IndexArticles(search)
+    return classified
+
+
+def build_streaming(
+    p: beam.Pipeline, feeds: Sequence[Feed], search: config.SearchSettings, *, tick_s: float = 5.0,
+    dedupe_ttl_s: float = 7 * 24 * 3600.0, stop_after_s: float | None = None,
+) -> beam.PCollection:
+    fetched = p | "PollFeeds" >> PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s)
+    return process_feeds(fetched, streaming=True, search=search, deadletter_path=search.deadletter_path,
+                         dedupe_ttl_s=dedupe_ttl_s)
+
+
+def build_backfill(
+    p: beam.Pipeline, locations: Sequence[str], search: config.SearchSettings | None, *,
+    export_path: str | None, deadletter_path: str,
+) -> beam.PCollection:
+    read = (
+        p
+        | "Locations" >> beam.Create(list(locations))
+        | "Spread" >> beam.Reshuffle()
+        | "Read" >> beam.ParDo(ReadFeedDocument()).with_outputs(FAILURES, main="fetched")
+    )
+    classified = process_feeds(read["fetched"], streaming=False, search=search,
+                               deadletter_path=deadletter_path, read_failures=read[FAILURES])
+    if export_path:
+        (classified
+         | "ExportLines" >> beam.Map(export_line)
+         | "WriteExport" >> beam.io.WriteToText(export_path, shard_name_template="", num_shards=1))
+    return classified

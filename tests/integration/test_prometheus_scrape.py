@@ -1,0 +1,72 @@
+"""A real Prometheus scrapes newsmon's metrics endpoint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, start_http_server
+
+from pipeline import metrics
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def query(base: str, expr: str) -> list[dict[str, object]]:
+    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        data = json.load(resp)
+    result: list[dict[str, object]] = data["data"]["result"]
+    return result
+
+
+def test_prometheus_scrapes_pipeline_metrics(tmp_path: Path) -> None:
+    binary = shutil.which("prometheus")
+    assert binary, "prometheus is not installed: run deploy/local/install.sh"
+    registry = CollectorRegistry()
+    m = metrics.Metrics(registry)
+    m.feed_polls.labels(outcome="ok").inc(3)
+    m.relevant.labels(topic="defense").inc(2)
+    exporter_port, prom_port = free_port(), free_port()
+    server, _thread = start_http_server(exporter_port, addr="127.0.0.1", registry=registry)
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        f"scrape_configs:\n  - job_name: newsmon\n    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n")
+    proc = subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
+                             f"--web.listen-address=127.0.0.1:{prom_port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{prom_port}"
+    try:
+        deadline = time.monotonic() + 60
+        result: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            try:
+                result = query(base, 'newsmon_relevant_articles_total{topic="defense"}')
+            except OSError:
+                result = []
+            if result:
+                break
+            time.sleep(0.5)
+        assert result, "Prometheus never scraped newsmon_relevant_articles_total"
+        assert result[0]["value"][1] == "2"  # type: ignore[index]
+        assert query(base, 'newsmon_feed_polls_total{outcome="ok"}')[0]["value"][1] == "3"  # type: ignore[index]
+        up = query(base, 'up{job="newsmon"}')
+        assert up[0]["value"][1] == "1"  # type: ignore[index]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        server.shutdown()

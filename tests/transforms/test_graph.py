@@ -1,0 +1,62 @@
+"""The shared pipeline middle on Beam's DirectRunner with TestPipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.model import Feed, FetchResult
+from pipeline.transforms.articles import DedupeArticles
+from pipeline.transforms.graph import expand_inputs, process_feeds
+
+FEED_A = Feed(url="https://a.example/rss", name="A")
+FEED_B = Feed(url="https://b.example/rss", name="B")
+
+
+def rss(*items: tuple[str, str]) -> bytes:
+    body = "".join(f"<item><title>{t}</title><link>{link}</link></item>" for t, link in items)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{body}</channel></rss>'.encode()
+
+
+def fetched(feed: Feed, body: bytes) -> FetchResult:
+    return FetchResult(feed=feed, outcome="ok", body=body, status=200)
+
+
+def test_process_feeds_parses_dedupes_across_feeds_and_classifies(tmp_path: Path) -> None:
+    same = ("US and India sign trade pact on tariffs", "https://news.example/pact?utm_source=a")
+    results = [
+        fetched(FEED_A, rss(same, ("Pacers beat Celtics in Indianapolis", "https://news.example/nba"))),
+        fetched(FEED_B, rss((same[0], "https://news.example/pact#comments"))),
+        fetched(FEED_B, b"<html>not a feed</html>"),
+    ]
+    deadletter = tmp_path / "dl.jsonl"
+    with TestPipeline() as p:
+        out = process_feeds(p | beam.Create(results), streaming=False, search=None, deadletter_path=str(deadletter))
+        summary = out | beam.Map(
+            lambda c: (c.article.url, c.classification.relevant, "trade" in c.classification.topics))
+        assert_that(summary, equal_to([("https://news.example/pact", True, True),
+                                       ("https://news.example/nba", False, False)]))
+    lines = deadletter.read_text().splitlines()
+    assert len(lines) == 1 and '"not_a_feed"' in lines[0]
+
+
+def test_streaming_dedupe_passes_first_copy_only() -> None:
+    from pipeline.model import Article
+
+    arts = [Article(article_id=i, url=f"u{i}", title=t) for i, t in [("1", "a"), ("2", "b"), ("1", "a again")]]
+    with TestPipeline() as p:
+        out = p | beam.Create(arts) | DedupeArticles(ttl_s=3600, streaming=True) | beam.Map(lambda a: a.article_id)
+        assert_that(out, equal_to(["1", "2"]))
+
+
+def test_expand_inputs_reads_folders_recursively_and_skips_licences(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.xml").write_text("<rss/>")
+    (tmp_path / "b.rss").write_text("<rss/>")
+    (tmp_path / "README.md").write_text("x")
+    (tmp_path / "LICENSE-x").write_text("x")
+    got = expand_inputs([str(tmp_path), "https://e.org/feed"])
+    assert got == [str(tmp_path / "b.rss"), str(tmp_path / "sub" / "a.xml"), "https://e.org/feed"]
