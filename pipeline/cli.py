@@ -20,8 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from prometheus_client import CollectorRegistry
+
 from pipeline import __version__, config
 from pipeline.errors import ConfigError, NewsmonError, SearchError
+from pipeline.metrics import ARTICLES_CLASSIFIED, ENTRIES_PARSED, FEED_POLLS
 from pipeline.topics import TOPICS
 
 log = logging.getLogger("newsmon")
@@ -86,7 +89,7 @@ def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: boo
             argv.append("--environment_type=LOOPBACK")
     if streaming and "--streaming" not in joined:
         argv.append("--streaming")
-    return PipelineOptions(argv, pipeline_type_check=False)
+    return PipelineOptions(argv)
 
 
 def _connect_search(settings: config.SearchSettings, wait_s: float) -> None:
@@ -96,6 +99,16 @@ def _connect_search(settings: config.SearchSettings, wait_s: float) -> None:
     engine, version = writer.connect(wait_s=wait_s)
     writer.ensure_template()
     log.info("search engine ready: %s %s at %s, index %s", engine, version, settings.url, settings.index)
+
+
+def _sample_sum(registry: CollectorRegistry, name: str, **labels: str) -> float:
+    """Sum of a counter's samples across label values (optionally filtered by ``labels``)."""
+    total = 0.0
+    for family in registry.collect():
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
 
 
 class _Progress:
@@ -112,10 +125,9 @@ class _Progress:
         m = metrics.get()
         start = time.monotonic()
         while not self._stop.wait(1.0):
-            polls = sum(s.value for s in m.feed_polls.collect()[0].samples if s.name.endswith("_total"))
-            entries = m.entries_parsed._value.get()
-            relevant = sum(s.value for s in m.classified.collect()[0].samples
-                           if s.labels.get("relevant") == "true" and s.name.endswith("_total"))
+            polls = _sample_sum(m.registry, FEED_POLLS)
+            entries = _sample_sum(m.registry, ENTRIES_PARSED)
+            relevant = _sample_sum(m.registry, ARTICLES_CLASSIFIED, relevant="true")
             self.stream.write(f"\r  feeds {int(polls)}/{self.total}  entries {int(entries)}  "
                               f"relevant {int(relevant)}  {time.monotonic() - start:.0f}s ")
             self.stream.flush()
@@ -230,7 +242,16 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    waiter = threading.Thread(target=lambda: (result.wait_until_finish(), stop.set()), daemon=True)
+    outcome: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            result.wait_until_finish()
+        except Exception as exc:  # a cancelled or failed job raises here; reported below
+            outcome.append(exc)
+        stop.set()
+
+    waiter = threading.Thread(target=wait, daemon=True, name="job-waiter")
     waiter.start()
     stop.wait()
     if received:
@@ -241,8 +262,8 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
             log.warning("cancel: %s", exc)
         waiter.join(timeout=30)
         return EXIT_OK
-    state = str(result.state)
-    log.error("the streaming job ended by itself (state %s)", state)
+    log.error("the streaming job ended by itself (state %s): %s", result.state,
+              outcome[0] if outcome else "no error reported")
     return EXIT_FAILED
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.coders import BooleanCoder
+from apache_beam.pvalue import DoOutputsTuple, PCollection
+from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Duration, Timestamp
 
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 FAILURES = "failures"  # tag of the dead-letter side output
 
 
-class ParseFeedDoFn(beam.DoFn):  # type: ignore[misc]
+class ParseFeedDoFn(beam.DoFn):
     """FetchResult → Article (main) and Failure (tagged ``failures``)."""
 
     def setup(self) -> None:
@@ -55,14 +57,14 @@ class ParseFeedDoFn(beam.DoFn):  # type: ignore[misc]
         yield from parsed.articles
 
 
-class ParseEntries(beam.PTransform):  # type: ignore[misc]
+class ParseEntries(beam.PTransform):
     """FetchResult → Article, with a ``failures`` output of Failure records."""
 
-    def expand(self, results: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+    def expand(self, results: PCollection) -> DoOutputsTuple:
         return results | "Parse" >> beam.ParDo(ParseFeedDoFn()).with_outputs(FAILURES, main="articles")
 
 
-class DropSeenDoFn(beam.DoFn):  # type: ignore[misc]
+class DropSeenDoFn(beam.DoFn):
     """Keyed by article id: pass the first copy, drop the rest until the TTL expires.
 
     The TTL timer is in processing time so memory stays bounded in a job
@@ -71,7 +73,7 @@ class DropSeenDoFn(beam.DoFn):  # type: ignore[misc]
     """
 
     SEEN = ReadModifyWriteStateSpec("seen", BooleanCoder())
-    EXPIRY = TimerSpec("expiry", beam.TimeDomain.REAL_TIME)
+    EXPIRY = TimerSpec("expiry", TimeDomain.REAL_TIME)
 
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
@@ -95,7 +97,7 @@ class DropSeenDoFn(beam.DoFn):  # type: ignore[misc]
         seen.clear()
 
 
-class DedupeArticles(beam.PTransform):  # type: ignore[misc]
+class DedupeArticles(beam.PTransform):
     """Article → Article, each article id once (within ``ttl_s`` in streaming; for ever in batch)."""
 
     def __init__(self, ttl_s: float = 7 * 24 * 3600.0, streaming: bool = True) -> None:
@@ -103,8 +105,9 @@ class DedupeArticles(beam.PTransform):  # type: ignore[misc]
         self.ttl_s = ttl_s
         self.streaming = streaming
 
-    def expand(self, articles: beam.PCollection) -> beam.PCollection:
-        keyed = articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
+    def expand(self, articles: PCollection) -> PCollection:
+        keyed = articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a)).with_output_types(
+            beam.typehints.KV[str, Article])
         if self.streaming:
             return keyed | "DropSeen" >> beam.ParDo(DropSeenDoFn(self.ttl_s))
         return (
@@ -114,7 +117,7 @@ class DedupeArticles(beam.PTransform):  # type: ignore[misc]
         )
 
 
-class _FirstOfGroup(beam.DoFn):  # type: ignore[misc]
+class _FirstOfGroup(beam.DoFn):
     """Bounded dedupe: the earliest-published copy of each article wins (deterministic)."""
 
     def setup(self) -> None:
@@ -129,7 +132,7 @@ class _FirstOfGroup(beam.DoFn):  # type: ignore[misc]
         yield copies[0]
 
 
-class ClassifyDoFn(beam.DoFn):  # type: ignore[misc]
+class ClassifyDoFn(beam.DoFn):
     def setup(self) -> None:
         self.m = metrics.get()
 
@@ -144,8 +147,8 @@ class ClassifyDoFn(beam.DoFn):  # type: ignore[misc]
         yield ClassifiedArticle(article, verdict)
 
 
-class ClassifyArticles(beam.PTransform):  # type: ignore[misc]
+class ClassifyArticles(beam.PTransform):
     """Article → ClassifiedArticle (relevance, topics, entities, evidence). No I/O."""
 
-    def expand(self, articles: beam.PCollection) -> beam.PCollection:
+    def expand(self, articles: PCollection) -> PCollection:
         return articles | "Classify" >> beam.ParDo(ClassifyDoFn())

@@ -7,7 +7,7 @@ is where ``newsmon backfill`` reads its summary from.
 
 from __future__ import annotations
 
-from apache_beam.metrics import Metrics as BeamMetrics
+from apache_beam.metrics.metric import Metrics as BeamMetrics
 from apache_beam.metrics.metric import MetricsFilter
 
 NAMESPACE = "newsmon"

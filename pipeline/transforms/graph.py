@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.pvalue import PCollection
 
 from pipeline import config, text
+from pipeline.errors import ConfigError
 from pipeline.model import ClassifiedArticle, Failure, Feed, FetchResult
 from pipeline.sources import fetch as fetching
 from pipeline.transforms import beam_metrics
@@ -39,7 +41,7 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
             continue
         matches = sorted(glob.glob(spec, recursive=True)) if glob.has_magic(spec) else [spec]
         if not matches:
-            raise config.ConfigError(f"--input {spec}: matches no file — fix: check the path or glob")
+            raise ConfigError(f"--input {spec}: matches no file — fix: check the path or glob")
         for match in matches:
             path = Path(match)
             if path.is_dir():
@@ -47,7 +49,7 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
             elif path.is_file():
                 out.append(str(path))
             else:
-                raise config.ConfigError(f"--input {spec}: {match} does not exist — fix: check the path")
+                raise ConfigError(f"--input {spec}: {match} does not exist — fix: check the path")
     return out
 
 
@@ -57,7 +59,7 @@ def _is_feed_file(path: Path) -> bool:
             and path.suffix.lower() in FEED_SUFFIXES)
 
 
-class ReadFeedDocument(beam.DoFn):  # type: ignore[misc]
+class ReadFeedDocument(beam.DoFn):
     """A file path or URL → FetchResult (files are read whole, within the size cap)."""
 
     def __init__(self, max_bytes: int = fetching.DEFAULT_MAX_BYTES) -> None:
@@ -105,14 +107,14 @@ def export_line(item: ClassifiedArticle) -> str:
 
 
 def process_feeds(
-    fetched: beam.PCollection,
+    fetched: PCollection,
     *,
     streaming: bool,
     search: config.SearchSettings | None,
     deadletter_path: str,
     dedupe_ttl_s: float = 7 * 24 * 3600.0,
-    read_failures: beam.PCollection | None = None,
-) -> beam.PCollection:
+    read_failures: PCollection | None = None,
+) -> PCollection:
     """FetchResult → ClassifiedArticle (unique); indexes them when ``search`` is set."""
     parsed = fetched | "ParseEntries" >> ParseEntries()
     failures = parsed[FAILURES]
@@ -132,7 +134,7 @@ def process_feeds(
 def build_streaming(
     p: beam.Pipeline, feeds: Sequence[Feed], search: config.SearchSettings, *, tick_s: float = 5.0,
     dedupe_ttl_s: float = 7 * 24 * 3600.0, stop_after_s: float | None = None,
-) -> beam.PCollection:
+) -> PCollection:
     fetched = p | "PollFeeds" >> PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s)
     return process_feeds(fetched, streaming=True, search=search, deadletter_path=search.deadletter_path,
                          dedupe_ttl_s=dedupe_ttl_s)
@@ -141,7 +143,7 @@ def build_streaming(
 def build_backfill(
     p: beam.Pipeline, locations: Sequence[str], search: config.SearchSettings | None, *,
     export_path: str | None, deadletter_path: str,
-) -> beam.PCollection:
+) -> PCollection:
     read = (
         p
         | "Locations" >> beam.Create(list(locations))

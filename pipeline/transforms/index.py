@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.pvalue import PCollection
 
 from pipeline import config, metrics
 from pipeline.dates import from_iso, to_iso, utc_now
@@ -40,7 +41,7 @@ def with_secrets(settings: config.SearchSettings) -> config.SearchSettings:
                    username=settings.username or env.username)
 
 
-class IndexDoFn(beam.DoFn):  # type: ignore[misc]
+class IndexDoFn(beam.DoFn):
     """ClassifiedArticle → (side effect) search documents; yields nothing."""
 
     def __init__(self, settings: config.SearchSettings, batch_size: int = 500,
@@ -109,7 +110,7 @@ def _json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
-class IndexArticles(beam.PTransform):  # type: ignore[misc]
+class IndexArticles(beam.PTransform):
     """ClassifiedArticle → nothing; writes relevant (or all) articles in bulk, create-only."""
 
     def __init__(self, settings: config.SearchSettings, batch_size: int = 500) -> None:
@@ -117,13 +118,13 @@ class IndexArticles(beam.PTransform):  # type: ignore[misc]
         self.settings = settings
         self.batch_size = batch_size
 
-    def expand(self, items: beam.PCollection) -> beam.PCollection:
+    def expand(self, items: PCollection) -> PCollection:
         if not self.settings.index_all:
             items = items | "OnlyRelevant" >> beam.Filter(lambda c: c.classification.relevant)
         return items | "Bulk" >> beam.ParDo(IndexDoFn(self.settings, self.batch_size))
 
 
-class DeadLetterDoFn(beam.DoFn):  # type: ignore[misc]
+class DeadLetterDoFn(beam.DoFn):
     def __init__(self, path: str) -> None:
         self.path = path
 
@@ -145,12 +146,12 @@ class DeadLetterDoFn(beam.DoFn):  # type: ignore[misc]
         self.pending = []
 
 
-class WriteDeadLetters(beam.PTransform):  # type: ignore[misc]
+class WriteDeadLetters(beam.PTransform):
     """Failure → JSON lines appended to the dead-letter file."""
 
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
 
-    def expand(self, failures: beam.PCollection) -> beam.PCollection:
+    def expand(self, failures: PCollection) -> PCollection:
         return failures | "Append" >> beam.ParDo(DeadLetterDoFn(self.path))

@@ -16,6 +16,7 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
+from apache_beam.pvalue import PBegin, PCollection
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
@@ -36,7 +37,7 @@ def count_poll(m: metrics.Metrics, outcome: str, feed: Feed) -> None:
         m.last_success.labels(feed_group=feed.tags[0] if feed.tags else "default").set(time.time())
 
 
-class FetchDueFeed(beam.DoFn):  # type: ignore[misc]
+class FetchDueFeed(beam.DoFn):
     """Keyed by feed URL: poll when due, keep ETag/Last-Modified/backoff in state."""
 
     STATE = ReadModifyWriteStateSpec("poll_state", PickleCoder())
@@ -84,7 +85,7 @@ class FetchDueFeed(beam.DoFn):  # type: ignore[misc]
         self.pool.clear()
 
 
-class PollFeeds(beam.PTransform):  # type: ignore[misc]
+class PollFeeds(beam.PTransform):
     """PBegin → FetchResult: PeriodicImpulse every ``tick_s``, each due feed fetched once."""
 
     def __init__(self, feeds: Sequence[Feed], tick_s: float = 5.0, stop_after_s: float | None = None,
@@ -95,13 +96,14 @@ class PollFeeds(beam.PTransform):  # type: ignore[misc]
         self.stop_after_s = stop_after_s
         self.timeout_s = timeout_s
 
-    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+    def expand(self, pbegin: PBegin) -> PCollection:
         feeds = self.feeds
         start = time.time()
         stop = start + self.stop_after_s if self.stop_after_s else MAX_TIMESTAMP_S
         return (
             pbegin
             | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s)
-            | "AllFeeds" >> beam.FlatMap(lambda _tick: [(f.url, f) for f in feeds])
+            | "AllFeeds" >> beam.FlatMap(lambda _tick: [(f.url, f) for f in feeds]).with_output_types(
+                beam.typehints.KV[str, Feed])
             | "FetchDue" >> beam.ParDo(FetchDueFeed(self.timeout_s))
         )
