@@ -230,7 +230,8 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
         start_http_server(port, addr=args.metrics_addr)
         log.info("metrics on http://%s:%d/metrics", args.metrics_addr, port)
     p = beam.Pipeline(options=options)
-    build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl)
+    build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl,
+                    fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes)
     log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
     result = p.run()
     stop = threading.Event()
@@ -307,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tick", type=float, default=5.0, help="seconds between due-feed checks (default 5)")
     run.add_argument("--dedupe-ttl", type=float, default=7 * 24 * 3600.0,
                      help="seconds an article id is remembered in the job (default 7 days)")
+    run.add_argument("--fetch-timeout", type=float, default=20.0,
+                     help="seconds before a feed request times out (default 20)")
+    run.add_argument("--max-feed-bytes", type=int, default=20 * 1024 * 1024,
+                     help="largest feed body accepted, after decompression (default 20 MiB)")
     run.add_argument("--engine-wait", type=float, default=300.0,
                      help="seconds to wait for the search engine at start-up (default 300)")
     run.set_defaults(func=cmd_run)

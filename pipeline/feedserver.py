@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import logging
 import mimetypes
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -115,6 +116,14 @@ class FeedServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.requests = 0
         super().__init__((host, port), FeedHandler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (timeout test, stopped job) is normal here, not a stack trace."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError)):
+            log.debug("client %s went away: %s", client_address, exc)
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     @property
     def url(self) -> str:

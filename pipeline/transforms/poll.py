@@ -89,12 +89,13 @@ class PollFeeds(beam.PTransform):
     """PBegin → FetchResult: PeriodicImpulse every ``tick_s``, each due feed fetched once."""
 
     def __init__(self, feeds: Sequence[Feed], tick_s: float = 5.0, stop_after_s: float | None = None,
-                 timeout_s: float = fetching.DEFAULT_TIMEOUT_S) -> None:
+                 timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_bytes: int = fetching.DEFAULT_MAX_BYTES) -> None:
         super().__init__()
         self.feeds = list(feeds)
         self.tick_s = tick_s
         self.stop_after_s = stop_after_s
         self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
 
     def expand(self, pbegin: PBegin) -> PCollection:
         feeds = self.feeds
@@ -105,5 +106,5 @@ class PollFeeds(beam.PTransform):
             | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s)
             | "AllFeeds" >> beam.FlatMap(lambda _tick: [(f.url, f) for f in feeds]).with_output_types(
                 beam.typehints.KV[str, Feed])
-            | "FetchDue" >> beam.ParDo(FetchDueFeed(self.timeout_s))
+            | "FetchDue" >> beam.ParDo(FetchDueFeed(self.timeout_s, self.max_bytes))
         )
