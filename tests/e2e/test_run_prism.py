@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -137,10 +138,8 @@ class Job:
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
-        try:
+        with contextlib.suppress(SearchError):
             self.client.request("DELETE", f"/{self.index}")
-        except SearchError:
-            pass
 
 
 @pytest.fixture
