@@ -9,137 +9,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
-from email.utils import formatdate
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchError
 from pipeline.feedserver import FeedServer
-from pipeline.sinks.search import HttpClient
+from tests.support.job import REPO, Job, append_item
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
-REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "deploy" / "local" / "demo-feeds"
-NEW_ITEM = """    <item>
-      <title>US and India sign deal on {what}</title>
-      <link>https://demo.newsmon.invalid/e2e-{token}</link>
-      <pubDate>{date}</pubDate>
-      <description>Washington and New Delhi agreed to cooperate on {what}, officials said.</description>
-    </item>
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def append_item(feed: Path, what: str) -> str:
-    token = uuid.uuid4().hex[:10]
-    item = NEW_ITEM.format(token=token, what=what, date=formatdate(time.time(), usegmt=True))
-    feed.write_text(feed.read_text().replace("  </channel>", item + "  </channel>"))
-    return f"https://demo.newsmon.invalid/e2e-{token}"
-
-
-class Job:
-    """One `newsmon run` process with its own index, metrics port and log."""
-
-    def __init__(self, tmp: Path, config: Path, search_url: str, prism: str, *extra: str) -> None:
-        self.tmp, self.config, self.search_url, self.prism, self.extra = tmp, config, search_url, prism, extra
-        self.index = f"news-articles-e2e-{uuid.uuid4().hex[:8]}"
-        self.metrics_port = free_port()
-        self.log = tmp / "run.log"
-        self.deadletter = tmp / "deadletter.jsonl"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.client = HttpClient(SearchSettings(url=search_url))
-
-    def start(self, search_url: str | None = None) -> None:
-        env = {**os.environ, "ELASTICSEARCH_URL": search_url or self.search_url,
-               "NEWSMON_PRISM_LOCATION": self.prism, "NEWSMON_DEADLETTER_PATH": str(self.deadletter)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "run", "--config", str(self.config), "--index", self.index,
-             "--metrics-port", str(self.metrics_port), "--tick", "1", *self.extra],
-            env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=REPO)
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            pytest.fail("newsmon run did not stop within 60s of SIGTERM")
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def wait_for(self, condition: Callable[[], Any], timeout: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                value = condition()
-            except OSError:
-                value = None
-            if value:
-                return value
-            if not self.alive():
-                pytest.fail(f"newsmon run exited with {self.proc and self.proc.returncode} while waiting for "
-                            f"{what}:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        pytest.fail(f"timed out after {timeout}s waiting for {what}:\n{self.log.read_text()[-3000:]}")
-
-    def count(self, query: dict[str, Any] | None = None) -> int:
-        try:
-            got = self.client.request("POST", f"/{self.index}/_count", {"query": query} if query else None)
-        except SearchError:  # no index until the first document
-            return 0
-        return int(got.get("count", 0))
-
-    def settled_count(self, minimum: int, timeout: float = 180) -> int:
-        """The document count once it has stayed the same for 3 s (and is at least ``minimum``)."""
-        history: list[int] = []
-
-        def settled() -> int:
-            history.append(self.count())
-            recent = history[-6:]
-            return recent[-1] if len(recent) == 6 and len(set(recent)) == 1 and recent[-1] >= minimum else 0
-
-        return int(self.wait_for(settled, timeout, f"at least {minimum} documents, settled"))
-
-    def metric(self, name: str, **labels: str) -> float:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as resp:
-            text = resp.read().decode()
-        want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-        prefix = f"{name}{{{want}}} " if labels else f"{name} "
-        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefix))
-
-    def versions(self) -> set[int]:
-        self.client.request("POST", f"/{self.index}/_refresh")
-        hits = self.client.request("POST", f"/{self.index}/_search", {"size": 500, "version": True})
-        return {h["_version"] for h in hits["hits"]["hits"]}
-
-    def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-        with contextlib.suppress(SearchError):
-            self.client.request("DELETE", f"/{self.index}")
 
 
 @pytest.fixture
