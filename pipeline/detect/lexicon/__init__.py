@@ -1,0 +1,22 @@
+"""The detector's gazetteers, as data: one module per language and concern, assembled here.
+
+To extend the detector, add terms to the module that owns them (or a new module listed in
+:data:`ALL_TERMS`) and a test row that shows the new behaviour; nothing else needs to change.
+
+- :mod:`.en_actors`  US-side and India-side actors, bilateral cues (English).
+- :mod:`.en_context` false friends, third countries, off-topic domains: sport, markets (English).
+- :mod:`.en_topics`  topic vocabularies with weights (English).
+- :mod:`.hi`         all of the above for Hindi (Devanagari).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pipeline.detect.lexicon import en_actors, en_context, en_topics, hi
+from pipeline.detect.terms import Term
+
+# Bump when a change to the lexicons or the scoring changes verdicts, so stored evidence can be traced.
+DETECTOR_VERSION: Final = "1"
+
+ALL_TERMS: Final[tuple[Term, ...]] = (*en_actors.TERMS, *en_context.TERMS, *en_topics.TERMS, *hi.TERMS)
