@@ -1,0 +1,54 @@
+"""Command-line behaviour that needs no service: help, configuration errors, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import backfill_summary, build_parser, main
+
+
+@pytest.mark.parametrize("command", ["run", "backfill", "classify", "serve-feeds"])
+def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    assert "usage: newsmon" in capsys.readouterr().out
+
+
+def test_invalid_feeds_file_stops_start_up_with_file_field_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "feeds.yaml"
+    bad.write_text("feeds:\n  - url: ftp://example.org/rss\n")
+    assert main(["run", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "feeds[0].url" in err and "fix:" in err
+
+
+def test_backfill_of_nothing_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backfill", "--input", str(tmp_path / "missing" / "*.xml")]) == 2
+    assert "matches no file" in capsys.readouterr().err
+
+
+def test_unknown_arguments_are_refused_outside_beam_commands() -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["classify", "--runner=X"])
+    assert done.value.code == 2
+
+
+def test_backfill_summary_from_counters() -> None:
+    s = backfill_summary({"feeds_read": 3, "entries_parsed": 10, "articles_unique": 8, "articles_duplicate": 2,
+                          "articles_relevant": 4, "topic_trade": 3, "topic_none": 1, "failure_not_a_feed": 1,
+                          "documents_indexed": 4}, 2.0)
+    assert s["feeds_read"] == 3 and s["articles"] == 8 and s["relevant"] == 4
+    assert s["topics"] == {"trade": 3, "none": 1}
+    assert s["failures"] == {"not_a_feed": 1}
+    assert s["articles_per_second"] == 4.0
+
+
+def test_parser_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSMON_METRICS_PORT", raising=False)
+    args = build_parser().parse_args(["run", "--config", "f.yaml"])
+    assert (args.runner, args.tick, args.metrics_port) == ("PrismRunner", 5.0, 9108)
