@@ -113,6 +113,10 @@ def fetch_feed(
     except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         return result("connection_error", error=f"{type(exc).__name__}: {exc}")
     finally:
+        if not resp.isclosed() and resp.status != 304:
+            # An unread body (error page, oversized feed, timeout) would be read as the next
+            # response on this pooled connection: drop the connection instead of reusing it.
+            resp.close()
         resp.release_conn()
 
 

@@ -93,3 +93,13 @@ def test_retry_after_http_date() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480.0) == 0.0
     assert retry_after_seconds("30", 0) == 30.0
     assert retry_after_seconds("soon", 0) is None
+
+
+def test_a_pooled_connection_is_clean_after_an_error_page(server: FeedServer) -> None:
+    pool = make_pool()
+    for _ in range(3):
+        assert fetch_feed(pool, feed(server, "feed.xml?status=503")).outcome == "http_error"
+        ok = fetch_feed(pool, feed(server, "feed.xml"))
+        assert ok.outcome == "ok" and ok.body == RSS
+    assert fetch_feed(pool, feed(server, "big.xml"), max_bytes=1000).outcome == "too_large"
+    assert fetch_feed(pool, feed(server, "feed.xml")).body == RSS
