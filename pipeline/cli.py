@@ -97,7 +97,7 @@ def _connect_search(settings: config.SearchSettings, wait_s: float) -> None:
 
     writer = SearchWriter(settings)
     engine, version = writer.connect(wait_s=wait_s)
-    writer.ensure_template()
+    writer.ensure_templates()
     log.info("search engine ready: %s %s at %s, index %s", engine, version, settings.url, settings.index)
 
 

@@ -139,6 +139,8 @@ class SearchSettings:
     verify_certs: bool = True
     deadletter_path: str = "newsmon-deadletter.jsonl"
     index_all: bool = False  # index irrelevant articles too (relevant=false) instead of only relevant ones
+    retention_days: int = 730  # article indices are deleted this long after creation (ILM/ISM)
+    deadletter_index: bool = True  # also write dead letters to the news-deadletter index
 
 
 def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
@@ -160,4 +162,15 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
         verify_certs=env.get("NEWSMON_SEARCH_VERIFY_CERTS", "true").lower() not in ("0", "false", "no"),
         deadletter_path=env.get("NEWSMON_DEADLETTER_PATH", SearchSettings.deadletter_path),
         index_all=env.get("NEWSMON_INDEX_ALL", "false").lower() in ("1", "true", "yes"),
+        retention_days=_positive_int(env, "NEWSMON_RETENTION_DAYS", SearchSettings.retention_days),
+        deadletter_index=env.get("NEWSMON_DEADLETTER_INDEX", "true").lower() not in ("0", "false", "no"),
     )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name}={raw!r}: fix: use a whole number of days greater than 0")
+    return int(raw)

@@ -51,5 +51,8 @@ def configure(fmt: str = "text", level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Beam and the gRPC stack are chatty at INFO; their warnings still show.
-    for noisy in ("apache_beam", "PrismRunner", "urllib3"):
+    for noisy in ("apache_beam", "PrismRunner", "urllib3", "elastic_transport"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # opensearch-py logs every non-2xx answer as a warning, including the 404s and 409s that
+    # newsmon expects (absent template, article already indexed); newsmon logs what matters itself.
+    logging.getLogger("opensearch").setLevel(max(logging.ERROR, root.level))

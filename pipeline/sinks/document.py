@@ -1,9 +1,15 @@
-"""The search document: one per article, the contract Kibana users search.
+"""The search documents and their index templates: the contract Kibana users search.
 
-Field list (DESIGN.md): article_id, url, title, summary, body, source,
+Article documents (DESIGN.md): article_id, url, title, summary, body, source,
 feed_url, language, published_at, ingested_at, @timestamp (= published_at),
-relevant, relevance_score, topics, entities, matched_terms. The mapping lives
-in ``articles-template.json`` beside this module; a test checks the two agree.
+relevant, relevance_score, topics, entities, matched_terms. Mappings ship as
+JSON templates beside this module; a test checks document and mapping agree.
+
+Articles live in **yearly indices** ``<prefix>-<YYYY>`` chosen by publication
+year (``<prefix>-undated`` when the feed gives no date). The index is a pure
+function of the article, so a replay or restart always writes to the index that
+already holds the article and ``create`` keeps it single — which a rollover
+write alias could not guarantee. Searches read ``<prefix>-*``.
 """
 
 from __future__ import annotations
@@ -14,23 +20,52 @@ from typing import Any
 
 from pipeline.model import ClassifiedArticle
 
-ARTICLES_TEMPLATE_NAME = "newsmon-articles"
 DOCUMENT_FIELDS = (
     "article_id", "url", "title", "summary", "body", "source", "feed_url", "language",
     "published_at", "published_at_estimated", "ingested_at", "seen_at", "@timestamp",
     "relevant", "relevance_score", "topics", "entities", "matched_terms", "evidence",
 )
+ALERTS_INDEX = "news-alerts"
+DEADLETTER_INDEX = "news-deadletter"
 
 
-def articles_template() -> dict[str, Any]:
-    """The index template (mappings + settings) shipped in the package."""
-    text = resources.files("pipeline.sinks").joinpath("articles-template.json").read_text(encoding="utf-8")
+def _load(name: str) -> dict[str, Any]:
+    text = resources.files("pipeline.sinks").joinpath(name).read_text(encoding="utf-8")
     template: dict[str, Any] = json.loads(text)
     return template
 
 
+def articles_template(prefix: str = "news-articles") -> dict[str, Any]:
+    """The article index template for indices ``<prefix>-*``."""
+    template = _load("articles-template.json")
+    template["index_patterns"] = [f"{prefix}-*"]
+    # Prefixes can nest (news-articles-* also matches news-articles-eu-*): the longer, more
+    # specific prefix must win, and the engines refuse two matching templates of equal priority.
+    template["priority"] = 100 + len(prefix)
+    return template
+
+
+def alerts_template() -> dict[str, Any]:
+    return _load("alerts-template.json")
+
+
+def deadletter_template() -> dict[str, Any]:
+    return _load("deadletter-template.json")
+
+
 def template_version(template: dict[str, Any]) -> int:
     return int(template.get("_meta", {}).get("newsmon_template_version", 0))
+
+
+def article_index(prefix: str, doc: dict[str, Any]) -> str:
+    """The yearly index an article document belongs to (stable for the article's lifetime)."""
+    if doc.get("published_at_estimated") or not doc.get("published_at"):
+        return f"{prefix}-undated"
+    return f"{prefix}-{str(doc['published_at'])[:4]}"
+
+
+def read_pattern(prefix: str) -> str:
+    return f"{prefix}-*"
 
 
 def to_document(item: ClassifiedArticle, ingested_at: str) -> dict[str, Any]:

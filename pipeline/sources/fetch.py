@@ -84,12 +84,14 @@ def fetch_feed(
         return result("timeout", error=f"timed out: {exc}")
     except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         return result("connection_error", error=f"{type(exc).__name__}: {exc}")
+    complete = False  # body read to the end: the connection may go back to the pool
     try:
         status = resp.status
         resp_headers = tuple((k.lower(), v) for k, v in resp.headers.items())
         new_etag = resp.headers.get("ETag") or etag
         new_lm = resp.headers.get("Last-Modified") or last_modified
         if status == 304:
+            complete = True
             return result("not_modified", status=status, etag=new_etag, last_modified=new_lm)
         if status >= 300:
             ra = retry_after_seconds(resp.headers.get("Retry-After"), time.time())
@@ -106,6 +108,7 @@ def fetch_feed(
             if time.monotonic() > deadline:
                 return result("timeout", status=status, error="body download exceeded the deadline")
             chunks.append(chunk)
+        complete = True
         return result("ok", status=status, body=b"".join(chunks), headers=resp_headers,
                       etag=new_etag, last_modified=new_lm)
     except urllib3.exceptions.TimeoutError as exc:
@@ -113,7 +116,7 @@ def fetch_feed(
     except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         return result("connection_error", error=f"{type(exc).__name__}: {exc}")
     finally:
-        if not resp.isclosed() and resp.status != 304:
+        if not complete:
             # An unread body (error page, oversized feed, timeout) would be read as the next
             # response on this pooled connection: drop the connection instead of reusing it.
             resp.close()

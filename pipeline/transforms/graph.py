@@ -120,7 +120,7 @@ def process_feeds(
     failures = parsed[FAILURES]
     if read_failures is not None:
         failures = (failures, read_failures) | "AllFailures" >> beam.Flatten()
-    failures | "WriteDeadLetters" >> WriteDeadLetters(deadletter_path)
+    failures | "WriteDeadLetters" >> WriteDeadLetters(deadletter_path, search)
     classified = (
         parsed["articles"]
         | "DedupeArticles" >> DedupeArticles(dedupe_ttl_s, streaming=streaming)

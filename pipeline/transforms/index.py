@@ -103,6 +103,7 @@ class IndexDoFn(beam.DoFn):
                 log.warning("document rejected by the search engine: %s: %s", reason, detail,
                             extra={"article_id": doc["article_id"], "feed_url": doc.get("feed_url")})
             self.deadletter.write(failures)
+            self.writer.write_deadletters([f.to_dict() | {"at": to_iso(utc_now())} for f in failures])
             self.m.deadletters.labels(stage="index").inc(len(failures))
 
 
@@ -125,11 +126,13 @@ class IndexArticles(beam.PTransform):
 
 
 class DeadLetterDoFn(beam.DoFn):
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, search: config.SearchSettings | None = None) -> None:
         self.path = path
+        self.search = public_settings(search) if search else None
 
     def setup(self) -> None:
         self.file = DeadLetterFile(self.path)
+        self.writer = SearchWriter(with_secrets(self.search)) if self.search else None
         self.m = metrics.get()
 
     def start_bundle(self) -> None:
@@ -141,17 +144,21 @@ class DeadLetterDoFn(beam.DoFn):
 
     def finish_bundle(self) -> None:
         self.file.write(self.pending)
+        if self.writer is not None and self.pending:
+            now = to_iso(utc_now())
+            self.writer.write_deadletters([f.to_dict() | {"at": now} for f in self.pending])
         for f in self.pending:
             self.m.deadletters.labels(stage=f.stage).inc()
         self.pending = []
 
 
 class WriteDeadLetters(beam.PTransform):
-    """Failure → JSON lines appended to the dead-letter file."""
+    """Failure → JSON lines appended to the dead-letter file (and the news-deadletter index when set)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, search: config.SearchSettings | None = None) -> None:
         super().__init__()
         self.path = path
+        self.search = search
 
     def expand(self, failures: PCollection) -> PCollection:
-        return failures | "Append" >> beam.ParDo(DeadLetterDoFn(self.path))
+        return failures | "Append" >> beam.ParDo(DeadLetterDoFn(self.path, self.search))

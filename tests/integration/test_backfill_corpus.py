@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import SearchSettings
-from pipeline.sinks.search import HttpClient
+from pipeline.sinks.engines import HttpClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -57,12 +57,13 @@ def test_backfill_into_opensearch_twice_gives_the_same_documents(
     client = HttpClient(SearchSettings(url=search_url))
     try:
         first, _ = backfill(args, tmp_path)
-        client.request("POST", f"/{index}/_refresh")
-        count = client.request("GET", f"/{index}/_count")["count"]
+        client.request("POST", f"/{index}-*/_refresh")
+        count = client.request("GET", f"/{index}-*/_count")["count"]
         assert count == first["articles"] == first["indexed"]
         second, _ = backfill(args, tmp_path)
-        client.request("POST", f"/{index}/_refresh")
-        assert client.request("GET", f"/{index}/_count")["count"] == count
+        client.request("POST", f"/{index}-*/_refresh")
+        assert client.request("GET", f"/{index}-*/_count")["count"] == count
         assert second["indexed"] == 0 and second["already_indexed"] == count
     finally:
-        client.request("DELETE", f"/{index}")
+        client.request("DELETE", f"/{index}-*")
+        client.request("DELETE", f"/_index_template/newsmon-{index}")

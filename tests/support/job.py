@@ -23,7 +23,7 @@ import pytest
 
 from pipeline.config import SearchSettings
 from pipeline.errors import SearchError
-from pipeline.sinks.search import HttpClient
+from pipeline.sinks.engines import HttpClient
 
 REPO = Path(__file__).resolve().parents[2]
 NEW_ITEM = """    <item>
@@ -97,7 +97,7 @@ class Job:
 
     def count(self, query: dict[str, Any] | None = None) -> int:
         try:
-            got = self.client.request("POST", f"/{self.index}/_count", {"query": query} if query else None)
+            got = self.client.request("POST", f"/{self.index}-*/_count", {"query": query} if query else None)
         except SearchError:  # no index until the first document
             return 0
         return int(got.get("count", 0))
@@ -121,12 +121,13 @@ class Job:
         return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefix))
 
     def versions(self) -> set[int]:
-        self.client.request("POST", f"/{self.index}/_refresh")
-        hits = self.client.request("POST", f"/{self.index}/_search", {"size": 500, "version": True})
+        self.client.request("POST", f"/{self.index}-*/_refresh")
+        hits = self.client.request("POST", f"/{self.index}-*/_search", {"size": 500, "version": True})
         return {h["_version"] for h in hits["hits"]["hits"]}
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
         with contextlib.suppress(SearchError):
-            self.client.request("DELETE", f"/{self.index}")
+            self.client.request("DELETE", f"/{self.index}-*")
+            self.client.request("DELETE", f"/_index_template/newsmon-{self.index}")
