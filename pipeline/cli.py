@@ -268,6 +268,27 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     return EXIT_FAILED
 
 
+def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
+    from pipeline import searching
+    from pipeline.sinks.document import read_pattern
+    from pipeline.sinks.search import SearchWriter
+
+    req = searching.request_from_args(args.query, args.topic, args.source, args.lang, args.since, args.until,
+                                      args.size, args.all)
+    settings = config.search_settings()
+    settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
+    writer = SearchWriter(settings)
+    writer.connect()
+    response = writer.client.request("POST", f"/{read_pattern(settings.index)}/_search",
+                                     searching.build_query(req))
+    summary = searching.summarise(response)
+    if args.json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(searching.render(summary, bold=sys.stdout.isatty()) + "\n")
+    return EXIT_OK
+
+
 def cmd_serve_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline.feedserver import FeedServer
 
@@ -336,6 +357,22 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Input: one JSON object per line with id, title and optionally summary, "
                                     "body, language. Output: one line per input line, same order.")
     cl.set_defaults(func=cmd_classify)
+
+    se = sub.add_parser("search", help="full-text search of the indexed coverage, with filters and facets",
+                        description="Searches relevant articles (all with --all) in $ELASTICSEARCH_URL. "
+                                    "QUERY uses simple query syntax: words, \"phrases\", -exclusions, OR via |.")
+    se.add_argument("query", nargs="*", help="words to search for (empty: latest articles)")
+    se.add_argument("--topic", action="append", help="only this topic (repeatable): " + ", ".join(TOPICS))
+    se.add_argument("--source", action="append", help="only this outlet (repeatable, exact name)")
+    se.add_argument("--lang", action="append", help="only this language code (repeatable)")
+    se.add_argument("--since", help="published at or after: 2026-01-31, ISO time, or 7d / 24h / 30m ago")
+    se.add_argument("--until", help="published at or before (same formats)")
+    se.add_argument("--size", type=int, default=10, help="number of hits (default 10)")
+    se.add_argument("--all", action="store_true", help="include articles classified as not relevant")
+    se.add_argument("--json", action="store_true", help="print one JSON object (hits, snippets, facets)")
+    se.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
+    se.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
+    se.set_defaults(func=cmd_search)
 
     sf = sub.add_parser("serve-feeds", help="serve a folder of feed files over HTTP (ETag, 304, gzip, faults)")
     sf.add_argument("--root", required=True, help="folder of feed files")
