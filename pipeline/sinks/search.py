@@ -163,6 +163,8 @@ class SearchWriter:
 
     def ensure_templates(self) -> list[str]:
         """Install or upgrade the article, alert and dead-letter templates; returns those written."""
+        if self._client is None:
+            self.connect()  # the lifecycle API differs by engine: know which one first
         policy = self._install_lifecycle()
         articles = articles_template(self.settings.index)
         if policy and self.engine == "elasticsearch":
