@@ -92,13 +92,14 @@ def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: boo
     return PipelineOptions(argv)
 
 
-def _connect_search(settings: config.SearchSettings, wait_s: float) -> None:
+def _connect_search(settings: config.SearchSettings, wait_s: float) -> Any:
     from pipeline.sinks.search import SearchWriter
 
     writer = SearchWriter(settings)
     engine, version = writer.connect(wait_s=wait_s)
     writer.ensure_templates()
     log.info("search engine ready: %s %s at %s, index %s", engine, version, settings.url, settings.index)
+    return writer
 
 
 def _sample_sum(registry: CollectorRegistry, name: str, **labels: str) -> float:
@@ -213,8 +214,8 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
-    from prometheus_client import start_http_server
 
+    from pipeline.service import ServiceServer, Status
     from pipeline.transforms.graph import build_streaming
 
     feeds = config.load_feeds(args.config)
@@ -224,16 +225,22 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if args.index:
         search = replace(search, index=args.index)
     options = _beam_options(args, beam_args, streaming=True)
-    _connect_search(search, wait_s=args.engine_wait)
-    port = args.metrics_port
-    if port:
-        start_http_server(port, addr=args.metrics_addr)
-        log.info("metrics on http://%s:%d/metrics", args.metrics_addr, port)
+    writer = _connect_search(search, wait_s=args.engine_wait)
+
+    def readiness() -> str | None:
+        written = writer.ensure_templates()  # cheap GETs when installed; reinstalls after an engine reset
+        return None if isinstance(written, list) else "templates not installed"
+
+    status = Status(readiness)
+    if args.metrics_port:
+        ServiceServer(args.metrics_addr, args.metrics_port, status).start_background()
+        log.info("metrics, /healthz and /readyz on http://%s:%d", args.metrics_addr, args.metrics_port)
     p = beam.Pipeline(options=options)
     build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl,
                     fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes)
     log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
     result = p.run()
+    status.job_state = "RUNNING"
     stop = threading.Event()
     received: list[int] = []
 
@@ -255,6 +262,7 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     waiter = threading.Thread(target=wait, daemon=True, name="job-waiter")
     waiter.start()
     stop.wait()
+    status.job_state = "STOPPING" if received else str(result.state)
     if received:
         log.info("signal %d received: stopping the job", received[0])
         try:

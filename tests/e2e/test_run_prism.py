@@ -13,6 +13,7 @@ import json
 import shutil
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -72,6 +73,9 @@ def test_new_items_become_searchable_and_a_restart_indexes_nothing_twice(
     job.wait_for(lambda: job.count({"term": {"url": url}}), 120, "the appended item to be searchable")
     print(f"\nfreshness: appended item searchable after {time.monotonic() - appended:.1f}s (poll interval 2s)")
     assert job.metric("newsmon_feed_polls_total", outcome="not_modified") > 0
+    for probe in ("healthz", "readyz"):
+        with urllib.request.urlopen(f"http://127.0.0.1:{job.metrics_port}/{probe}", timeout=10) as resp:
+            assert resp.status == 200
     assert job.metric("newsmon_documents_indexed_total", result="created") == first + 1
     assert job.stop() == 0
     total = job.count()

@@ -1,0 +1,71 @@
+"""The job's HTTP endpoints (/metrics, /healthz, /readyz) over a real loopback socket."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from pipeline import metrics
+from pipeline.errors import SearchUnavailable
+from pipeline.service import ServiceServer, Status
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, Status, list[str | Exception | None]]]:
+    answers: list[str | Exception | None] = [None]
+
+    def readiness() -> str | None:
+        answer = answers[-1]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    status = Status(readiness, ttl_s=0)
+    registry = CollectorRegistry()
+    metrics.Metrics(registry).feed_polls.labels(outcome="ok").inc()
+    server = ServiceServer("127.0.0.1", 0, status, registry)
+    server.start_background()
+    yield f"http://127.0.0.1:{server.server_address[1]}", status, answers
+    server.shutdown()
+    server.server_close()
+
+
+def test_health_follows_the_job_state(served: tuple[str, Status, list[str | Exception | None]]) -> None:
+    base, status, _ = served
+    status.job_state = "RUNNING"
+    assert get(f"{base}/healthz") == (200, b'{"job": "RUNNING"}\n')
+    status.job_state = "FAILED"
+    code, body = get(f"{base}/healthz")
+    assert code == 503 and json.loads(body) == {"job": "FAILED"}
+
+
+def test_readiness_reports_the_reason(served: tuple[str, Status, list[str | Exception | None]]) -> None:
+    base, status, answers = served
+    status.job_state = "RUNNING"
+    assert get(f"{base}/readyz")[0] == 200
+    answers.append(SearchUnavailable("http://es:9200: unreachable"))
+    code, body = get(f"{base}/readyz")
+    assert code == 503 and "unreachable" in json.loads(body)["reason"]
+    answers.append(None)
+    status.job_state = "FAILED"
+    assert json.loads(get(f"{base}/readyz")[1])["reason"] == "job FAILED"
+
+
+def test_metrics_and_unknown_paths(served: tuple[str, Status, list[str | Exception | None]]) -> None:
+    base, _, _ = served
+    code, body = get(f"{base}/metrics")
+    assert code == 200 and b'newsmon_feed_polls_total{outcome="ok"} 1.0' in body
+    assert get(f"{base}/nope")[0] == 404
