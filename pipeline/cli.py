@@ -225,16 +225,20 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if args.index:
         search = replace(search, index=args.index)
     options = _beam_options(args, beam_args, streaming=True)
-    writer = _connect_search(search, wait_s=args.engine_wait)
+    writers: list[Any] = []
 
     def readiness() -> str | None:
-        written = writer.ensure_templates()  # cheap GETs when installed; reinstalls after an engine reset
-        return None if isinstance(written, list) else "templates not installed"
+        if not writers:
+            return f"connecting to the search engine at {search.url}"
+        writers[0].ensure_templates()  # cheap GETs when installed; reinstalls after an engine reset
+        return None
 
+    # Endpoints first: an orchestrator sees a live process (and why it is not ready) while we wait.
     status = Status(readiness)
     if args.metrics_port:
         ServiceServer(args.metrics_addr, args.metrics_port, status).start_background()
         log.info("metrics, /healthz and /readyz on http://%s:%d", args.metrics_addr, args.metrics_port)
+    writers.append(_connect_search(search, wait_s=args.engine_wait))
     p = beam.Pipeline(options=options)
     build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl,
                     fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes)
@@ -294,6 +298,29 @@ def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(searching.render(summary, bold=sys.stdout.isatty()) + "\n")
+    return EXIT_OK
+
+
+def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
+    from pipeline import dashboards
+
+    opts = dashboards.import_options_from_env(os.environ)
+    if args.kibana_url:
+        opts["kibana_url"] = args.kibana_url
+    if args.space:
+        opts["space"] = args.space
+    if args.ca_certs:
+        opts["ca_certs"] = args.ca_certs
+    if args.insecure:
+        opts["verify"] = False
+    path = args.file or dashboards.saved_objects_path(os.environ)
+    try:
+        result = dashboards.import_saved_objects(ndjson_path=path, overwrite=not args.no_overwrite,
+                                                 wait_s=args.wait, **opts)
+    except (dashboards.KibanaAuthError, dashboards.KibanaUnavailable) as exc:
+        print(f"newsmon dashboards: {exc}", file=sys.stderr)
+        return EXIT_ENGINE
+    print(f"imported {result.get('successCount', 0)} saved object(s) from {path} into {opts['kibana_url']}")
     return EXIT_OK
 
 
@@ -381,6 +408,20 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
     se.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
     se.set_defaults(func=cmd_search)
+
+    db = sub.add_parser("dashboards", help="Kibana saved objects (data views, searches, dashboard)")
+    db_sub = db.add_subparsers(dest="dashboards_command", required=True, metavar="ACTION")
+    di = db_sub.add_parser("import", help="import dashboards/kibana/newsmon.ndjson into Kibana",
+                           description="Credentials only from the environment: KIBANA_API_KEY(_FILE) or "
+                                       "KIBANA_USERNAME + KIBANA_PASSWORD(_FILE).")
+    di.add_argument("--kibana-url", help="Kibana base URL (default $KIBANA_URL or http://127.0.0.1:5601)")
+    di.add_argument("--file", help="ndjson to import (default $NEWSMON_KIBANA_OBJECTS or the shipped one)")
+    di.add_argument("--space", help="Kibana space (default: the default space; env KIBANA_SPACE)")
+    di.add_argument("--ca-certs", help="CA bundle for https Kibana (env KIBANA_CA_CERTS)")
+    di.add_argument("--insecure", action="store_true", help="do not verify Kibana's TLS certificate")
+    di.add_argument("--no-overwrite", action="store_true", help="keep objects that already exist")
+    di.add_argument("--wait", type=float, default=300.0, help="seconds to wait for Kibana to answer (default 300)")
+    di.set_defaults(func=cmd_dashboards_import)
 
     sf = sub.add_parser("serve-feeds", help="serve a folder of feed files over HTTP (ETag, 304, gzip, faults)")
     sf.add_argument("--root", required=True, help="folder of feed files")

@@ -1,0 +1,411 @@
+"""deploy/ is data: the Dockerfile, the compose stack and the Kubernetes manifests agree with the code.
+
+Checked without Docker or a cluster: pinned images, non-root, health checks,
+the Beam/Prism version, that every environment variable handed to newsmon is
+one the code reads, the Prometheus wiring, and that the PrometheusRule is the
+rule files' copy. tests/integration/test_deploy_validate.py runs the real
+tools (docker compose config, kustomize, schema validation).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import importlib.util
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+DOCKERFILE = DEPLOY / "Dockerfile"
+COMPOSE = DEPLOY / "docker-compose.yml"
+K8S = DEPLOY / "k8s"
+NEWSMON_SERVICES = ("newsmon", "dashboards")  # run the newsmon image
+# Set by the image or the platform, not read by newsmon's code.
+GENERIC_ENV = {"PATH", "HOME", "TZ", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
+
+
+def beam_version() -> str:
+    text = (DEPLOY / "local" / "versions.env").read_text(encoding="utf-8")
+    match = re.search(r"^BEAM_VERSION=(\S+)$", text, re.M)
+    assert match, "BEAM_VERSION missing from deploy/local/versions.env"
+    return match.group(1)
+
+
+def env_names_read_by_code() -> set[str]:
+    """Environment variable names in pipeline/ (string constants), plus NAME_FILE for secrets."""
+    names: set[str] = set()
+    for path in (REPO / "pipeline").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.fullmatch(r"(NEWSMON|ELASTICSEARCH|KIBANA)_[A-Z0-9_]+", node.value):
+                names.add(node.value)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("secret") \
+                    and len(node.args) == 2 and isinstance(node.args[1], ast.Constant):
+                names.add(f"{node.args[1].value}_FILE")
+    return names
+
+
+# ------------------------------------------------------------------ Dockerfile
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    out = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            out.append((word.upper(), rest.strip()))
+    return out
+
+
+def dockerfile_env() -> dict[str, str]:
+    env: dict[str, str] = {}
+    for word, rest in dockerfile_instructions():
+        if word == "ENV":
+            for item in shlex.split(rest):
+                key, _, value = item.partition("=")
+                env[key] = value
+    return env
+
+
+def test_dockerfile_bases_are_pinned() -> None:
+    args = {}
+    froms = []
+    for word, rest in dockerfile_instructions():
+        if word == "ARG" and "=" in rest:
+            key, _, value = rest.partition("=")
+            args[key] = value
+        if word == "FROM":
+            image = rest.split()[0]
+            froms.append(re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], image))
+    assert len(froms) >= 2, "multi-stage build expected"
+    for image in froms:
+        name, _, tag = image.rpartition(":")
+        assert name and tag and tag != "latest" and "/" not in tag, f"unpinned base image {image}"
+    assert any(i.startswith("golang:") for i in froms) and froms[-1].startswith("python:3.11-slim")
+
+
+def test_dockerfile_prism_version_matches_versions_env() -> None:
+    args = dict(rest.partition("=")[::2] for word, rest in dockerfile_instructions() if word == "ARG" and "=" in rest)
+    assert args["BEAM_VERSION"] == beam_version()
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert "github.com/apache/beam/sdks/v2/go/cmd/prism@v${BEAM_VERSION}" in text
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'"apache-beam=={beam_version()}"' in pyproject
+
+
+def test_dockerfile_runs_as_non_root_with_healthcheck_and_entrypoint() -> None:
+    instructions = dockerfile_instructions()
+    users = [rest for word, rest in instructions if word == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0"), "the final stage must not run as root"
+    health = [rest for word, rest in instructions if word == "HEALTHCHECK"]
+    assert len(health) == 1 and "http://127.0.0.1:9108/healthz" in health[0] and "curl" not in health[0]
+    assert ("ENTRYPOINT", '["newsmon"]') in instructions
+    assert ("CMD", '["run", "--config", "/etc/newsmon/feeds.yaml"]') in instructions
+    env = dockerfile_env()
+    assert env["NEWSMON_LOG_FORMAT"] == "json" and env["NEWSMON_METRICS_ADDR"] == "0.0.0.0"
+    assert env["NEWSMON_METRICS_PORT"] == "9108"
+    prism_copy = [rest for word, rest in instructions if word == "COPY" and "--from=prism" in rest]
+    assert prism_copy and prism_copy[0].split()[-1] == env["NEWSMON_PRISM_LOCATION"]
+    assert set(env) - GENERIC_ENV - {"PIP_DISABLE_PIP_VERSION_CHECK", "PIP_NO_CACHE_DIR", "CGO_ENABLED",
+                                     "GOTOOLCHAIN", "GOFLAGS"} <= env_names_read_by_code()
+
+
+def test_dockerignore_lets_in_what_the_dockerfile_copies() -> None:
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").splitlines()
+    allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
+    assert "*" in ignore, "allow-list expected"
+    sources = []
+    for word, rest in dockerfile_instructions():
+        if word == "COPY" and "--from=" not in rest:
+            sources += rest.split()[:-1]
+    assert sources
+    for src in sources:
+        assert src.rstrip("/") in allowed, f"COPY {src} is excluded by deploy/Dockerfile.dockerignore"
+        assert (REPO / src).exists()
+
+
+# ------------------------------------------------------------------ compose
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    return data
+
+
+def test_every_service_has_a_healthcheck_or_is_one_shot(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    one_shot = {name for name, s in services.items() if s.get("restart") == "no"}
+    assert one_shot == {"setup", "dashboards"}
+    for name, service in services.items():
+        check = service.get("healthcheck") or {}
+        if name in one_shot:
+            continue
+        assert check.get("test") and not check.get("disable"), f"{name}: no healthcheck"
+    for name, service in services.items():
+        for dep, cond in (service.get("depends_on") or {}).items():
+            assert dep in services, f"{name} depends on unknown {dep}"
+            wanted = "service_completed_successfully" if dep in one_shot else "service_healthy"
+            assert cond["condition"] == wanted, f"{name} -> {dep}"
+
+
+def test_images_are_pinned_and_limited(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        image = service["image"]
+        _, _, tag = image.rpartition(":")
+        assert tag and tag != "latest" and "$" not in tag, f"{name}: unpinned image {image}"
+        limits = service.get("deploy", {}).get("resources", {}).get("limits", {})
+        assert limits.get("memory") and limits.get("cpus"), f"{name}: no resource limits"
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name}: {port} is published beyond loopback"
+    for name in NEWSMON_SERVICES:
+        build = compose["services"][name]["build"]
+        assert build["context"] == ".." and build["dockerfile"] == "deploy/Dockerfile"
+        assert build["args"]["BEAM_VERSION"] == beam_version()
+    es = compose["services"]["elasticsearch"]["image"]
+    assert es.rpartition(":")[2].startswith("9.")
+    assert compose["services"]["kibana"]["image"].rpartition(":")[2] == es.rpartition(":")[2]
+
+
+def test_newsmon_services_get_only_variables_the_code_reads(compose: dict[str, Any]) -> None:
+    known = env_names_read_by_code() | GENERIC_ENV
+    assert {"ELASTICSEARCH_URL", "ELASTICSEARCH_PASSWORD", "NEWSMON_METRICS_PORT", "KIBANA_URL"} <= known
+    for name in NEWSMON_SERVICES:
+        env = compose["services"][name]["environment"]
+        assert set(env) <= known, f"{name}: variables newsmon never reads: {sorted(set(env) - known)}"
+    newsmon = compose["services"]["newsmon"]
+    assert newsmon["environment"]["ELASTICSEARCH_URL"] == "http://elasticsearch:9200"
+    assert newsmon["command"] == ["run", "--config", "/etc/newsmon/feeds.yaml"]
+    assert any(str(v).endswith(":/etc/newsmon/feeds.yaml:ro") for v in newsmon["volumes"])
+    assert compose["services"]["dashboards"]["command"][:2] == ["dashboards", "import"]
+
+
+def test_secrets_come_from_env_file_and_are_required(compose: dict[str, Any]) -> None:
+    code = "\n".join(line for line in COMPOSE.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("#"))
+    required = set(re.findall(r"\$\{(\w+):\?", code))
+    example = dict(line.split("=", 1) for line in (DEPLOY / "compose" / "env.example").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    assert set(example) == required, "compose/env.example must list exactly the required variables"
+    assert all("not-a-secret" in v for v in example.values())
+    make_env = (DEPLOY / "compose" / "make-env.sh").read_text(encoding="utf-8")
+    generated = set(re.search(r"for name in ([A-Z_ ]+); do", make_env).group(1).split())  # type: ignore[union-attr]
+    assert generated == required, "make-env.sh must generate every required variable"
+    for name, service in compose["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            if re.search(r"PASSWORD|SECRET|API_KEY|ENCRYPTION", key):
+                assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", str(value)), f"{name}.{key} must be ${{VAR:?...}}"
+
+
+def test_bind_mounts_exist(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source = str(volume).split(":")[0]
+            if source.startswith("."):
+                source = re.sub(r"\$\{\w+:-([^}]+)\}", r"\1", source)
+                assert (DEPLOY / source).exists(), f"{name}: mounts missing {source} (relative to deploy/)"
+    assert set(compose["volumes"]) >= {"esdata", "prometheusdata"}
+
+
+def test_compose_prometheus_scrapes_newsmon_and_alerts_alertmanager(compose: dict[str, Any]) -> None:
+    config = yaml.safe_load((DEPLOY / "compose" / "prometheus.yml").read_text(encoding="utf-8"))
+    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+    assert "newsmon:9108" in targets
+    am = {t for a in config["alerting"]["alertmanagers"] for sc in a["static_configs"] for t in sc["targets"]}
+    assert am == {"alertmanager:9093"}
+    mounts = compose["services"]["prometheus"]["volumes"]
+    assert "./prometheus/rules:/etc/prometheus/rules:ro" in mounts
+    assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
+    assert "./alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro" in \
+        compose["services"]["alertmanager"]["volumes"]
+
+
+def test_compose_feeds_file_is_valid() -> None:
+    from pipeline.config import load_feeds
+
+    assert load_feeds(DEPLOY / "compose" / "feeds.yaml")
+    assert load_feeds(K8S / "base" / "feeds.yaml")
+
+
+# ------------------------------------------------------------------ kubernetes
+def k8s_docs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+
+
+@pytest.fixture(scope="module")
+def deployment() -> dict[str, Any]:
+    [doc] = k8s_docs(K8S / "base" / "deployment.yaml")
+    return doc
+
+
+def test_deployment_probes_resources_and_security(deployment: dict[str, Any]) -> None:
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+    startup = container["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 300, "must outlast --engine-wait (300 s)"
+    assert {p["containerPort"] for p in container["ports"]} == {9108}
+    for kind in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(container["resources"][kind])
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    uid = [rest for word, rest in dockerfile_instructions() if word == "USER"][-1].split(":")[0]
+    assert str(pod["securityContext"]["runAsUser"]) == uid, "runAsUser must be the image's user"
+    sc = container["securityContext"]
+    assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True
+    assert sc["capabilities"]["drop"] == ["ALL"]
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert {"/etc/newsmon", "/tmp", "/var/lib/newsmon"} <= mounts  # read-only root needs writable dirs
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
+
+
+def test_deployment_env_is_real_and_secret_comes_from_a_secret(deployment: dict[str, Any]) -> None:
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    known = env_names_read_by_code() | GENERIC_ENV
+    env = {e["name"]: e for e in container["env"]}
+    assert set(env) <= known
+    assert env["ELASTICSEARCH_API_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "newsmon-elasticsearch",
+                                                                       "key": "api-key"}
+    kustomizations = [yaml.safe_load(p.read_text()) for p in K8S.rglob("kustomization.yaml")]
+    for k in kustomizations:
+        for gen in k.get("configMapGenerator", []):
+            if gen["name"] == "newsmon-settings":
+                names = {lit.split("=", 1)[0] for lit in gen.get("literals", [])}
+                assert names <= known, f"settings newsmon never reads: {sorted(names - known)}"
+
+
+def test_no_real_secret_in_the_manifests() -> None:
+    for path in K8S.rglob("*.yaml"):
+        for doc in k8s_docs(path):
+            assert doc.get("kind") != "Secret", f"{path}: Secrets are generated or created out of band"
+            for gen in doc.get("secretGenerator", []):
+                assert "overlays/dev" in str(path), f"{path}: secretGenerator only in the dev overlay"
+                for literal in gen.get("literals", []):
+                    assert "placeholder" in literal and "not-a-secret" in literal
+
+
+def test_overlays_build_on_the_base() -> None:
+    base = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())
+    for res in base["resources"]:
+        assert (K8S / "base" / res).exists(), res
+    overlays = {p.parent.name: yaml.safe_load(p.read_text()) for p in (K8S / "overlays").glob("*/kustomization.yaml")}
+    assert set(overlays) == {"dev", "prod"}
+    for name, k in overlays.items():
+        assert "../../base" in k["resources"] and k["namespace"], name
+    prod_tag = overlays["prod"]["images"][0]["newTag"]
+    assert prod_tag not in ("latest", "dev")
+
+
+def test_service_monitor_scrapes_the_metrics_port() -> None:
+    [service] = k8s_docs(K8S / "base" / "service.yaml")
+    [monitor] = k8s_docs(K8S / "base" / "servicemonitor.yaml")
+    port = {p["name"]: p for p in service["spec"]["ports"]}["metrics"]
+    assert port["port"] == 9108
+    assert [e["port"] for e in monitor["spec"]["endpoints"]] == ["metrics"]
+    assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+
+
+def test_prometheusrule_is_the_rule_files_copy() -> None:
+    spec = importlib.util.spec_from_file_location("gen_prometheusrule", K8S / "gen_prometheusrule.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    groups = gen.rule_groups()
+    [rule] = k8s_docs(K8S / "base" / "prometheusrule.yaml")
+    assert rule["spec"]["groups"] == groups, (
+        "deploy/k8s/base/prometheusrule.yaml differs from deploy/prometheus/rules — "
+        "fix: python deploy/k8s/gen_prometheusrule.py")
+    assert gen.main(["--check"]) == 0
+
+
+def test_kibana_config_and_setup_agree_with_compose(compose: dict[str, Any]) -> None:
+    kibana = yaml.safe_load((DEPLOY / "compose" / "kibana.yml").read_text(encoding="utf-8"))
+    assert kibana["elasticsearch.username"] == "kibana_system"
+    env = compose["services"]["kibana"]["environment"]
+    for value in (kibana["elasticsearch.password"], kibana["xpack.encryptedSavedObjects.encryptionKey"]):
+        assert value.strip("${}") in env
+    setup = (DEPLOY / "compose" / "setup.sh").read_text(encoding="utf-8")
+    assert "/_security/user/kibana_system/_password" in setup
+    role = json.loads(re.search(r"newsmon_writer '(\{.*?\})'", setup, re.S).group(1))  # type: ignore[union-attr]
+    assert set(role["indices"][0]["names"]) == {"news-articles*", "news-alerts*", "news-deadletter*"}
+    assert compose["services"]["newsmon"]["environment"]["ELASTICSEARCH_USERNAME"] == "newsmon"
+
+
+def test_setup_script_against_a_fake_elasticsearch(tmp_path: Path) -> None:
+    """compose/setup.sh sends valid JSON, as `elastic`, to the security APIs (a fake ES records the calls)."""
+    if shutil.which("curl") is None:
+        pytest.fail("curl is needed to run deploy/compose/setup.sh (the Elasticsearch image has it)")
+    calls: list[tuple[str, str, Any, str | None]] = []
+
+    class FakeES(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else None
+            calls.append((self.command, self.path, body, self.headers.get("Authorization")))
+            data = b'{"status":"green"}' if "_cluster/health" in self.path else b"{}"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._answer()
+
+        def do_POST(self) -> None:
+            self._answer()
+
+        def do_PUT(self) -> None:
+            self._answer()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeES)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        env = {"PATH": "/usr/bin:/bin:/usr/local/bin",
+               "ELASTICSEARCH_URL": f"http://127.0.0.1:{server.server_address[1]}",
+               "ELASTIC_PASSWORD": "elastic-pw", "KIBANA_SYSTEM_PASSWORD": "kibana-system-pw-1",
+               "NEWSMON_ES_PASSWORD": "newsmon-pw-12345", "TMPDIR": str(tmp_path)}
+        run = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], env=env, capture_output=True,
+                             text=True, timeout=60, check=False)
+        assert run.returncode == 0, run.stderr
+        bad = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], capture_output=True, text=True,
+                             env={**env, "NEWSMON_ES_PASSWORD": 'has"quote'}, timeout=60, check=False)
+        assert bad.returncode == 2 and "make-env.sh" in bad.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    auth = "Basic " + base64.b64encode(b"elastic:elastic-pw").decode()
+    assert all(c[3] == auth for c in calls)
+    writes = {(m, p): b for m, p, b, _ in calls if m != "GET"}
+    assert writes[("POST", "/_security/user/kibana_system/_password")] == {"password": "kibana-system-pw-1"}
+    assert writes[("PUT", "/_security/role/newsmon_writer")]["cluster"] == ["monitor", "manage_index_templates"]
+    user = writes[("PUT", "/_security/user/newsmon")]
+    assert user["password"] == "newsmon-pw-12345" and user["roles"] == ["newsmon_writer"]
+
+
+def test_grafana_mounts_match_its_provisioning(compose: dict[str, Any]) -> None:
+    provisioning = REPO / "dashboards" / "grafana" / "provisioning"
+    mounts = dict(str(v).split(":")[:2] for v in compose["services"]["grafana"]["volumes"] if str(v).startswith("."))
+    assert mounts["../dashboards/grafana/provisioning"] == "/etc/grafana/provisioning"
+    paths = [p["options"]["path"] for f in (provisioning / "dashboards").glob("*.y*ml")
+             for p in yaml.safe_load(f.read_text(encoding="utf-8"))["providers"]]
+    assert paths and all(p == mounts["../dashboards/grafana"] for p in paths), paths
+    urls = [d["url"] for f in (provisioning / "datasources").glob("*.y*ml")
+            for d in yaml.safe_load(f.read_text(encoding="utf-8"))["datasources"]]
+    assert urls and all(u == "http://prometheus:9090" for u in urls), urls
