@@ -1,0 +1,519 @@
+"""newsmon's alert rules and Alertmanager config on the real tools.
+
+promtool checks and unit-tests the rules, amtool checks the Alertmanager config
+and its routes; the rules are checked against the metric names of
+``pipeline/metrics.py`` and the topic set of ``pipeline/topics.py``. Finally a
+real Prometheus evaluates the shipped rules (every duration divided by 100) on
+a live exporter and a real Alertmanager routes and inhibits what it sends.
+Missing binaries fail the tests: ``deploy/local/install.sh`` installs them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prometheus_client import CollectorRegistry, start_http_server
+
+from pipeline import metrics
+from pipeline.topics import TOPICS
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+RULES_DIR = REPO / "deploy" / "prometheus" / "rules"
+RULE_FILES = sorted(RULES_DIR.glob("*.yml"))
+TEST_FILES = sorted((REPO / "deploy" / "prometheus" / "tests").glob("*.yml"))
+AM_CONFIG = REPO / "deploy" / "alertmanager" / "alertmanager.yml"
+KIBANA_PLACEHOLDER = "https://kibana.example.org"
+UNTAGGED = "none"  # ClassifyArticles' topic label for relevant articles without a topic
+SEVERITIES = {"page", "warning"}
+DURATION_SCALE = 0.01  # the live test runs the rules 100 times faster
+
+
+def binary(*names: str) -> str:
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail(f"{' / '.join(names)} is not installed: run deploy/local/install.sh")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+
+
+def rule_groups() -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = []
+    for path in RULE_FILES:
+        groups.extend(yaml.safe_load(path.read_text())["groups"])
+    return groups
+
+
+def rules() -> list[dict[str, Any]]:
+    return [rule for group in rule_groups() for rule in group["rules"]]
+
+
+def alerts() -> dict[str, dict[str, Any]]:
+    return {r["alert"]: r for r in rules() if "alert" in r}
+
+
+def recorded_names() -> set[str]:
+    return {r["record"] for r in rules() if "record" in r}
+
+
+def exported_metric_names() -> set[str]:
+    """Every sample name newsmon's exporter can produce, from a fresh registry."""
+    registry = CollectorRegistry()
+    metrics.Metrics(registry)
+    names: set[str] = set()
+    for family in registry.collect():
+        suffixes = {"counter": ("_total",), "info": ("_info",),
+                    "histogram": ("", "_bucket", "_sum", "_count")}.get(family.type, ("",))
+        names.update(family.name + suffix for suffix in suffixes)
+    return names
+
+
+def test_rule_files_exist() -> None:
+    assert [p.name for p in RULE_FILES] == ["newsmon-alerts.yml", "newsmon-recording.yml"]
+    assert TEST_FILES, "no promtool test files in deploy/prometheus/tests/"
+
+
+# --- promtool ---------------------------------------------------------------------------------------------------
+
+def test_promtool_check_rules_passes() -> None:
+    result = run(binary("promtool"), "check", "rules", *map(str, RULE_FILES))
+    assert result.returncode == 0, result.stdout + result.stderr
+    for path in RULE_FILES:
+        count = sum(len(g["rules"]) for g in yaml.safe_load(path.read_text())["groups"])
+        assert f"Checking {path}\n  SUCCESS: {count} rules found" in result.stdout
+
+
+@pytest.mark.parametrize("test_file", TEST_FILES, ids=lambda p: p.name)
+def test_promtool_unit_tests_pass(test_file: Path) -> None:
+    result = run(binary("promtool"), "test", "rules", str(test_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout and "FAILED" not in result.stdout
+
+
+def test_every_alert_has_unit_tests_that_fire_it_and_keep_it_quiet() -> None:
+    fired: set[str] = set()
+    quiet: set[str] = set()
+    for path in TEST_FILES:
+        doc = yaml.safe_load(path.read_text())
+        assert {str((path.parent / f).resolve()) for f in doc["rule_files"]} == {str(p) for p in RULE_FILES}
+        for case in doc["tests"]:
+            for check in case.get("alert_rule_test", []):
+                (fired if check.get("exp_alerts") else quiet).add(check["alertname"])
+    assert set(alerts()) - fired == set(), "alerts no test makes fire"
+    assert set(alerts()) - quiet == set(), "alerts no test shows quiet"
+
+
+# --- the rules against pipeline/metrics.py and pipeline/topics.py ------------------------------------------------
+
+def rule_texts() -> list[str]:
+    """Every expression and annotation: runbooks and templates name metrics too."""
+    out: list[str] = []
+    for rule in rules():
+        out.append(rule["expr"])
+        out.extend(rule.get("annotations", {}).values())
+    return out
+
+
+def test_every_alert_has_severity_summary_description_and_runbook() -> None:
+    for name, rule in alerts().items():
+        assert rule["labels"]["severity"] in SEVERITIES, name
+        assert {"summary", "description", "runbook"} <= set(rule["annotations"]), name
+        assert "for" in rule, f"{name}: no `for:`, it would fire on one evaluation"
+        assert name.startswith("Newsmon"), name
+
+
+def test_every_metric_in_the_rules_is_defined_in_pipeline_metrics() -> None:
+    defined = exported_metric_names()
+    recorded = recorded_names()
+    used = {tok for text in rule_texts() for tok in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", text)
+            if tok.startswith(metrics.PREFIX)}
+    assert used, "no newsmon_ metric found in the rules"
+    unknown = {tok for tok in used - recorded if tok not in defined}
+    assert unknown == set(), f"metrics not defined in pipeline/metrics.py: {sorted(unknown)}"
+    assert all(name.split(":")[1].startswith(metrics.PREFIX) for name in recorded)
+
+
+def label_values(text: str, label: str) -> set[str]:
+    """Values a PromQL matcher on ``label`` names (regex alternatives split)."""
+    values: set[str] = set()
+    for _, value in re.findall(rf'\b{label}\s*(=~|!~|!=|=)\s*"([^"]*)"', text):
+        values.update(value.split("|"))
+    return values
+
+
+def test_topic_and_outcome_label_values_exist() -> None:
+    exprs = [r["expr"] for r in rules()]
+    topics = {v for e in exprs for v in label_values(e, "topic")}
+    assert topics <= {*TOPICS, UNTAGGED}, topics
+    outcomes = {v for e in exprs for v in label_values(e, "outcome")}
+    assert outcomes and outcomes <= set(metrics.POLL_OUTCOMES), outcomes
+    # The unit tests' input series use the real topic set too.
+    series = [s["series"] for path in TEST_FILES for case in yaml.safe_load(path.read_text())["tests"]
+              for s in case.get("input_series", [])]
+    assert {v for s in series for v in label_values(s, "topic")} <= {*TOPICS, UNTAGGED}
+
+
+def test_kibana_base_url_is_in_one_place() -> None:
+    hits = [(p.name, n) for p in RULE_FILES for n, line in enumerate(p.read_text().splitlines(), 1)
+            if KIBANA_PLACEHOLDER in line and not line.lstrip().startswith("#")]
+    assert len(hits) == 1, hits
+
+
+def test_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
+    """Grafana's queries, with its variables filled in, parse as PromQL (as recording rules, for promtool)."""
+    dashboard = json.loads((REPO / "dashboards" / "grafana" / "newsmon.json").read_text())
+
+    def panels(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for panel in items:
+            yield panel
+            yield from panels(panel.get("panels", []))
+
+    exprs = [t["expr"] for p in panels(dashboard["panels"]) for t in p.get("targets", [])]
+    exprs += [a["expr"] for a in dashboard["annotations"]["list"] if "expr" in a]
+    filled = [e.replace("$__rate_interval", "5m").replace("$topic", ".*") for e in exprs]
+    assert not [e for e in filled if "$" in e], "a dashboard variable the test does not fill in"
+    path = tmp_path / "dashboard-queries.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": [
+        {"record": f"dashboard:query:{i}", "expr": e} for i, e in enumerate(filled)]}]}))
+    result = run(binary("promtool"), "check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- Alertmanager --------------------------------------------------------------------------------------------------
+
+def test_amtool_check_config_passes() -> None:
+    result = run(binary("amtool"), "check-config", str(AM_CONFIG))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+@pytest.mark.parametrize(("labels", "receivers"), [
+    ({"alertname": "NewsmonTopicSpike", "topic": "trade", "severity": "warning"}, "ops-webhook,newsroom-slack"),
+    ({"alertname": "NewsmonDown", "severity": "page", "job": "newsmon"}, "ops-webhook,oncall-page"),
+    ({"alertname": "NewsmonTargetMissing", "severity": "page", "job": "newsmon"}, "ops-webhook,oncall-page"),
+    ({"alertname": "NewsmonIndexingErrors", "severity": "warning", "reason": "x"}, "ops-webhook,ops-slack"),
+    ({"alertname": "NewsmonFeedErrorRatioHigh", "severity": "warning"}, "ops-webhook,ops-slack"),
+    ({"alertname": "SomeoneElsesAlert", "severity": "critical"}, "ops-webhook"),
+], ids=lambda v: v.get("alertname") if isinstance(v, dict) else v)
+def test_amtool_routes(labels: dict[str, str], receivers: str) -> None:
+    result = run(binary("amtool"), "config", "routes", "test", f"--config.file={AM_CONFIG}",
+                 f"--verify.receivers={receivers}", *(f"{k}={v}" for k, v in labels.items()))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == receivers
+
+
+def test_every_alert_routes_by_its_severity() -> None:
+    for name, rule in alerts().items():
+        labels = {"alertname": name, **rule["labels"], "topic": "trade"}
+        result = run(binary("amtool"), "config", "routes", "test", f"--config.file={AM_CONFIG}",
+                     *(f"{k}={v}" for k, v in labels.items()))
+        got = result.stdout.strip().split(",")
+        assert result.returncode == 0 and got[0] == "ops-webhook" and len(got) == 2, (name, got)
+
+
+def test_alertmanager_matchers_name_real_alerts() -> None:
+    config = yaml.safe_load(AM_CONFIG.read_text())
+    matchers: list[str] = []
+
+    def walk(route: dict[str, Any]) -> None:
+        matchers.extend(route.get("matchers", []))
+        for child in route.get("routes", []):
+            walk(child)
+
+    walk(config["route"])
+    for rule in config["inhibit_rules"]:
+        matchers += rule["source_matchers"] + rule["target_matchers"]
+    names = set(alerts())
+    for matcher in matchers:
+        m = re.fullmatch(r'alertname(=~|=)"([^"]*)"', matcher)
+        if m:
+            pattern = m.group(2) if m.group(1) == "=~" else re.escape(m.group(2))
+            alternatives = pattern.split("|") if m.group(1) == "=~" else [pattern]
+            for alt in alternatives:
+                assert any(re.fullmatch(alt, n) for n in names), f"{matcher}: {alt} matches no alert"
+        m = re.fullmatch(r'severity(=~|=)"([^"]*)"', matcher)
+        if m:
+            assert set(m.group(2).split("|")) <= SEVERITIES, matcher
+
+
+def test_secrets_come_from_files() -> None:
+    text = AM_CONFIG.read_text()
+    config = yaml.safe_load(text)
+    assert config["global"]["smtp_auth_password_file"] and config["global"]["slack_api_url_file"]
+    for key in ("smtp_auth_password:", "api_url:", "slack_api_url:", "credentials:", "password:"):
+        assert not re.search(rf"^\s*{key}", text, re.M), f"{key} in {AM_CONFIG}: read it from a file"
+
+
+# --- live: Prometheus evaluates the rules, Alertmanager routes and inhibits ---------------------------------------
+
+_DURATION = r"(?:\d+(?:ms|[smhdwy]))+"
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000,
+            "y": 31_536_000_000}
+
+
+def scaled(duration: str, factor: float) -> str:
+    ms = sum(int(n) * _UNIT_MS[unit] for n, unit in re.findall(r"(\d+)(ms|[smhdwy])", duration))
+    return f"{max(1, round(ms * factor))}ms"
+
+
+def scale_rules(path: Path, factor: float) -> dict[str, Any]:
+    """The rule file with every PromQL range, offset and ``for:`` multiplied by ``factor``."""
+    doc: dict[str, Any] = yaml.safe_load(path.read_text())
+    for group in doc["groups"]:
+        for rule in group["rules"]:
+            expr = re.sub(rf"\[({_DURATION})\]", lambda m: f"[{scaled(m.group(1), factor)}]", rule["expr"])
+            rule["expr"] = re.sub(rf"\boffset\s+({_DURATION})", lambda m: f"offset {scaled(m.group(1), factor)}",
+                                  expr)
+            if "for" in rule:
+                rule["for"] = scaled(rule["for"], factor)
+    return doc
+
+
+def test_scaling_changes_only_durations() -> None:
+    doc = scale_rules(RULES_DIR / "newsmon-recording.yml", DURATION_SCALE)
+    exprs = [r["expr"] for r in doc["groups"][0]["rules"]]
+    assert exprs[0] == 'sum by (topic) (increase(newsmon_relevant_articles_total{topic!="none"}[9000ms]))'
+    assert "[864000ms] offset 9000ms" in exprs[1] and "offset 45000ms" in exprs[1]
+    assert scaled("1h15m", 1) == "4500000ms"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return json.load(resp)
+
+
+def wait_for(what: str, check: Callable[[], Any], logs: list[Path], deadline_s: float = 180) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with the services' logs otherwise."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.5)
+    tails = "\n".join(f"--- {p.name}\n" + "\n".join(p.read_text().splitlines()[-30:]) for p in logs if p.exists())
+    pytest.fail(f"timed out waiting for {what}\n{tails}")
+
+
+class WebhookSink:
+    """An HTTP server recording Alertmanager's webhook notifications, by path (= receiver name)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with sink.lock:
+                    sink.received.append((self.path.strip("/"), body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def alerts_at(self, receiver: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [a for path, body in self.received if path == receiver for a in body["alerts"]]
+
+
+def alertmanager_test_config(sink_port: int) -> dict[str, Any]:
+    """The shipped config with every receiver replaced by the sink and notification delays shortened.
+
+    Routes and inhibition rules are untouched: they are what the live tests check.
+    """
+    config: dict[str, Any] = yaml.safe_load(AM_CONFIG.read_text())
+    config["global"] = {"resolve_timeout": "5m"}
+    config["receivers"] = [
+        {"name": r["name"], "webhook_configs": [{"url": f"http://127.0.0.1:{sink_port}/{r['name']}"}]}
+        for r in config["receivers"]
+    ]
+
+    def faster(route: dict[str, Any]) -> None:
+        for key in ("group_wait", "group_interval"):
+            if key in route:
+                route[key] = "1s"
+        for child in route.get("routes", []):
+            faster(child)
+
+    faster(config["route"])
+    return config
+
+
+class Services:
+    """Processes started by one test, stopped (by their own handles) at its end."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.logs: list[Path] = []
+
+    def start(self, name: str, *args: str) -> None:
+        log = self.tmp / f"{name}.log"
+        self.logs.append(log)
+        with log.open("wb") as out:
+            self.procs.append(subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT))
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    svc = Services(tmp_path)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    s = WebhookSink()
+    try:
+        yield s
+    finally:
+        s.server.shutdown()
+
+
+def start_alertmanager(services: Services, sink: WebhookSink) -> str:
+    config = services.tmp / "alertmanager.yml"
+    config.write_text(yaml.safe_dump(alertmanager_test_config(sink.port), sort_keys=False))
+    check = run(binary("amtool"), "check-config", str(config))
+    assert check.returncode == 0, check.stdout + check.stderr
+    port = free_port()
+    services.start("alertmanager", binary("prometheus-alertmanager", "alertmanager"), f"--config.file={config}",
+                   f"--storage.path={services.tmp / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}",
+                   "--cluster.listen-address=")
+    base = f"http://127.0.0.1:{port}"
+    wait_for("Alertmanager to be ready", lambda: urllib.request.urlopen(f"{base}/-/ready", timeout=5).status == 200,
+             services.logs)
+    return base
+
+
+def am_alerts(base: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = get_json(f"{base}/api/v2/alerts")
+    return result
+
+
+@pytest.mark.slow
+def test_alertmanager_routes_health_alerts_and_inhibits_spikes(services: Services, sink: WebhookSink) -> None:
+    base = start_alertmanager(services, sink)
+    spike = {"labels": {"alertname": "NewsmonTopicSpike", "severity": "warning", "topic": "energy"},
+             "annotations": {"summary": "energy spiking"}}
+    down = {"labels": {"alertname": "NewsmonDown", "severity": "page", "job": "newsmon",
+                       "instance": "newsmon-0:9108"}, "annotations": {"summary": "newsmon is down"}}
+    request = urllib.request.Request(f"{base}/api/v2/alerts", data=json.dumps([down, spike]).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        assert resp.status == 200
+
+    def spike_state() -> dict[str, Any] | None:
+        for alert in am_alerts(base):
+            if alert["labels"]["alertname"] == "NewsmonTopicSpike" and alert["status"]["inhibitedBy"]:
+                return dict(alert["status"])
+        return None
+
+    status = wait_for("the spike to be inhibited by NewsmonDown", spike_state, services.logs)
+    assert status["state"] == "suppressed"
+    paged = wait_for("NewsmonDown at oncall-page", lambda: sink.alerts_at("oncall-page"), services.logs)
+    assert [a["labels"]["alertname"] for a in paged] == ["NewsmonDown"]
+    wait_for("NewsmonDown copied to ops-webhook", lambda: sink.alerts_at("ops-webhook"), services.logs)
+    assert sink.alerts_at("newsroom-slack") == []  # the inhibited spike was never sent
+
+
+@pytest.mark.slow
+def test_live_spike_fires_through_prometheus_and_alertmanager(services: Services, sink: WebhookSink) -> None:
+    am = start_alertmanager(services, sink)
+    registry = CollectorRegistry()
+    m = metrics.Metrics(registry)
+    m.relevant.labels(topic="trade")  # the series exists (at 0) from the start: the topic has history
+    exporter_port = free_port()
+    exporter, _thread = start_http_server(exporter_port, addr="127.0.0.1", registry=registry)
+    try:
+        rule_files = []
+        for path in RULE_FILES:
+            out = services.tmp / path.name
+            out.write_text(yaml.safe_dump(scale_rules(path, DURATION_SCALE), sort_keys=False))
+            rule_files.append(str(out))
+        check = run(binary("promtool"), "check", "rules", *rule_files)
+        assert check.returncode == 0, check.stdout + check.stderr
+        config = services.tmp / "prometheus.yml"
+        config.write_text(yaml.safe_dump({
+            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+            "rule_files": rule_files,
+            "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am.removeprefix("http://")]}]}]},
+            "scrape_configs": [{"job_name": "newsmon",
+                                "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]}],
+        }))
+        prom_port = free_port()
+        services.start("prometheus", binary("prometheus"), f"--config.file={config}",
+                       f"--storage.tsdb.path={services.tmp / 'prom-data'}",
+                       f"--web.listen-address=127.0.0.1:{prom_port}")
+        prom = f"http://127.0.0.1:{prom_port}"
+
+        def query(expr: str) -> list[dict[str, Any]]:
+            url = f"{prom}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+            result: list[dict[str, Any]] = get_json(url)["data"]["result"]
+            return result
+
+        # A baseline exists once the topic has (scaled) an hour of history: 45 s.
+        baseline = wait_for("a baseline for trade",
+                            lambda: query('topic:newsmon_relevant_articles:increase15m_avg1d{topic="trade"}'),
+                            services.logs)
+        assert float(baseline[0]["value"][1]) == 0.0
+        assert query('ALERTS{alertname="NewsmonTopicSpike"}') == []
+
+        m.relevant.labels(topic="trade").inc(30)  # 30 articles in one (scaled) window over a zero baseline
+
+        delivered = wait_for("the spike at newsroom-slack", lambda: sink.alerts_at("newsroom-slack"), services.logs)
+        alert = delivered[0]
+        assert alert["status"] == "firing"
+        assert alert["labels"] == {"alertname": "NewsmonTopicSpike", "severity": "warning", "topic": "trade"}
+        assert alert["annotations"]["summary"].startswith("US–India news on trade is spiking: ")
+        assert "relevant articles tagged trade" in alert["annotations"]["description"]
+        assert alert["annotations"]["kibana_url"].endswith("query:'topics:trade'))")
+        assert any(a["labels"]["alertname"] == "NewsmonTopicSpike" for a in sink.alerts_at("ops-webhook"))
+        assert sink.alerts_at("oncall-page") == []
+    finally:
+        exporter.shutdown()
