@@ -240,8 +240,14 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
         log.info("metrics, /healthz and /readyz on http://%s:%d", args.metrics_addr, args.metrics_port)
     writers.append(_connect_search(search, wait_s=args.engine_wait))
     p = beam.Pipeline(options=options)
+    from pipeline.alerting.spikes import SpikeRule
+
+    rule = SpikeRule(window_s=args.spike_window, min_count=args.spike_min_count,
+                     ratio_threshold=args.spike_ratio,
+                     history_windows=max(1, int(args.spike_history // args.spike_window)),
+                     min_history_windows=max(1, int(args.spike_min_history // args.spike_window)))
     build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl,
-                    fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes)
+                    fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule)
     log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
     result = p.run()
     status.job_state = "RUNNING"
@@ -368,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds before a feed request times out (default 20)")
     run.add_argument("--max-feed-bytes", type=int, default=20 * 1024 * 1024,
                      help="largest feed body accepted, after decompression (default 20 MiB)")
+    run.add_argument("--spike-window", type=int, default=15 * 60,
+                     help="seconds per topic-count window for in-pipeline spike alerts (default 900)")
+    run.add_argument("--spike-history", type=int, default=24 * 3600,
+                     help="seconds of past windows averaged into the baseline (default 86400)")
+    run.add_argument("--spike-min-history", type=int, default=3600,
+                     help="seconds of history a topic needs before it can alert (default 3600)")
+    run.add_argument("--spike-ratio", type=float, default=3.0, help="window count over baseline that alerts (3)")
+    run.add_argument("--spike-min-count", type=int, default=5, help="fewest articles in a window that alert (5)")
     run.add_argument("--engine-wait", type=float, default=300.0,
                      help="seconds to wait for the search engine at start-up (default 300)")
     run.set_defaults(func=cmd_run)

@@ -159,7 +159,7 @@ class DetectSpikes(beam.PTransform):  # type: ignore[misc, unused-ignore]
             | "OnePerTopic" >> beam.FlatMap(_topics_of)
             | "FixedWindows" >> beam.WindowInto(beam_window.FixedWindows(self.rule.window_s))
             | "CountPerTopic" >> beam.CombinePerKey(CountWithExamples(self.rule.max_examples))
-            | "AttachWindow" >> beam.ParDo(_AttachWindow())
+            | "AttachWindow" >> beam.ParDo(_AttachWindow()).with_output_types(beam.typehints.KV[str, WindowCount])
             # History spans windows, so the stateful step runs in the global window.
             | "GlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
             | "JudgeWindows" >> beam.ParDo(JudgeWindowsDoFn(self.rule))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ from apache_beam.coders import BooleanCoder
 from apache_beam.pvalue import DoOutputsTuple, PCollection
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
-from apache_beam.utils.timestamp import Duration, Timestamp
+from apache_beam.utils.timestamp import Duration
 
 from pipeline import metrics
 from pipeline.detect import classify
@@ -67,13 +66,16 @@ class ParseEntries(beam.PTransform):
 class DropSeenDoFn(beam.DoFn):
     """Keyed by article id: pass the first copy, drop the rest until the TTL expires.
 
-    The TTL timer is in processing time so memory stays bounded in a job
-    that runs for months; the search sink's create-only writes catch any
-    re-appearance after expiry.
+    The TTL bounds memory in a job that runs for months; the search sink's
+    create-only writes catch any re-appearance after expiry. The timer is in
+    event time: elements carry the wall-clock time of the poll that found
+    them, so this is a wall-clock TTL. (A processing-time timer would hold the
+    watermark at the article's timestamp for the whole TTL and stall every
+    event-time window downstream, such as the spike detector's.)
     """
 
     SEEN = ReadModifyWriteStateSpec("seen", BooleanCoder())
-    EXPIRY = TimerSpec("expiry", TimeDomain.REAL_TIME)
+    EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
@@ -82,13 +84,14 @@ class DropSeenDoFn(beam.DoFn):
         self.m = metrics.get()
 
     def process(self, element: tuple[str, Article], seen: Any = beam.DoFn.StateParam(SEEN),
-                expiry: Any = beam.DoFn.TimerParam(EXPIRY)) -> Iterator[Article]:
+                expiry: Any = beam.DoFn.TimerParam(EXPIRY),
+                ts: Any = beam.DoFn.TimestampParam) -> Iterator[Article]:
         if seen.read():
             self.m.duplicates.inc()
             beam_metrics.inc("articles_duplicate")
             return
         seen.write(True)
-        expiry.set(Timestamp.of(time.time()) + Duration.of(self.ttl_s))
+        expiry.set(ts + Duration.of(self.ttl_s))
         beam_metrics.inc("articles_unique")
         yield element[1]
 

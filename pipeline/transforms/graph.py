@@ -20,12 +20,14 @@ import apache_beam as beam
 from apache_beam.pvalue import PCollection
 
 from pipeline import config, text
+from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule
+from pipeline.alerting.transforms import DetectSpikes
 from pipeline.errors import ConfigError
 from pipeline.model import ClassifiedArticle, Failure, Feed, FetchResult
 from pipeline.sources import fetch as fetching
 from pipeline.transforms import beam_metrics
 from pipeline.transforms.articles import FAILURES, ClassifyArticles, DedupeArticles, ParseEntries
-from pipeline.transforms.index import IndexArticles, WriteDeadLetters
+from pipeline.transforms.index import IndexAlerts, IndexArticles, WriteDeadLetters
 from pipeline.transforms.poll import PollFeeds
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".gz", ".json", ".txt", ".html", ".htm", "")
@@ -135,11 +137,18 @@ def build_streaming(
     p: beam.Pipeline, feeds: Sequence[Feed], search: config.SearchSettings, *, tick_s: float = 5.0,
     dedupe_ttl_s: float = 7 * 24 * 3600.0, stop_after_s: float | None = None,
     fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
+    spike_rule: SpikeRule = DEFAULT_RULE,
 ) -> PCollection:
+    """The streaming job. Articles carry the timestamp of the poll that found them, so the spike
+    windows count what was seen when, like the Prometheus counters do."""
     fetched = p | "PollFeeds" >> PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s,
                                            timeout_s=fetch_timeout_s, max_bytes=max_feed_bytes)
-    return process_feeds(fetched, streaming=True, search=search, deadletter_path=search.deadletter_path,
-                         dedupe_ttl_s=dedupe_ttl_s)
+    classified = process_feeds(fetched, streaming=True, search=search, deadletter_path=search.deadletter_path,
+                               dedupe_ttl_s=dedupe_ttl_s)
+    (classified
+     | "DetectSpikes" >> DetectSpikes(spike_rule)
+     | "IndexAlerts" >> IndexAlerts(search))
+    return classified
 
 
 def build_backfill(

@@ -23,7 +23,7 @@ from pipeline import config, metrics
 from pipeline.dates import from_iso, to_iso, utc_now
 from pipeline.model import ClassifiedArticle, Failure
 from pipeline.sinks.deadletter import DeadLetterFile
-from pipeline.sinks.document import to_document
+from pipeline.sinks.document import ALERTS_INDEX, to_document
 from pipeline.sinks.search import SearchWriter
 from pipeline.transforms import beam_metrics
 
@@ -123,6 +123,42 @@ class IndexArticles(beam.PTransform):
         if not self.settings.index_all:
             items = items | "OnlyRelevant" >> beam.Filter(lambda c: c.classification.relevant)
         return items | "Bulk" >> beam.ParDo(IndexDoFn(self.settings, self.batch_size))
+
+
+class IndexAlertsDoFn(beam.DoFn):
+    """Alert document → the ``news-alerts`` index (create-only on the alert id) and a log line."""
+
+    def __init__(self, settings: config.SearchSettings) -> None:
+        self.settings = public_settings(settings)
+
+    def setup(self) -> None:
+        self.writer = SearchWriter(with_secrets(self.settings))
+
+    def start_bundle(self) -> None:
+        self.pending: list[dict[str, Any]] = []
+
+    def process(self, alert: dict[str, Any]) -> Iterator[None]:
+        log.warning("topic spike: %s", alert["topic"], extra={
+            "topic": alert["topic"], "count": alert["count"], "baseline": alert["baseline"],
+            "ratio": alert["ratio"], "window_end": alert["window_end"], "alert_id": alert["alert_id"]})
+        self.pending.append(alert)
+        return iter(())
+
+    def finish_bundle(self) -> None:
+        if self.pending:
+            self.writer.write_raw(ALERTS_INDEX, self.pending, id_field="alert_id")
+        self.pending = []
+
+
+class IndexAlerts(beam.PTransform):
+    """Alert dict → nothing; writes spike alerts next to the coverage for Kibana users."""
+
+    def __init__(self, settings: config.SearchSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def expand(self, alerts: PCollection) -> PCollection:
+        return alerts | "Write" >> beam.ParDo(IndexAlertsDoFn(self.settings))
 
 
 class DeadLetterDoFn(beam.DoFn):

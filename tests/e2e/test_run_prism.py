@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
@@ -16,9 +17,11 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pipeline.errors import SearchError
 from pipeline.feedserver import FeedServer
 from tests.support.job import REPO, Job, append_item
 from tests.support.tcpproxy import TcpProxy
@@ -153,4 +156,38 @@ def test_broken_feeds_are_counted_logged_and_do_not_stop_the_good_ones(
     # The wrongly declared charset still yields its article; the link- and date-less entry too.
     assert job.count({"match_phrase": {"title": "resume tariff"}}) == 1
     assert job.alive()
+    assert job.stop() == 0
+
+
+def test_a_burst_of_trade_articles_raises_one_spike_alert_in_the_alerts_index(
+    served: tuple[FeedServer, Path], tmp_path: Path, job_factory: Callable[..., Job]
+) -> None:
+    server, root = served
+    job = job_factory(demo_config(tmp_path, server), "--spike-window", "4", "--spike-history", "60",
+                      "--spike-min-history", "8", "--spike-min-count", "4", "--spike-ratio", "3")
+    job.start()
+    job.settled_count(minimum=5)
+    feed = root / "business.xml"
+    steady: list[str] = []
+    for n in range(4):  # about one trade story per window: the baseline
+        steady.append(append_item(feed, f"tariff cuts for farm exports, round {n}"))
+        time.sleep(4)
+
+    def alerts_for(urls: list[str]) -> list[dict[str, Any]]:
+        with contextlib.suppress(SearchError):
+            job.client.request("POST", "/news-alerts/_refresh")
+            hits = job.client.request("POST", "/news-alerts/_search", {
+                "size": 20, "query": {"terms": {"examples.url": urls}}})["hits"]["hits"]
+            return [h["_source"] for h in hits]
+        return []
+
+    assert alerts_for(steady) == []
+    burst = [append_item(feed, f"tariff and trade deal on steel and farm goods, part {n}") for n in range(8)]
+    started = time.monotonic()
+    [alert] = job.wait_for(lambda: alerts_for(burst), 120, "a spike alert for the trade burst")
+    print(f"\nspike alert indexed {time.monotonic() - started:.1f}s after the burst")
+    assert alert["topic"] == "trade"
+    assert alert["count"] >= 8 and alert["ratio"] >= 3
+    assert {e["url"] for e in alert["examples"]} <= set(burst) | set(steady)
+    assert job.metric("newsmon_topic_spike_ratio", topic="trade") >= 3
     assert job.stop() == 0
