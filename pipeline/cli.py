@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry
 from pipeline import __version__, config
 from pipeline.errors import ConfigError, NewsmonError, SearchError
 from pipeline.metrics import ARTICLES_CLASSIFIED, ENTRIES_PARSED, FEED_POLLS
-from pipeline.topics import TOPICS
+from pipeline.topics import TOPICS, UNTAGGED
 
 log = logging.getLogger("newsmon")
 REPO_PRISM = Path(__file__).resolve().parent.parent / ".cache" / "bin" / "prism"
@@ -154,7 +154,7 @@ def backfill_summary(counters: dict[str, int], seconds: float) -> dict[str, Any]
         "articles": unique,
         "duplicates": counters.get("articles_duplicate", 0),
         "relevant": counters.get("articles_relevant", 0),
-        "topics": {t: counters.get(f"topic_{t}", 0) for t in (*TOPICS, "none") if counters.get(f"topic_{t}")},
+        "topics": {t: counters.get(f"topic_{t}", 0) for t in (*TOPICS, UNTAGGED) if counters.get(f"topic_{t}")},
         "indexed": counters.get("documents_indexed", 0),
         "already_indexed": counters.get("documents_existing", 0),
         "failures": failures,

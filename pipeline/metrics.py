@@ -17,6 +17,7 @@ from typing import Final
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from pipeline import __version__
+from pipeline.topics import TOPICS, UNTAGGED
 
 PREFIX: Final = "newsmon_"
 POLL_OUTCOMES: Final = (
@@ -80,6 +81,11 @@ class Metrics:
                                  registry=registry)
         self.build = Info(BUILD_INFO, "newsmon build information.", registry=registry)
         self.build.info({"version": __version__})
+        # Every topic's series exists from start-up at 0: increase() needs a first sample to count the
+        # first article, and a dashboard shows quiet topics as 0 rather than "no data".
+        for topic in (*TOPICS, UNTAGGED):
+            self.relevant.labels(topic=topic)
+            self.spike_ratio.labels(topic=topic)
 
 
 _default: Metrics | None = None

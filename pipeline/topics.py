@@ -22,3 +22,5 @@ TOPIC_DEFINITIONS: Final[dict[str, str]] = {
 }
 
 TOPICS: Final[tuple[str, ...]] = tuple(TOPIC_DEFINITIONS)
+# Label value of newsmon_relevant_articles_total for relevant articles with no topic (not a topic itself).
+UNTAGGED: Final = "none"

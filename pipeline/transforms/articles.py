@@ -17,6 +17,7 @@ from pipeline import metrics
 from pipeline.detect import classify
 from pipeline.model import Article, ClassifiedArticle, Failure, FetchResult
 from pipeline.sources.parse import parse_feed
+from pipeline.topics import UNTAGGED
 from pipeline.transforms import beam_metrics
 from pipeline.transforms.poll import count_poll
 
@@ -144,7 +145,7 @@ class ClassifyDoFn(beam.DoFn):
         self.m.classified.labels(relevant=str(verdict.relevant).lower()).inc()
         if verdict.relevant:
             beam_metrics.inc("articles_relevant")
-            for topic in verdict.topics or ("none",):
+            for topic in verdict.topics or (UNTAGGED,):
                 self.m.relevant.labels(topic=topic).inc()
                 beam_metrics.inc(f"topic_{topic}")
         yield ClassifiedArticle(article, verdict)

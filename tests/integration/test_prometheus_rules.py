@@ -29,7 +29,7 @@ import yaml
 from prometheus_client import CollectorRegistry, start_http_server
 
 from pipeline import metrics
-from pipeline.topics import TOPICS
+from pipeline.topics import TOPICS, UNTAGGED
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +39,6 @@ RULE_FILES = sorted(RULES_DIR.glob("*.yml"))
 TEST_FILES = sorted((REPO / "deploy" / "prometheus" / "tests").glob("*.yml"))
 AM_CONFIG = REPO / "deploy" / "alertmanager" / "alertmanager.yml"
 KIBANA_PLACEHOLDER = "https://kibana.example.org"
-UNTAGGED = "none"  # ClassifyArticles' topic label for relevant articles without a topic
 SEVERITIES = {"page", "warning"}
 DURATION_SCALE = 0.01  # the live test runs the rules 100 times faster
 
