@@ -5,6 +5,8 @@
 #   prism       Beam's Prism runner, go install -> .cache/bin/prism
 #   opensearch  OpenSearch node jars via Maven -> .cache/opensearch/lib,
 #               plus the compiled launcher -> .cache/opensearch/classes
+#   flink       Beam's Flink job server (embedded Flink) jars via Maven ->
+#               .cache/flink/lib, launched by .cache/flink/flink-job-server.jar
 #   python      .venv with the project installed: pip install -e '.[dev]'
 #
 # Usage: deploy/local/install.sh [COMPONENT...]   (default: all, in that order)
@@ -18,11 +20,11 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_COMPONENTS=(apt prism opensearch python)
+ALL_COMPONENTS=(apt prism opensearch flink python)
 INSTALL_LOG_DIR="$LOG_DIR/install"
 
 usage() {
-    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Run a command with its output in a log file; on failure show the log's tail
@@ -216,6 +218,157 @@ install_opensearch() {
     say "opensearch: ready to start (deploy/local/stack.sh up opensearch)"
 }
 
+# -------------------------------------------------------------- flink ------
+
+# Beam's Python FlinkRunner starts the job server as `java -jar JAR` (the
+# `java` on PATH, or --job_server_java_launcher). Maven Central here serves no
+# shaded beam-runners-flink-*-job-server jar, so the job server is the runner
+# module and its dependencies in lib/ (deploy/local/flink/pom.xml), started by
+# a launcher jar that holds only a manifest: Main-Class FlinkJobServerDriver,
+# Class-Path lib/*.jar (relative to the launcher, so any cwd works).
+FLINK_CACHE="$CACHE_DIR/flink"
+FLINK_LIB="$FLINK_CACHE/lib"
+FLINK_POM="$LOCAL_DIR/flink/pom.xml"
+FLINK_STAMP="$FLINK_CACHE/lib.stamp"
+FLINK_JOB_SERVER_JAR="$FLINK_CACHE/flink-job-server.jar"
+FLINK_MANIFEST="$FLINK_CACHE/MANIFEST.MF"
+FLINK_MAIN_CLASS=org.apache.beam.runners.flink.FlinkJobServerDriver
+# What Flink's own scripts pass on Java 17+ (env.java.opts.all), carried as
+# manifest attributes because Beam's launcher adds no JVM flags of its own.
+FLINK_ADD_OPENS=(java.base/java.lang java.base/java.net java.base/java.io java.base/java.nio
+    java.base/sun.nio.ch java.base/java.lang.reflect java.base/java.text java.base/java.time
+    java.base/java.util java.base/java.util.concurrent java.base/java.util.concurrent.atomic
+    java.base/java.util.concurrent.locks)
+FLINK_ADD_EXPORTS=(java.base/sun.net.util java.rmi/sun.rmi.registry java.security.jgss/sun.security.krb5)
+
+flink_lib_key() {
+    printf 'flink=%s beam=%s pom=%s\n' "$FLINK_MINOR" "$FLINK_BEAM_VERSION" \
+        "$(sha256sum "$FLINK_POM" | cut -d' ' -f1)"
+}
+
+# One Beam release and one Flink minor in lib/: a stray version pulled in by a
+# transitive dependency would fail at run time with a linkage error.
+verify_flink_lib() {
+    local dir="$1" stray
+    [[ -f "$dir/beam-runners-flink-$FLINK_MINOR-$FLINK_BEAM_VERSION.jar" ]] ||
+        die "flink: beam-runners-flink-$FLINK_MINOR-$FLINK_BEAM_VERSION.jar missing from $dir"
+    [[ -n "$(find "$dir" -name "flink-runtime-$FLINK_MINOR.*.jar")" ]] ||
+        die "flink: no flink-runtime-$FLINK_MINOR.x jar in $dir"
+    stray="$(find "$dir" -name 'beam-*.jar' ! -name 'beam-vendor-*' -printf '%f\n' |
+        grep -v -- "-$FLINK_BEAM_VERSION\.jar$" || true)"
+    [[ -z "$stray" ]] || die "flink: jars of another Beam release in $dir: $stray"
+    stray="$(find "$dir" -name 'flink-*.jar' ! -name 'flink-shaded-*' -printf '%f\n' |
+        grep -v -- "-$FLINK_MINOR\.[0-9]*\.jar$" || true)"
+    [[ -z "$stray" ]] || die "flink: jars of another Flink version in $dir: $stray"
+}
+
+fetch_flink_jars() {
+    local key
+    key="$(flink_lib_key)"
+    if [[ -f "$FLINK_STAMP" && "$(cat "$FLINK_STAMP")" == "$key" && -d "$FLINK_LIB" ]]; then
+        say "flink: job server jars ($FLINK_RUNNER_ARTIFACT) already in $FLINK_LIB, skipping"
+        return 0
+    fi
+    need_cmd mvn "the Flink job server jars are fetched with Maven (Debian package maven)"
+    say "flink: fetching $FLINK_RUNNER_ARTIFACT and its dependencies with mvn dependency:copy-dependencies (~150 MB)"
+    local tmp="$FLINK_CACHE/lib.tmp"
+    rm -rf "$tmp"
+    mkdir -p "$FLINK_CACHE"
+    run_logged flink-mvn mvn -B -ntp -f "$FLINK_POM" \
+        -Dmaven.repo.local="$CACHE_DIR/m2" \
+        -Dflink.minor="$FLINK_MINOR" \
+        -Dbeam.flink.version="$FLINK_BEAM_VERSION" \
+        -Dmaven.dependency.plugin.version="$MAVEN_DEPENDENCY_PLUGIN_VERSION" \
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"
+    verify_flink_lib "$tmp"
+    # Swap in the complete set only now, so an interrupted fetch never leaves
+    # a half-filled lib/ that looks installed.
+    rm -rf "$FLINK_LIB"
+    mv "$tmp" "$FLINK_LIB"
+    printf '%s\n' "$key" >"$FLINK_STAMP"
+    say "flink: $(find "$FLINK_LIB" -name '*.jar' | wc -l) jars in $FLINK_LIB ($(du -sh "$FLINK_LIB" | cut -f1))"
+}
+
+# A manifest attribute holding a space-separated list, one item per
+# continuation line (manifest lines are meant to stay within 72 bytes).
+manifest_list() {
+    local name="$1" first="$2"
+    shift 2
+    printf '%s: %s' "$name" "$first"
+    (($# == 0)) || printf '\n  %s' "$@"
+    printf '\n'
+}
+
+flink_manifest() {
+    local jars=() j
+    for j in "$FLINK_LIB"/*.jar; do
+        jars+=("lib/${j##*/}")
+    done
+    printf 'Manifest-Version: 1.0\n'
+    printf 'Main-Class: %s\n' "$FLINK_MAIN_CLASS"
+    printf 'Implementation-Title: newsmon launcher for %s\n' "$FLINK_RUNNER_ARTIFACT"
+    manifest_list Add-Opens "${FLINK_ADD_OPENS[@]}"
+    manifest_list Add-Exports "${FLINK_ADD_EXPORTS[@]}"
+    manifest_list Class-Path "${jars[@]}"
+}
+
+# The JDK's `jar` tool: from JAVA_HOME, else next to the `java` on PATH.
+find_jar_tool() {
+    local java
+    if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/jar" ]]; then
+        JAR_BIN="$JAVA_HOME/bin/jar"
+        return 0
+    fi
+    java="$(command -v java 2>/dev/null)" || java=""
+    if [[ -n "$java" && -x "$(dirname "$(readlink -f "$java")")/jar" ]]; then
+        JAR_BIN="$(dirname "$(readlink -f "$java")")/jar"
+        return 0
+    fi
+    err "flink: the JDK's 'jar' tool was not found (install a JDK, e.g. openjdk-17-jdk-headless, or set JAVA_HOME)"
+    return 1
+}
+
+# Rewrite the launcher when the jar set (or the manifest recipe) changed.
+write_flink_launcher() {
+    local manifest
+    manifest="$(flink_manifest)"
+    if [[ -f "$FLINK_JOB_SERVER_JAR" && -f "$FLINK_MANIFEST" && "$(cat "$FLINK_MANIFEST")" == "$manifest" ]]; then
+        say "flink: launcher $FLINK_JOB_SERVER_JAR up to date, skipping"
+        return 0
+    fi
+    find_jar_tool || exit 1
+    say "flink: writing launcher $FLINK_JOB_SERVER_JAR (Main-Class $FLINK_MAIN_CLASS, Class-Path lib/*.jar)"
+    local tmp="$FLINK_CACHE/launcher.tmp"
+    rm -rf "$tmp"
+    mkdir -p "$tmp/empty"
+    printf '%s\n' "$manifest" >"$tmp/MANIFEST.MF"
+    run_logged flink-jar "$JAR_BIN" --create --file "$tmp/launcher.jar" \
+        --manifest "$tmp/MANIFEST.MF" -C "$tmp/empty" .
+    mv "$tmp/launcher.jar" "$FLINK_JOB_SERVER_JAR"
+    mv "$tmp/MANIFEST.MF" "$FLINK_MANIFEST"
+    rm -rf "$tmp"
+}
+
+# The driver answers an unknown option with its usage and exit status 1: that
+# proves Main-Class and Class-Path resolve without starting a server.
+check_flink_launcher() {
+    local out
+    need_cmd java "the Flink job server runs on the java on PATH (Java 17 here)"
+    out="$(java -jar "$FLINK_JOB_SERVER_JAR" --newsmon-install-check 2>&1)" || true
+    if ! grep -q 'Usage: java FlinkJobServerDriver' <<<"$out"; then
+        printf '%s\n' "$out" | tail -n 20 >&2
+        die "flink: $FLINK_JOB_SERVER_JAR does not start FlinkJobServerDriver"
+    fi
+    say "flink: launcher starts FlinkJobServerDriver on Java $(java_major "$(command -v java)") (the java on PATH)"
+}
+
+install_flink() {
+    fetch_flink_jars
+    write_flink_launcher
+    check_flink_launcher
+    say "flink: ready (--runner FlinkRunner --flink_master=[local] --flink_version=$FLINK_MINOR --flink_job_server_jar=$FLINK_JOB_SERVER_JAR)"
+}
+
 # ------------------------------------------------------------- python ------
 
 PYTHON_STAMP="$VENV_DIR/.newsmon-install.sha256"
@@ -255,7 +408,7 @@ main() {
     fi
     for c in "${components[@]}"; do
         case "$c" in
-        apt | prism | opensearch | python) ;;
+        apt | prism | opensearch | flink | python) ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown component '$c' (expected: ${ALL_COMPONENTS[*]})" ;;
         esac

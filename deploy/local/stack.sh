@@ -348,6 +348,7 @@ export NEWSMON_PROMETHEUS_URL=$(url_of prometheus)
 export NEWSMON_ALERTMANAGER_URL=$(url_of alertmanager)
 export NEWSMON_FEEDS_URL=$(url_of feeds)
 export NEWSMON_PRISM_LOCATION=$PRISM_BIN
+export NEWSMON_FLINK_JOB_SERVER_JAR=$CACHE_DIR/flink/flink-job-server.jar
 export NEWSMON_METRICS_PORT=$METRICS_PORT
 EOF
     mv "$tmp" "$STACK_ENV"
