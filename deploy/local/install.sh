@@ -8,6 +8,8 @@
 #   flink       Beam's Flink job server (embedded Flink) jars via Maven ->
 #               .cache/flink/lib, launched by .cache/flink/flink-job-server.jar
 #   python      .venv with the project installed: pip install -e '.[dev]'
+#   deploy      offline validators for deploy/: Docker Compose and kustomize (go
+#               install), Kubernetes schemas (pip) -> .cache/
 #
 # Usage: deploy/local/install.sh [COMPONENT...]   (default: all, in that order)
 #
@@ -20,7 +22,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_COMPONENTS=(apt prism opensearch flink python)
+ALL_COMPONENTS=(apt prism opensearch flink python deploy)
 INSTALL_LOG_DIR="$LOG_DIR/install"
 
 usage() {
@@ -401,6 +403,16 @@ install_python() {
 
 # --------------------------------------------------------------- main ------
 
+# ------------------------------------------------------------- deploy ------
+
+# Offline validators for deploy/: Docker Compose (to run `docker compose config`
+# without an engine) and kustomize + Kubernetes schemas. Each script installs
+# into .cache/ through the Go module proxy / PyPI and skips what is current.
+install_deploy() {
+    run_logged deploy-compose bash "$REPO_ROOT/deploy/compose/validate.sh" --install
+    run_logged deploy-k8s bash "$REPO_ROOT/deploy/k8s/validate.sh" --install
+}
+
 main() {
     local components=("$@") c start=$SECONDS
     if [[ ${#components[@]} -eq 0 ]]; then
@@ -408,7 +420,7 @@ main() {
     fi
     for c in "${components[@]}"; do
         case "$c" in
-        apt | prism | opensearch | flink | python) ;;
+        apt | prism | opensearch | flink | python | deploy) ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown component '$c' (expected: ${ALL_COMPONENTS[*]})" ;;
         esac
