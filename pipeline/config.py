@@ -112,7 +112,7 @@ def load_feeds(path: str | Path) -> list[Feed]:
     return parse_feeds(data, str(p))
 
 
-def _secret(env: Mapping[str, str], name: str) -> str | None:
+def read_secret(env: Mapping[str, str], name: str) -> str | None:
     """A secret from ``NAME`` or from the file named by ``NAME_FILE``."""
     if env.get(name):
         return env[name]
@@ -155,9 +155,9 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
         url=url,
         index=env.get("NEWSMON_INDEX", SearchSettings.index),
         engine=engine,
-        api_key=_secret(env, "ELASTICSEARCH_API_KEY") or _secret(env, "NEWSMON_SEARCH_API_KEY"),
+        api_key=read_secret(env, "ELASTICSEARCH_API_KEY") or read_secret(env, "NEWSMON_SEARCH_API_KEY"),
         username=env.get("ELASTICSEARCH_USERNAME") or env.get("NEWSMON_SEARCH_USERNAME"),
-        password=_secret(env, "ELASTICSEARCH_PASSWORD") or _secret(env, "NEWSMON_SEARCH_PASSWORD"),
+        password=read_secret(env, "ELASTICSEARCH_PASSWORD") or read_secret(env, "NEWSMON_SEARCH_PASSWORD"),
         ca_certs=env.get("ELASTICSEARCH_CA_CERTS") or None,
         verify_certs=env.get("NEWSMON_SEARCH_VERIFY_CERTS", "true").lower() not in ("0", "false", "no"),
         deadletter_path=env.get("NEWSMON_DEADLETTER_PATH", SearchSettings.deadletter_path),

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit
 
 import urllib3
 
+from pipeline.config import read_secret
 from pipeline.errors import NewsmonError
 
 __all__ = [
@@ -245,19 +246,6 @@ def saved_objects_path(env: Mapping[str, str]) -> Path:
     return REPO_OBJECTS if REPO_OBJECTS.exists() else IMAGE_OBJECTS
 
 
-def _env_secret(env: Mapping[str, str], name: str) -> str | None:
-    """A secret from ``NAME`` or from the file named by ``NAME_FILE``."""
-    if env.get(name):
-        return env[name]
-    file = env.get(f"{name}_FILE")
-    if not file:
-        return None
-    try:
-        return Path(file).read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise DashboardError(f"{name}_FILE={file}: cannot read: {exc.strerror or exc}") from None
-
-
 def import_options_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """Keyword arguments for :func:`import_saved_objects` from the environment (CLI flags override them).
 
@@ -267,9 +255,9 @@ def import_options_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """
     return {
         "kibana_url": env.get("KIBANA_URL") or "http://127.0.0.1:5601",
-        "api_key": _env_secret(env, "KIBANA_API_KEY"),
+        "api_key": read_secret(env, "KIBANA_API_KEY"),
         "username": env.get("KIBANA_USERNAME") or None,
-        "password": _env_secret(env, "KIBANA_PASSWORD"),
+        "password": read_secret(env, "KIBANA_PASSWORD"),
         "space": env.get("KIBANA_SPACE") or None,
         "ca_certs": env.get("KIBANA_CA_CERTS") or None,
         "verify": env.get("KIBANA_VERIFY_CERTS", "true").lower() not in ("0", "false", "no"),

@@ -88,6 +88,19 @@ class Metrics:
             self.spike_ratio.labels(topic=topic)
 
 
+_SAMPLE_SUFFIXES = {"counter": ("_total",), "info": ("_info",), "histogram": ("", "_bucket", "_sum", "_count")}
+
+
+def exported_names() -> set[str]:
+    """Every sample name the exporter can produce (for checking rules and dashboards against it)."""
+    registry = CollectorRegistry()
+    Metrics(registry)
+    names: set[str] = set()
+    for family in registry.collect():
+        names.update(family.name + suffix for suffix in _SAMPLE_SUFFIXES.get(family.type, ("",)))
+    return names
+
+
 _default: Metrics | None = None
 _lock = threading.Lock()
 

@@ -74,18 +74,6 @@ def recorded_names() -> set[str]:
     return {r["record"] for r in rules() if "record" in r}
 
 
-def exported_metric_names() -> set[str]:
-    """Every sample name newsmon's exporter can produce, from a fresh registry."""
-    registry = CollectorRegistry()
-    metrics.Metrics(registry)
-    names: set[str] = set()
-    for family in registry.collect():
-        suffixes = {"counter": ("_total",), "info": ("_info",),
-                    "histogram": ("", "_bucket", "_sum", "_count")}.get(family.type, ("",))
-        names.update(family.name + suffix for suffix in suffixes)
-    return names
-
-
 def test_rule_files_exist() -> None:
     assert [p.name for p in RULE_FILES] == ["newsmon-alerts.yml", "newsmon-recording.yml"]
     assert TEST_FILES, "no promtool test files in deploy/prometheus/tests/"
@@ -141,7 +129,7 @@ def test_every_alert_has_severity_summary_description_and_runbook() -> None:
 
 
 def test_every_metric_in_the_rules_is_defined_in_pipeline_metrics() -> None:
-    defined = exported_metric_names()
+    defined = metrics.exported_names()
     recorded = recorded_names()
     used = {tok for text in rule_texts() for tok in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", text)
             if tok.startswith(metrics.PREFIX)}

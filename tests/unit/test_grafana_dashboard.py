@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from prometheus_client import CollectorRegistry
 
 from pipeline import metrics
 
@@ -40,17 +39,6 @@ def exprs() -> list[str]:
     out += [a["expr"] for a in d["annotations"]["list"] if "expr" in a]
     out += [v["definition"] for v in d["templating"]["list"] if "definition" in v]
     return out
-
-
-def exported_metric_names() -> set[str]:
-    registry = CollectorRegistry()
-    metrics.Metrics(registry)
-    names: set[str] = set()
-    for family in registry.collect():
-        suffixes = {"counter": ("_total",), "info": ("_info",),
-                    "histogram": ("", "_bucket", "_sum", "_count")}.get(family.type, ("",))
-        names.update(family.name + suffix for suffix in suffixes)
-    return names
 
 
 def recording_rule_names() -> set[str]:
@@ -92,13 +80,13 @@ def test_every_query_uses_the_datasource_variable() -> None:
 
 
 def test_every_metric_is_defined_in_pipeline_metrics_or_a_recording_rule() -> None:
-    defined = exported_metric_names() | recording_rule_names()
+    defined = metrics.exported_names() | recording_rule_names()
     used = {tok for e in exprs() for tok in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", e)
             if tok.startswith(metrics.PREFIX) or tok.startswith("topic:")}
     assert used - defined == set(), f"not defined in pipeline/metrics.py or the recording rules: {used - defined}"
     # The dashboard shows every metric newsmon exports (histograms through their buckets).
     shown = {re.sub(r"_bucket$", "", tok) for tok in used}
-    families = {n for n in exported_metric_names() if not n.endswith(("_bucket", "_sum", "_count"))}
+    families = {n for n in metrics.exported_names() if not n.endswith(("_bucket", "_sum", "_count"))}
     assert families - shown == set(), f"exported but not on the dashboard: {families - shown}"
 
 
