@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.alerting import Services, WebhookSink
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -61,3 +64,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(f"NEWSMON_FORBID_SKIPS: {skipped} test(s) were skipped; every test must run here",
                                 red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    svc = Services(tmp_path)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    s = WebhookSink()
+    try:
+        yield s
+    finally:
+        s.server.shutdown()
