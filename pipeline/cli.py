@@ -180,6 +180,12 @@ def cmd_classify(args: argparse.Namespace, _beam: list[str]) -> int:
     return classify_stream(sys.stdin, sys.stdout)
 
 
+def cmd_eval(args: argparse.Namespace, _beam: list[str]) -> int:
+    from pipeline.evaluate import run_eval
+
+    return run_eval(args.gold, sys.stdout, json_out=args.json, show_errors=not args.no_errors)
+
+
 def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
 
@@ -406,6 +412,16 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Input: one JSON object per line with id, title and optionally summary, "
                                     "body, language. Output: one line per input line, same order.")
     cl.set_defaults(func=cmd_classify)
+
+    ev = sub.add_parser("eval", help="score the detector against labelled JSONL (precision/recall/F1)",
+                        description="Each line: id, title, summary, optional body/language, relevant (bool), "
+                                    "topics (list), optional category. Prints relevance and per-topic "
+                                    "precision/recall/F1, micro-averaged topic F1, accuracy per category and the "
+                                    "misclassified ids with their evidence.")
+    ev.add_argument("--gold", required=True, help="labelled JSON Lines, e.g. tests/data/dev.jsonl")
+    ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    ev.add_argument("--no-errors", action="store_true", help="omit the list of misclassified items")
+    ev.set_defaults(func=cmd_eval)
 
     se = sub.add_parser("search", help="full-text search of the indexed coverage, with filters and facets",
                         description="Searches relevant articles (all with --all) in $ELASTICSEARCH_URL. "

@@ -6,9 +6,22 @@ Pure functions over plain text: no Beam, no I/O, no network, deterministic, and 
 - :func:`classify` → :class:`pipeline.model.Classification`
 - :func:`detect_language` → ISO 639-1 code or ``None``
 
-Modules: :mod:`.terms` (lexicon schema), :mod:`.lexicon` (gazetteers as data),
-:mod:`.matcher` (Aho-Corasick matching), :mod:`.classifier` (scoring and evidence),
-:mod:`.language` (script/stopword language guess).
+How a verdict is made, module by module:
+
+- :mod:`.terms`        the lexicon schema (what one gazetteer entry can say) and its constructors;
+- :mod:`.lexicon`      the gazetteers as data: actors of each side, bilateral cues, false friends,
+                       third countries, off-topic domains, topic vocabularies, in English and Hindi;
+- :mod:`.matcher`      one Aho-Corasick pass over an article's title, summary and body;
+- :mod:`.tally`        matches → per-side, per-topic, per-domain masses and evidence;
+- :mod:`.scoring`      gates, then a logistic score over named features; the rule; the topics;
+- :mod:`.weights`      the score's weights and topic thresholds (data);
+- :mod:`.calibrate`    refits :mod:`.weights` on a labelled file (a development tool);
+- :mod:`.entities`     canonical entities by kind, and names found by patterns;
+- :mod:`.classifier`   :func:`classify`, which runs the above and assembles the evidence;
+- :mod:`.language`     script/stopword language guess.
+
+The labelling spec the detector is measured against is ``tests/data/LABELS.md``; measure with
+``pipeline.evaluate`` (``newsmon eval --gold FILE``).
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ _STARTS: Final = tuple(start for start, _, _ in _SCRIPTS)
 _NON_LATIN: Final = re.compile(
     "[" + "".join(f"\\u{start:04x}-\\u{end:04x}" for start, end, _ in _SCRIPTS) + "]"
 )
-_LATIN_WORD: Final = re.compile(r"[a-zà-öø-ÿ]+")
+# Punctuation, digits and symbols of Latin-script text become spaces, leaving words to split on.
+_NOT_LETTERS: Final = str.maketrans(dict.fromkeys("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~’‘“”–—…«»", " "))
 
 _URDU_LETTERS: Final = frozenset("ٹڈڑںےۓھ")
 _PERSIAN_LETTERS: Final = frozenset("پچژگ")
@@ -102,7 +103,7 @@ def _by_script(sample: str, letters: list[str]) -> str | None:
 
 def _by_stopwords(sample: str) -> str | None:
     # Distinct stopwords per language: set intersections keep this loop out of Python.
-    words = set(_LATIN_WORD.findall(sample.lower()))
+    words = set(sample.lower().translate(_NOT_LETTERS).split())
     best, best_count, tied = None, 0, False
     for lang, stopwords in _STOPWORD_SETS:
         count = len(words & stopwords)

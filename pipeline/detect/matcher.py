@@ -1,22 +1,27 @@
-"""Finding lexicon terms in text: Aho-Corasick automata, word boundaries, guards, overlaps.
+"""Finding lexicon terms in text: one Aho-Corasick automaton over word-padded text, guards, overlaps.
 
-:class:`Matcher` compiles :class:`~pipeline.detect.terms.Term` surfaces once into two automata
-(pyahocorasick, C speed): one over lower-cased text for ordinary terms, one over the text as
-written for case-sensitive acronyms ("US", "MEA", "Quad"), which keeps frequent substrings such
-as "us" and "ai" out of the hot loop. It owns:
+:class:`Matcher` compiles :class:`~pipeline.detect.terms.Term` surfaces once into one automaton
+(pyahocorasick, C speed) over lower-cased text. Case-sensitive terms (acronyms such as "US",
+"MEA", "Quad", and names that are also words, "Apple") share it and are kept only when the text
+has them exactly as listed, so "us" and "quad bike" do not match. It owns:
 
-- surface variants: hyphens also match en/em dashes and the non-breaking hyphen, apostrophes
-  match the typographic one, and Devanagari nukta letters match in composed, decomposed and
-  nukta-less spellings, so texts need no normalisation pass;
-- word boundaries: a match must not continue a word on either side (letters, digits and
-  combining marks count as word characters, so Devanagari vowel signs do), except on the right
-  of a ``prefix`` stem;
+- word boundaries, without a Python check per match: punctuation and whitespace are mapped to
+  spaces (:data:`BOUNDARY_CHARS`, a 1:1 ``str.translate``, so offsets are kept), the text is padded
+  with a space on each side and every key is " surface " — the automaton can then only report
+  whole words, never "app" inside "approve" or "oil" inside "spoil". Letters, digits, ``_``,
+  combining marks and joiners are word characters, so Devanagari vowel signs continue a word. A
+  ``prefix`` stem's key has no trailing space, and the match reports the whole inflected word;
+- surface variants: hyphens, dashes and apostrophes of every kind are boundaries on both sides
+  ("India–US" matches "India-US", "India’s" contains "India"), and Devanagari nukta letters match
+  in composed, decomposed and nukta-less spellings, so texts need no normalisation pass;
 - guards: named context checks a term can require (``us_caps``: "US" in shouted text);
-- overlaps: leftmost-longest, so "Indian Ocean" hides "Indian" and "US-India" hides "US".
+- overlaps: leftmost-longest, so "Indian Ocean" hides "Indian" and "US-India" hides "US"; terms
+  with the same span (a word and a stem) are reported together.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -24,30 +29,31 @@ from typing import Any, Final, cast
 
 import ahocorasick
 
-from pipeline.detect.terms import GUARD_US_CAPS, OFFTOPIC_DOMAINS, Term
+from pipeline.detect.terms import GUARD_US_CAPS, OFFTOPIC_DOMAINS, SIDE_KINDS, Term
 from pipeline.topics import TOPICS
 
 Terms = tuple[Term, ...]
 Hit = tuple[int, int, str, Terms]  # start, stop (exclusive), surface as written, terms it matched
 Rejection = tuple[str, str]  # surface as written, reason
-# Automaton value: key length, check left boundary, check right boundary, terms needing a right
-# boundary, stem terms that do not, whether any of them has a guard.
-_Entry = tuple[int, bool, bool, Terms, Terms, bool]
+# Automaton value: key length, whether the key is a stem (no right boundary), terms, case-sensitive
+# terms with the exact spellings they accept, whether any term has a guard, the terms' side mask.
+_Entry = tuple[int, bool, Terms, tuple[tuple[Term, frozenset[str]], ...], bool, int]
+US_SIDE, INDIA_SIDE = 1, 2  # bits of a side mask: which sides terms name unambiguously
 _Iter = Callable[[str], Iterator[tuple[int, _Entry]]]
 
+# Characters that separate words: mapped to a space before matching.
+BOUNDARY_CHARS: Final = (
+    " \t\n\r\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u3000"
+    "!\"'(),-./:;<=>?[\\]^`{|}~\u00ab\u00bb\u00b7\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2026\u2032\u0964\u0965"
+)
+_TO_SPACE: Final = str.maketrans(dict.fromkeys(BOUNDARY_CHARS, " "))
+_SEPARATOR: Final = " \x00 "  # between the texts of one find_fields() call: no key contains it
 _DASHES: Final = ("\u2013", "\u2014", "\u2011")  # en dash, em dash, non-breaking hyphen
 _NUKTA: Final = "\u093c"
 # Devanagari letters with a precomposed nukta (क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़). NFC does not compose them, so
 # real text carries both spellings, and many writers drop the nukta altogether.
 _NUKTA_LETTERS: Final = {chr(c): unicodedata.normalize("NFD", chr(c)) for c in range(0x958, 0x960)}
-_JOINERS: Final = frozenset("\u200c\u200d")  # ZWNJ/ZWJ sit inside Indic words
-
-
-def _is_word_char(ch: str) -> bool:
-    """Whether ``ch`` continues a word (so a match next to it is inside a longer word)."""
-    if ch.isalnum() or ch == "_":
-        return True
-    return ch >= "\u0300" and (ch in _JOINERS or unicodedata.category(ch)[0] == "M")
 
 
 def _nukta_forms(surface: str) -> set[str]:
@@ -61,13 +67,13 @@ def _nukta_forms(surface: str) -> set[str]:
 
 
 def surface_variants(surface: str) -> set[str]:
-    """All spellings of ``surface`` the matcher accepts (dash, apostrophe and nukta variants)."""
-    forms = _nukta_forms(surface)
-    if "-" in surface:
-        forms |= {form.replace("-", dash) for form in forms for dash in _DASHES}
-    if "'" in surface:
-        forms |= {form.replace("'", "\u2019") for form in forms}
-    return forms
+    """All spellings of ``surface`` the matcher accepts besides boundary characters (nukta variants)."""
+    return _nukta_forms(surface)
+
+
+def _pad(text: str) -> str:
+    """The text as the automata see it: boundary characters as spaces, a space on each side."""
+    return f" {text.translate(_TO_SPACE)} "
 
 
 # --- guards ---------------------------------------------------------------------------------
@@ -85,8 +91,8 @@ _CAPS_US_FOLLOWERS: Final = frozenset({
 
 def _us_not_pronoun(text: str, start: int, stop: int) -> bool:
     """Accept a case-sensitive "US" unless it stands in shouted text, where it may be the pronoun."""
-    before = text[max(0, start - 40):start]
-    after = text[stop:stop + 40]
+    before = text[max(0, start - 40):start].rsplit("\x00", 1)[-1]  # within its own field
+    after = text[stop:stop + 40].split("\x00", 1)[0]
     if not (before + after).isupper():
         return True  # there is lower-case text around it (or no cased text at all): "US" is the country
     if after[:1] in ("-", *_DASHES) or before.endswith(("THE ", "INDIA, ", "INDIA AND ")):
@@ -124,6 +130,8 @@ def validate(term: Term) -> None:
                           ("country_weight", term.country_weight)):
         if not 0.0 <= weight <= 1.0:
             raise ValueError(f"{where}: {label} weight {weight} must be in [0, 1]")
+    if term.kind not in SIDE_KINDS:
+        raise ValueError(f"{where}: kind {term.kind!r} is not one of {SIDE_KINDS}")
     if term.guard is not None and term.guard not in GUARDS:
         raise ValueError(f"{where}: unknown guard {term.guard!r}; known: {sorted(GUARDS)}")
 
@@ -133,21 +141,28 @@ class _Builder:
 
     def __init__(self) -> None:
         self.keys: dict[str, list[Term]] = {}
+        self.exact: dict[str, dict[Term, set[str]]] = {}  # key → case-sensitive term → spellings
 
-    def add(self, key: str, term: Term) -> None:
+    def add(self, form: str, term: Term) -> None:
+        padded = _pad(form.lower())
+        key = padded[:-1] if term.prefix else padded
+        if term.case_sensitive:
+            self.exact.setdefault(key, {}).setdefault(term, set()).add(form)
+            return
         bucket = self.keys.setdefault(key, [])
         if term not in bucket:
             bucket.append(term)
 
     def build(self) -> _Iter | None:
-        if not self.keys:
+        keys = set(self.keys) | set(self.exact)
+        if not keys:
             return None
         automaton: Any = ahocorasick.Automaton()
-        for key, terms in self.keys.items():
-            strict = tuple(t for t in terms if not t.prefix)
-            loose = tuple(t for t in terms if t.prefix)
-            guarded = any(t.guard is not None for t in terms)
-            entry: _Entry = (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), strict, loose, guarded)
+        for key in keys:
+            terms = tuple(self.keys.get(key, ()))
+            exact = tuple((term, frozenset(forms)) for term, forms in self.exact.get(key, {}).items())
+            guarded = any(t.guard is not None for t in terms) or any(t.guard is not None for t, _ in exact)
+            entry: _Entry = (len(key), not key.endswith(" "), terms, exact, guarded, _side_mask(terms))
             automaton.add_word(key, entry)
         automaton.make_automaton()
         return cast(_Iter, automaton.iter)
@@ -157,80 +172,118 @@ class Matcher:
     """Finds the terms of a lexicon in text. Build once (it compiles automata); call :meth:`find` often."""
 
     def __init__(self, terms: Iterable[Term]) -> None:
-        folded, exact = _Builder(), _Builder()
+        builder = _Builder()
         for term in terms:
             validate(term)
             for surface in term.surfaces:
                 for form in surface_variants(surface):
-                    if term.case_sensitive:
-                        exact.add(form, term)
-                    else:
-                        folded.add(form.lower(), term)
-        self._folded = folded.build()
-        self._exact = exact.build()
+                    builder.add(form, term)
+        self._iter = builder.build()
 
     def find(self, text: str) -> tuple[list[Hit], list[Rejection]]:
         """Non-overlapping matches in ``text`` (leftmost-longest, in text order) and rejected ones."""
-        lower = text.lower()
-        if len(lower) != len(text):
+        return self.find_fields(text)[0]
+
+    def find_fields(self, *texts: str) -> list[tuple[list[Hit], list[Rejection]]]:
+        """:meth:`find` for several texts (an article's title, summary, body) in one automaton pass.
+
+        The texts are joined with a separator no key contains, so no match spans two of them;
+        offsets in the results are relative to each text.
+        """
+        return self.scan(*texts)[0]
+
+    def scan(self, *texts: str) -> tuple[list[tuple[list[Hit], list[Rejection]]], int]:
+        """:meth:`find_fields`, and the side mask of all matches (``US_SIDE | INDIA_SIDE``: both named)."""
+        joined = _SEPARATOR.join(texts)
+        lower = joined.lower()
+        if len(lower) != len(joined):
             # Only U+0130 (İ) lower-cases to two code points; keep offsets aligned with the original.
-            text = text.replace("\u0130", "I")
-            lower = text.lower()
-        hits: list[Hit] = []
-        rejected: list[Rejection] = []
-        if self._folded is not None:
-            _scan(self._folded, lower, text, hits, rejected)
-        if self._exact is not None:
-            _scan(self._exact, text, text, hits, rejected)
-        if len(hits) < 2:
-            return hits, rejected
-        hits.sort(key=_leftmost_longest)
-        kept: list[Hit] = []
-        reach = -1
-        for hit in hits:
-            if hit[0] >= reach:
-                kept.append(hit)
-                reach = hit[1]
-        return kept, rejected
+            texts = tuple(text.replace("\u0130", "I") for text in texts)
+            joined = _SEPARATOR.join(texts)
+            lower = joined.lower()
+        spans: list[tuple[int, int, Terms, int]] = []
+        rejected: list[tuple[int, str, str]] = []
+        if self._iter is not None:
+            _scan(self._iter, _pad(lower), joined, spans, rejected)
+        if len(spans) > 1:
+            spans = _resolve_overlaps(spans)
+        results: list[tuple[list[Hit], list[Rejection]]] = []
+        offset = 0
+        index = 0
+        mask = 0
+        for text in texts:
+            end = offset + len(text)
+            own: list[Hit] = []
+            while index < len(spans) and spans[index][0] < end:
+                start, stop, terms, sides = spans[index]
+                own.append((start - offset, stop - offset, joined[start:stop], terms))
+                mask |= sides
+                index += 1
+            results.append((own, [(surface, reason) for at, surface, reason in rejected if offset <= at < end]
+                            if rejected else []))
+            offset = end + len(_SEPARATOR)
+        return results, mask
 
 
-def _leftmost_longest(hit: Hit) -> tuple[int, int]:
-    return hit[0], -hit[1]
+def _resolve_overlaps(spans: list[tuple[int, int, Terms, int]]) -> list[tuple[int, int, Terms, int]]:
+    """Leftmost-longest; matches with the same span are one match carrying all their terms."""
+    spans.sort(key=_STOP, reverse=True)
+    spans.sort(key=_START)  # stable: by start, then longest first
+    kept: list[tuple[int, int, Terms, int]] = []
+    reach = -1
+    for span in spans:
+        if span[0] >= reach:
+            kept.append(span)
+            reach = span[1]
+        elif span[0] == kept[-1][0] and span[1] == kept[-1][1]:
+            last = kept[-1]  # same span (a word and a stem): one match, all terms
+            kept[-1] = (last[0], last[1], last[2] + tuple(t for t in span[2] if t not in last[2]), last[3] | span[3])
+    return kept
 
 
-def _scan(iterate: _Iter, haystack: str, text: str, hits: list[Hit], rejected: list[Rejection]) -> None:
-    """Append boundary-checked, guarded matches of one automaton over ``haystack`` to ``hits``."""
-    size = len(haystack)
-    for end, (length, left, right, strict, loose, guarded) in iterate(haystack):
-        start = end - length + 1
-        if left and start > 0:
-            ch = haystack[start - 1]
-            # The common case (ASCII letter or space) is decided without a function call.
-            if ch.isalnum() or ch == "_" or (ch >= "\u0300" and _is_word_char(ch)):
+def _side_mask(terms: Terms) -> int:
+    mask = 0
+    for term in terms:
+        if not term.ambiguous:
+            mask |= (US_SIDE if term.us else 0) | (INDIA_SIDE if term.india else 0)
+    return mask
+
+
+_START: Final = operator.itemgetter(0)
+_STOP: Final = operator.itemgetter(1)
+
+
+def _scan(iterate: _Iter, haystack: str, text: str, spans: list[tuple[int, int, Terms, int]],
+          rejected: list[tuple[int, str, str]]) -> None:
+    """Append the case-checked, guarded matches (start, stop, terms) over the padded ``haystack`` to ``spans``.
+
+    Offsets: ``haystack[i + 1]`` is ``text[i]``; a key starts with the space before its word.
+    """
+    for end, (length, stem, listed, exact, guarded, listed_sides) in iterate(haystack):
+        start = end - length + 1  # the boundary before the word: text index of the word's first character
+        stop = haystack.find(" ", end + 1) - 1 if stem else end - 1
+        terms, sides = listed, listed_sides
+        if exact:
+            written = text[start:end - 1 if stem else stop]
+            terms = listed + tuple(term for term, forms in exact if written in forms)
+            if not terms:
                 continue
-        stop = end + 1
-        if right and stop < size and _is_word_char(haystack[stop]):
-            if not loose:
-                continue
-            terms = loose
-            while stop < size and _is_word_char(haystack[stop]):  # report the whole inflected word
-                stop += 1
-        else:
-            terms = strict + loose if loose else strict
+            sides = _side_mask(terms)
         if guarded:
             terms = _apply_guards(terms, text, start, stop, rejected)
             if not terms:
                 continue
-        hits.append((start, stop, text[start:stop], terms))
+            sides = _side_mask(terms)
+        spans.append((start, stop, terms, sides))
 
 
-def _apply_guards(terms: Terms, text: str, start: int, stop: int, rejected: list[Rejection]) -> Terms:
+def _apply_guards(terms: Terms, text: str, start: int, stop: int, rejected: list[tuple[int, str, str]]) -> Terms:
     kept: list[Term] = []
     for term in terms:
         if term.guard is not None:
             check, reason = GUARDS[term.guard]
             if not check(text, start, stop):
-                rejected.append((text[start:stop], reason))
+                rejected.append((start, text[start:stop], reason))
                 continue
         kept.append(term)
     return tuple(kept)

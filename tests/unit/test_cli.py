@@ -9,7 +9,8 @@ import pytest
 from pipeline.cli import backfill_summary, build_parser, main
 
 
-@pytest.mark.parametrize("command", ["run", "backfill", "classify", "serve-feeds"])
+@pytest.mark.parametrize("command", ["run", "backfill", "classify", "serve-feeds", "search", "eval",
+                                     "dashboards"])
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main([command, "--help"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.detect.lexicon import ALL_TERMS
-from pipeline.detect.matcher import Matcher, surface_variants, validate
+from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher, surface_variants, validate
 from pipeline.detect.terms import GUARD_US_CAPS, Term, false_friend, india, topic, us
 from pipeline.topics import TOPICS
 
@@ -104,3 +104,44 @@ def test_malformed_terms_fail_fast_naming_the_term(term: Term, message: str) -> 
 
 def test_empty_lexicon_matches_nothing() -> None:
     assert Matcher([]).find("India and the US") == ([], [])
+
+
+def test_only_whole_words_reach_python() -> None:
+    matcher = Matcher([topic("technology", 1.0, "app"), topic("energy", 1.0, "oil"), topic("defense", 1.0, "war")])
+    assert surfaces("Approve the appeal, spoil the soil, award software", matcher) == []
+    assert surfaces("The app, the oil (crude) and the war.", matcher) == ["app", "oil", "war"]
+
+
+def test_apostrophes_and_quotes_are_boundaries() -> None:
+    assert surfaces("India’s envoy and ‘India’ in quotes") == ["India", "India"]
+
+
+def test_find_fields_scans_once_and_keeps_offsets_per_field() -> None:
+    title, summary, body = "India and US", "Quad meets", "Indian Ocean in India"
+    found = SMALL.find_fields(title, summary, body)
+    assert [[(s, e, surface) for s, e, surface, _ in hits] for hits, _ in found] == [
+        [(0, 5, "India"), (10, 12, "US")], [(0, 4, "Quad")], [(0, 12, "Indian Ocean"), (16, 21, "India")]]
+    assert found == [SMALL.find(text) for text in (title, summary, body)]
+
+
+def test_no_match_spans_two_fields() -> None:
+    found = SMALL.find_fields("Talks with India", "US officials")
+    assert [[h[2] for h in hits] for hits, _ in found] == [["India"], ["US"]]  # not "India-US" across the join
+
+
+def test_scan_reports_which_sides_are_named_unambiguously() -> None:
+    matcher = Matcher([india("India"), us("US", cs=True), us("Congress", ambiguous=True)])
+    assert matcher.scan("India", "US")[1] == US_SIDE | INDIA_SIDE
+    assert matcher.scan("India", "Congress")[1] == INDIA_SIDE
+    assert matcher.scan("", "")[1] == 0
+
+
+def test_guarded_pronoun_is_judged_within_its_own_field() -> None:
+    found = SMALL.find_fields("JOIN US NOW", "the talks went well")
+    assert found[0] == ([], [("US", "all-caps text: may be the pronoun")])
+
+
+def test_topic_only_terms_are_flagged() -> None:
+    assert topic("trade", 1.0, "tariff").topic_only
+    assert not india("India").topic_only
+    assert not Term(("x",), topics=(("trade", 1.0),), entities=("X",)).topic_only

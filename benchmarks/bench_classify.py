@@ -1,0 +1,113 @@
+"""Classification throughput: ``classify`` vs one compiled regular-expression scan, same texts, same run.
+
+    .venv/bin/python -m benchmarks.bench_classify [--gold tests/data/dev.jsonl] [--rounds 5] [--min-seconds 1]
+
+Both run single-threaded in this process over the texts of the development set (title, summary,
+body; each article's ``language`` passed as the pipeline passes it, and a second figure with
+language detection). The baseline is what a naive detector would do: one compiled, case-insensitive
+regular expression of the core US and India names (word-bounded alternation) scanned over the
+same title + summary + body, keeping the articles in which both sides appear. Each figure is the
+best of ``--rounds`` timed rounds (each at least ``--min-seconds`` of CPU time), as articles per
+CPU-second — articles/s per core — so other load on the machine shows less. The target from
+DESIGN.md is >= 20,000 articles/s per core for ``classify``. Nothing is asserted: this prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.detect import classify
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = 20_000
+US_NAMES = ("United States", "U.S.", "US", "USA", "America", "American", "Americans", "Washington", "White House",
+            "Trump", "Biden", "Pentagon", "State Department")
+INDIA_NAMES = ("India", "Indian", "Indians", "New Delhi", "Delhi", "Modi", "Jaishankar", "भारत", "भारतीय")
+
+Article = tuple[str, str, str, str | None]
+
+
+def load(path: Path) -> list[Article]:
+    articles = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            articles.append((item["title"], item.get("summary") or "", item.get("body") or "", item.get("language")))
+    return articles
+
+
+def baseline_pattern() -> re.Pattern[str]:
+    names = sorted((*US_NAMES, *INDIA_NAMES), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in names) + r")(?!\w)", re.IGNORECASE)
+
+
+def regex_baseline(pattern: re.Pattern[str]) -> Callable[[Article], bool]:
+    us = {name.lower() for name in US_NAMES}
+
+    def scan(article: Article) -> bool:
+        title, summary, body, _ = article
+        sides = {"us" if m.group().lower() in us else "india" for m in pattern.finditer(f"{title}\n{summary}\n{body}")}
+        return len(sides) == 2
+
+    return scan
+
+
+def with_language(article: Article) -> bool:
+    return classify(article[0], article[1], article[2], article[3]).relevant
+
+
+def detecting_language(article: Article) -> bool:
+    return classify(article[0], article[1], article[2], None).relevant
+
+
+def measure(fn: Callable[[Article], bool], articles: list[Article], rounds: int, min_seconds: float) -> float:
+    """Best articles per CPU-second over ``rounds`` rounds."""
+    best = 0.0
+    for _ in range(rounds):
+        done = 0
+        started = time.process_time()
+        while True:
+            for article in articles:
+                fn(article)
+            done += len(articles)
+            elapsed = time.process_time() - started
+            if elapsed >= min_seconds:
+                break
+        best = max(best, done / elapsed)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gold", default=str(REPO / "tests" / "data" / "dev.jsonl"), help="JSONL of articles")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--min-seconds", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    articles = load(Path(args.gold))
+    classify("warm-up: build the automaton", "")
+    pattern = baseline_pattern()
+    runs = {
+        "regex baseline (one compiled pattern)": regex_baseline(pattern),
+        "classify (language given)": with_language,
+        "classify (language detected)": detecting_language,
+    }
+    rates = {label: measure(fn, articles, args.rounds, args.min_seconds) for label, fn in runs.items()}
+    baseline = rates["regex baseline (one compiled pattern)"]
+    print(f"{len(articles)} articles from {args.gold}; Python {platform.python_version()}, single process; "
+          f"best of {args.rounds} rounds, articles per CPU-second")
+    for label, rate in rates.items():
+        print(f"  {label:<40} {rate:>10,.0f} articles/s per core   {rate / baseline:5.2f}x baseline")
+    rate = rates["classify (language given)"]
+    print(f"target >= {TARGET:,} articles/s per core: {'met' if rate >= TARGET else 'NOT met'} ({rate:,.0f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

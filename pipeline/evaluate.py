@@ -1,0 +1,392 @@
+"""Measure the detector against a labelled ("gold") JSON Lines file: ``newsmon eval --gold FILE``.
+
+Pure functions over plain data, in three steps:
+
+- :func:`load_gold` reads and validates the file into :class:`GoldItem` s; every bad line is
+  reported (file, line number, what is wrong) in one :class:`GoldFileError`;
+- :func:`evaluate` classifies each item and computes an :class:`EvalReport`: relevance
+  precision/recall/F1, per-topic and micro/macro-averaged topic precision/recall/F1, accuracy per
+  category tag (``hard_negative:*``, ``false_friend:*``, ``hindi`` ...), language-detection
+  accuracy, and every misclassified item with the detector's evidence;
+- :func:`format_report` renders it for people; :meth:`EvalReport.to_dict` for machines.
+
+:func:`run_eval` ties them together for the CLI. The label definitions are in the README
+("Topics and relevance") and ``tests/data/LABELS.md``. Topic scores are computed over all items:
+a topic predicted for an article that is not relevant in the gold file is a false positive, a
+gold topic of an article the detector missed is a false negative.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from pipeline.errors import NewsmonError
+from pipeline.model import Classification
+from pipeline.topics import TOPICS
+
+# Category prefixes whose items are all negatives that look relevant; their accuracy is a target.
+HARD_NEGATIVE_PREFIXES = ("hard_negative:", "false_friend:")
+# Targets from the issue "Detection quality"; the report says whether each is met.
+TARGETS = {"relevance_f1": 0.95, "topic_micro_f1": 0.90, "hard_negative_accuracy": 0.95}
+_MAX_BAD_LINES_SHOWN = 20
+
+Classifier = Callable[[str, str, str, str | None], Classification]
+
+
+class GoldFileError(NewsmonError):
+    """The gold file cannot be used; the message lists every bad line (``FILE:LINE: problem``)."""
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """One labelled article."""
+
+    id: str
+    title: str
+    summary: str = ""
+    body: str = ""
+    language: str | None = None
+    relevant: bool = False
+    topics: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Precision, recall and F1 from true positives, false positives and false negatives."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def support(self) -> int:
+        return self.tp + self.fn
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn, "support": self.support}
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    """How many items of one category tag the detector got right on relevance."""
+
+    total: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 1.0
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A misclassified item: what the gold says, what the detector said, and why."""
+
+    id: str
+    title: str
+    kind: str  # "false_positive", "false_negative" (relevance) or "topics"
+    gold_relevant: bool
+    gold_topics: tuple[str, ...]
+    predicted_relevant: bool
+    predicted_topics: tuple[str, ...]
+    score: float
+    categories: tuple[str, ...]
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Every figure of one evaluation run (see the module docstring)."""
+
+    items: int
+    relevant_items: int
+    relevance: Scores
+    relevance_accuracy: float
+    topics: dict[str, Scores]
+    topic_micro: Scores
+    topic_macro_f1: float
+    categories: dict[str, CategoryResult]
+    hard_negatives: CategoryResult
+    language_checked: int
+    language_correct: int
+    misses: tuple[Miss, ...]
+
+    @property
+    def language_accuracy(self) -> float:
+        return self.language_correct / self.language_checked if self.language_checked else 1.0
+
+    def targets(self) -> dict[str, tuple[float, float, bool]]:
+        """Target name → (measured, target, met)."""
+        measured = {"relevance_f1": self.relevance.f1, "topic_micro_f1": self.topic_micro.f1,
+                    "hard_negative_accuracy": self.hard_negatives.accuracy}
+        return {name: (measured[name], target, measured[name] >= target) for name, target in TARGETS.items()}
+
+    @property
+    def targets_met(self) -> bool:
+        return all(met for _, _, met in self.targets().values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "relevant_items": self.relevant_items,
+            "relevance": {**self.relevance.to_dict(), "accuracy": round(self.relevance_accuracy, 4)},
+            "topics": {name: scores.to_dict() for name, scores in self.topics.items()},
+            "topic_micro": self.topic_micro.to_dict(),
+            "topic_macro_f1": round(self.topic_macro_f1, 4),
+            "hard_negatives": _category_dict(self.hard_negatives),
+            "categories": {name: _category_dict(result) for name, result in self.categories.items()},
+            "language": {"checked": self.language_checked, "correct": self.language_correct,
+                         "accuracy": round(self.language_accuracy, 4)},
+            "targets": {name: {"measured": round(value, 4), "target": target, "met": met}
+                        for name, (value, target, met) in self.targets().items()},
+            "targets_met": self.targets_met,
+            "misses": [asdict(miss) for miss in self.misses],
+        }
+
+
+def _category_dict(result: CategoryResult) -> dict[str, float | int]:
+    return {"total": result.total, "correct": result.correct, "accuracy": round(result.accuracy, 4)}
+
+
+# --- loading --------------------------------------------------------------------------------
+
+def load_gold(path: str | Path) -> list[GoldItem]:
+    """Read a gold JSON Lines file. Raises :class:`GoldFileError` naming every bad line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoldFileError(f"{path}: cannot read the gold file: {exc}") from exc
+    items: list[GoldItem] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = parse_gold_line(line)
+        except ValueError as exc:
+            problems.append(f"{path}:{number}: {exc}")
+            continue
+        if item.id in seen:
+            problems.append(f"{path}:{number}: duplicate id {item.id!r} (first on line {seen[item.id]})")
+            continue
+        seen[item.id] = number
+        items.append(item)
+    if problems:
+        shown = problems[:_MAX_BAD_LINES_SHOWN]
+        more = len(problems) - len(shown)
+        raise GoldFileError("\n".join(shown + ([f"... and {more} more bad line(s)"] if more else [])))
+    if not items:
+        raise GoldFileError(f"{path}: no labelled items (expected one JSON object per line)")
+    return items
+
+
+def parse_gold_line(line: str) -> GoldItem:
+    """One line of a gold file → :class:`GoldItem`; ``ValueError`` says what is wrong with it."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    item_id = data.get("id")
+    if isinstance(item_id, bool) or not isinstance(item_id, str | int) or not str(item_id).strip():
+        raise ValueError("'id' must be a non-empty string or an integer")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"item {item_id!r}: 'title' must be a non-empty string")
+    texts = {name: data.get(name) or "" for name in ("summary", "body")}
+    for name, value in texts.items():
+        if not isinstance(value, str):
+            raise ValueError(f"item {item_id!r}: '{name}' must be a string")
+    language = data.get("language")
+    if language is not None and not isinstance(language, str):
+        raise ValueError(f"item {item_id!r}: 'language' must be a string such as \"en\"")
+    relevant = data.get("relevant")
+    if not isinstance(relevant, bool):
+        raise ValueError(f"item {item_id!r}: 'relevant' must be true or false")
+    topics = data.get("topics", [])
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        raise ValueError(f"item {item_id!r}: 'topics' must be a list of strings")
+    unknown = sorted(set(topics) - set(TOPICS))
+    if unknown:
+        raise ValueError(f"item {item_id!r}: unknown topic(s) {unknown}; the topic set is {list(TOPICS)}")
+    if topics and not relevant:
+        raise ValueError(f"item {item_id!r}: an item that is not relevant cannot have topics")
+    if len(set(topics)) != len(topics):
+        raise ValueError(f"item {item_id!r}: 'topics' lists a topic twice")
+    category = data.get("category", [])
+    categories = [category] if isinstance(category, str) else category
+    if not isinstance(categories, list) or not all(isinstance(c, str) and c for c in categories):
+        raise ValueError(f"item {item_id!r}: 'category' must be a string or a list of strings")
+    if relevant and any(c.startswith(HARD_NEGATIVE_PREFIXES) for c in categories):
+        raise ValueError(f"item {item_id!r}: a hard_negative:/false_friend: item must have relevant: false")
+    return GoldItem(id=str(item_id), title=title, summary=texts["summary"], body=texts["body"], language=language,
+                    relevant=relevant, topics=tuple(t for t in TOPICS if t in topics), categories=tuple(categories))
+
+
+# --- evaluating -----------------------------------------------------------------------------
+
+def _default_classifier() -> Classifier:
+    from pipeline.detect import classify
+
+    return classify
+
+
+def evaluate(items: Sequence[GoldItem], classifier: Classifier | None = None) -> EvalReport:
+    """Classify every item (language left to the detector) and score the verdicts against the gold labels."""
+    classify = classifier or _default_classifier()
+    rel = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+    per_topic = {name: [0, 0, 0] for name in TOPICS}  # tp, fp, fn
+    categories: dict[str, list[int]] = {}  # tag → [total, correct]
+    lang_checked = lang_correct = 0
+    misses: list[Miss] = []
+    for item in items:
+        verdict = classify(item.title, item.summary, item.body, None)
+        predicted = verdict.relevant
+        rel[("tp" if item.relevant else "fp") if predicted else ("fn" if item.relevant else "tn")] += 1
+        gold_topics, got_topics = set(item.topics), set(verdict.topics)
+        for name, counts in per_topic.items():
+            counts[0] += name in gold_topics and name in got_topics
+            counts[1] += name in got_topics and name not in gold_topics
+            counts[2] += name in gold_topics and name not in got_topics
+        for tag in item.categories:
+            counts = categories.setdefault(tag, [0, 0])
+            counts[0] += 1
+            counts[1] += predicted == item.relevant
+        if item.language:
+            detected = verdict.evidence.get("language")
+            lang_checked += 1
+            lang_correct += _base_language(detected) == _base_language(item.language)
+        if predicted != item.relevant or gold_topics != got_topics:
+            kind = "topics" if predicted == item.relevant else ("false_positive" if predicted else "false_negative")
+            misses.append(Miss(id=item.id, title=item.title, kind=kind, gold_relevant=item.relevant,
+                               gold_topics=item.topics, predicted_relevant=predicted,
+                               predicted_topics=verdict.topics, score=verdict.relevance_score,
+                               categories=item.categories, evidence=verdict.evidence))
+    topics = {name: Scores(*counts) for name, counts in per_topic.items()}
+    micro = Scores(*(sum(counts[i] for counts in per_topic.values()) for i in range(3)))
+    # Counted per item, so an item with two hard-negative tags counts once.
+    hard_ids = {item.id for item in items if any(c.startswith(HARD_NEGATIVE_PREFIXES) for c in item.categories)}
+    hard_wrong = sum(1 for miss in misses if miss.id in hard_ids and miss.kind == "false_positive")
+    return EvalReport(
+        items=len(items),
+        relevant_items=sum(1 for item in items if item.relevant),
+        relevance=Scores(rel["tp"], rel["fp"], rel["fn"]),
+        relevance_accuracy=(rel["tp"] + rel["tn"]) / len(items) if items else 1.0,
+        topics=topics,
+        topic_micro=micro,
+        topic_macro_f1=sum(s.f1 for s in topics.values()) / len(topics),
+        categories={tag: CategoryResult(*categories[tag]) for tag in sorted(categories)},
+        hard_negatives=CategoryResult(len(hard_ids), len(hard_ids) - hard_wrong),
+        language_checked=lang_checked,
+        language_correct=lang_correct,
+        misses=tuple(misses),
+    )
+
+
+def _base_language(code: object) -> str | None:
+    return code.split("-")[0].lower() if isinstance(code, str) else None
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+def format_report(report: EvalReport, show_errors: bool = True) -> str:
+    """The report as text: headline figures, per-topic table, categories, targets, then the misses."""
+    r = report.relevance
+    lines = [
+        f"items: {report.items} ({report.relevant_items} relevant)",
+        f"relevance:  precision {r.precision:.3f}  recall {r.recall:.3f}  F1 {r.f1:.3f}  "
+        f"accuracy {report.relevance_accuracy:.3f}  (tp {r.tp}, fp {r.fp}, fn {r.fn})",
+        f"topics:     micro precision {report.topic_micro.precision:.3f}  recall {report.topic_micro.recall:.3f}  "
+        f"F1 {report.topic_micro.f1:.3f}  macro F1 {report.topic_macro_f1:.3f}",
+        "",
+        f"{'topic':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8} {'fp':>4} {'fn':>4}",
+    ]
+    for name, s in report.topics.items():
+        lines.append(f"{name:<12} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>8} {s.fp:>4} {s.fn:>4}")
+    hard = report.hard_negatives
+    lines += ["", f"hard negatives (hard_negative:*, false_friend:*): {hard.correct}/{hard.total} correct "
+                  f"({hard.accuracy:.3f})"]
+    for tag, result in report.categories.items():
+        lines.append(f"  {tag:<46} {result.correct:>4}/{result.total:<4} {result.accuracy:.3f}")
+    lines.append(f"language detection: {report.language_correct}/{report.language_checked} "
+                 f"({report.language_accuracy:.3f})")
+    lines += ["", "targets:"]
+    for name, (value, target, met) in report.targets().items():
+        lines.append(f"  {name:<24} {value:.3f} (target >= {target:.2f}) {'met' if met else 'NOT MET'}")
+    if show_errors and report.misses:
+        lines += ["", f"misclassified ({len(report.misses)}):"]
+        lines += [_format_miss(miss) for miss in report.misses]
+    return "\n".join(lines) + "\n"
+
+
+def _format_miss(miss: Miss) -> str:
+    ev = miss.evidence
+    gold = f"relevant {sorted(miss.gold_topics)}" if miss.gold_relevant else "not relevant"
+    got = f"relevant {sorted(miss.predicted_topics)}" if miss.predicted_relevant else "not relevant"
+    head = f"- {miss.id} [{miss.kind}] {miss.title!r}\n    gold: {gold}; detector: {got} (score {miss.score:.3f}"
+    head += f", rule {ev.get('rule', '?')})" + (f" categories {list(miss.categories)}" if miss.categories else "")
+    parts = []
+    for label, key in (("us", "us_terms"), ("india", "india_terms"), ("cues", "bilateral_cues"),
+                       ("third", "third_countries"), ("false friends", "false_friends")):
+        parts.append(f"{label}: {_terms(ev.get(key))}")
+    scores = ev.get("topic_scores") or {}
+    if scores:
+        parts.append("topic scores: " + ", ".join(f"{k} {v}" for k, v in scores.items()))
+    return head + "\n    " + "; ".join(parts)
+
+
+def _terms(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+    if isinstance(value, list):
+        return ", ".join(str(t.get("term")) if isinstance(t, dict) else str(t) for t in value) or "-"
+    return "-"
+
+
+def run_eval(gold_path: str, out: TextIO, json_out: bool = False, show_errors: bool = True) -> int:
+    """``newsmon eval --gold FILE [--json]``: 0 when evaluated, 1 when the gold file is unusable.
+
+    Meeting the targets is reported in the output, not in the exit status: the status says whether
+    the evaluation ran.
+    """
+    try:
+        items = load_gold(gold_path)
+    except GoldFileError as exc:
+        if json_out:
+            out.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"newsmon eval: invalid gold file\n{exc}\n")
+        return 1
+    report = evaluate(items)
+    if json_out:
+        out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        out.write(format_report(report, show_errors=show_errors))
+    return 0
+
+
+def categories_of(items: Iterable[GoldItem]) -> set[str]:
+    """Every category tag used in ``items`` (for tests and reports)."""
+    return {tag for item in items for tag in item.categories}
