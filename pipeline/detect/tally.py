@@ -170,27 +170,15 @@ class Tally:
                 if count >= MAX_OCCURRENCES:
                     continue
                 seen[key] = count + 1
-                if term.topic_only:  # the common case, short: a topic word
+                topic_only = term.topic_only  # the common case, short: a topic word
+                if topic_only:
                     matched.setdefault(surface.lower(), surface)
                     if not full:
                         continue
-                    weight = topic_w if not count else REPEAT_WEIGHT * topic_w
-                    if listings:
-                        deferred.append((start, stop, surface, term, weight, where))
-                        continue
-                    for name, w in term.topics:
-                        if head:
-                            topic_mass[name] = topic_mass.get(name, 0.0) + w * weight
-                        else:
-                            body_mass["topic", name] = body_mass.get(("topic", name), 0.0) + w * weight
-                        item = {"term": surface, "field": where, "weight": w}
-                        if name in topic_terms:
-                            topic_terms[name].append(item)
-                        else:
-                            topic_terms[name] = [item]
-                    continue
-                mass = side_w if not count else REPEAT_WEIGHT * side_w
-                if term.us or term.india:
+                    mass = 0.0
+                else:
+                    mass = side_w if not count else REPEAT_WEIGHT * side_w
+                if not topic_only and (term.us or term.india):
                     actor = term.kind == STATE
                     for side in (us, india) if term.us and term.india else (us,) if term.us else (india,):
                         weight = term.us if side is us else term.india
@@ -219,17 +207,18 @@ class Tally:
                         self.cues.append({"term": surface, "field": where, "weight": INTERACTION_CUE,
                                           "interaction": True})
                         self.cue = max(self.cue, INTERACTION_CUE)
-                if term.false_friend:
-                    self.false_friends.append({"term": surface, "field": where, "reason": term.false_friend})
-                elif not term.ambiguous:
-                    matched.setdefault(surface.lower(), surface)
-                if names and not term.ambiguous:  # an ambiguous term's entities wait for settle()
-                    for name in names:
-                        entities.setdefault(name, None)
-                if term.leader:
-                    self.leader = True
-                if not full:
-                    continue
+                if not topic_only:
+                    if term.false_friend:
+                        self.false_friends.append({"term": surface, "field": where, "reason": term.false_friend})
+                    elif not term.ambiguous:
+                        matched.setdefault(surface.lower(), surface)
+                    if names and not term.ambiguous:  # an ambiguous term's entities wait for settle()
+                        for name in names:
+                            entities.setdefault(name, None)
+                    if term.leader:
+                        self.leader = True
+                    if not full:
+                        continue
                 if term.topics:
                     weight = topic_w if not count else REPEAT_WEIGHT * topic_w
                     if listings:
@@ -245,6 +234,8 @@ class Tally:
                                 topic_terms[name].append(item)
                             else:
                                 topic_terms[name] = [item]
+                if topic_only:
+                    continue
                 if term.bilateral:
                     self.cues.append({"term": surface, "field": where, "weight": term.bilateral})
                     if not is_body and term.bilateral > self.cue:  # a cue in the lede is evidence only
