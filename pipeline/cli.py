@@ -253,7 +253,8 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
                      history_windows=max(1, int(args.spike_history // args.spike_window)),
                      min_history_windows=max(1, int(args.spike_min_history // args.spike_window)))
     build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl,
-                    fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule)
+                    fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule,
+                    fetch_concurrency=args.fetch_concurrency, feed_shards=args.feed_shards)
     log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
     result = p.run()
     status.job_state = "RUNNING"
@@ -378,6 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds an article id is remembered in the job (default 7 days)")
     run.add_argument("--fetch-timeout", type=float, default=20.0,
                      help="seconds before a feed request times out (default 20)")
+    run.add_argument("--fetch-concurrency", type=int, default=16,
+                     help="feeds fetched at once per shard (default 16)")
+    run.add_argument("--feed-shards", type=int, default=None,
+                     help="groups the feeds are split into for state and parallelism "
+                          "(default: one per 50 feeds, at most 64)")
     run.add_argument("--max-feed-bytes", type=int, default=20 * 1024 * 1024,
                      help="largest feed body accepted, after decompression (default 20 MiB)")
     run.add_argument("--spike-window", type=int, default=15 * 60,

@@ -26,8 +26,9 @@ _REDIRECTS_ONLY = urllib3.Retry(total=None, connect=0, read=0, redirect=MAX_REDI
                                 raise_on_redirect=True)
 
 
-def make_pool(max_connections: int = 16) -> urllib3.PoolManager:
-    return urllib3.PoolManager(num_pools=max_connections, maxsize=4, retries=False)
+def make_pool(max_connections: int = 64, maxsize: int = 4) -> urllib3.PoolManager:
+    """Connection pools for ``max_connections`` hosts, ``maxsize`` keep-alive connections each."""
+    return urllib3.PoolManager(num_pools=max_connections, maxsize=maxsize, retries=False)
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from pipeline.model import FetchResult
+from pipeline.model import Feed, FetchResult
 
 MAX_BACKOFF_S = 6 * 3600.0
 JITTER = 0.1  # ±10%: spreads feeds that failed together so they don't retry together
@@ -53,3 +55,34 @@ def after_poll(
         failures=0,
         next_due=now + interval_s,
     )
+
+
+def settle_poll(
+    state: PollState, result: FetchResult, interval_s: float, now: float, rng: random.Random | None = None
+) -> tuple[PollState, str, bool]:
+    """(new state, outcome to count, whether to parse the body) after one fetch.
+
+    A 200 whose body hashes like the last parsed one is ``unchanged`` and not
+    parsed again, so servers without validators cost no parse either. An ``ok``
+    result is counted once it is parsed (as ``ok`` or a parse failure).
+    """
+    new_state = after_poll(state, result, interval_s, now, rng)
+    if result.outcome == "ok" and result.body is not None:
+        digest = body_digest(result.body)
+        if digest == state.body_hash:
+            return new_state, "unchanged", False
+        return replace(new_state, body_hash=digest), "ok", True
+    return new_state, result.outcome, False
+
+
+def shard_of(url: str, shards: int) -> int:
+    """Stable shard of a feed URL (the same in every process, unlike ``hash``)."""
+    return zlib.crc32(url.encode("utf-8")) % shards
+
+
+def plan_shards(feeds: Sequence[Feed], shards: int) -> list[tuple[str, tuple[Feed, ...]]]:
+    """Feeds grouped into ``shards`` keyed groups: the unit of state and of concurrent fetching."""
+    groups: dict[int, list[Feed]] = {}
+    for feed in feeds:
+        groups.setdefault(shard_of(feed.url, shards), []).append(feed)
+    return [(f"shard-{i:04d}", tuple(group)) for i, group in sorted(groups.items())]

@@ -137,12 +137,13 @@ def build_streaming(
     p: beam.Pipeline, feeds: Sequence[Feed], search: config.SearchSettings, *, tick_s: float = 5.0,
     dedupe_ttl_s: float = 7 * 24 * 3600.0, stop_after_s: float | None = None,
     fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
-    spike_rule: SpikeRule = DEFAULT_RULE,
+    spike_rule: SpikeRule = DEFAULT_RULE, fetch_concurrency: int = 16, feed_shards: int | None = None,
 ) -> PCollection:
     """The streaming job. Articles carry the timestamp of the poll that found them, so the spike
     windows count what was seen when, like the Prometheus counters do."""
     fetched = p | "PollFeeds" >> PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s,
-                                           timeout_s=fetch_timeout_s, max_bytes=max_feed_bytes)
+                                           timeout_s=fetch_timeout_s, max_bytes=max_feed_bytes,
+                                           concurrency=fetch_concurrency, shards=feed_shards)
     classified = process_feeds(fetched, streaming=True, search=search, deadletter_path=search.deadletter_path,
                                dedupe_ttl_s=dedupe_ttl_s)
     (classified

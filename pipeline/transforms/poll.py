@@ -2,7 +2,7 @@
 
 Input: ``PBegin``. Output: ``FetchResult`` for feeds whose body changed since
 the last poll. Side effects: HTTP requests; poll metrics. Per-feed validators
-and backoff live in Beam state keyed by feed URL, so they follow the feed
+and backoff live in Beam state keyed by a stable shard of the feed URL, so they follow the feed
 when the runner moves work between workers.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import apache_beam as beam
@@ -23,7 +23,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from pipeline import metrics
 from pipeline.model import Feed, FetchResult
 from pipeline.sources import fetch as fetching
-from pipeline.sources.schedule import PollState, after_poll, body_digest, is_due
+from pipeline.sources.schedule import PollState, is_due, plan_shards, settle_poll
 from pipeline.transforms import beam_metrics
 
 log = logging.getLogger(__name__)
@@ -37,74 +37,86 @@ def count_poll(m: metrics.Metrics, outcome: str, feed: Feed) -> None:
         m.last_success.labels(feed_group=feed.tags[0] if feed.tags else "default").set(time.time())
 
 
-class FetchDueFeed(beam.DoFn):
-    """Keyed by feed URL: poll when due, keep ETag/Last-Modified/backoff in state."""
+class FetchDueFeeds(beam.DoFn):
+    """Keyed by shard: fetch the shard's due feeds concurrently, keep each feed's validators in state.
 
-    STATE = ReadModifyWriteStateSpec("poll_state", PickleCoder())
+    State is one dict per shard (feed URL → PollState), so a shard's feeds are
+    fetched together by a thread pool of ``concurrency`` connections while the
+    runner spreads shards over workers. Entries of feeds no longer configured
+    are dropped.
+    """
+
+    STATE = ReadModifyWriteStateSpec("poll_states", PickleCoder())
 
     def __init__(self, timeout_s: float = fetching.DEFAULT_TIMEOUT_S,
-                 max_bytes: int = fetching.DEFAULT_MAX_BYTES) -> None:
+                 max_bytes: int = fetching.DEFAULT_MAX_BYTES, concurrency: int = 16) -> None:
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
+        self.concurrency = concurrency
 
     def setup(self) -> None:
-        self.pool = fetching.make_pool()
+        self.pool = fetching.make_pool(maxsize=self.concurrency)
+        self.executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="fetch")
         self.m = metrics.get()
 
-    def process(self, element: tuple[str, Feed],
+    def _fetch(self, feed: Feed, state: PollState) -> FetchResult:
+        return fetching.fetch_feed(self.pool, feed, state.etag, state.last_modified, self.timeout_s, self.max_bytes)
+
+    def process(self, element: tuple[str, tuple[Feed, ...]],
                 state: Any = beam.DoFn.StateParam(STATE)) -> Iterator[FetchResult]:
-        _, feed = element
-        current: PollState = state.read() or PollState()
+        _, feeds = element
+        stored: dict[str, PollState] = state.read() or {}
+        current = {f.url: stored.get(f.url, PollState()) for f in feeds}
         now = time.time()
-        if not is_due(current, now):
+        due = [f for f in feeds if is_due(current[f.url], now)]
+        if not due:
+            if len(stored) != len(current):
+                state.write(current)
             return
-        result = fetching.fetch_feed(self.pool, feed, current.etag, current.last_modified,
-                                     self.timeout_s, self.max_bytes)
-        self.m.fetch_duration.observe(result.duration_s)
-        new_state = after_poll(current, result, feed.interval_s, time.time())
-        if result.outcome == "ok" and result.body is not None:
-            digest = body_digest(result.body)
-            if digest == current.body_hash:
-                # Servers without validators still cost no parse when nothing changed.
-                count_poll(self.m, "unchanged", feed)
-                state.write(new_state)
-                return
-            new_state = replace(new_state, body_hash=digest)
-            state.write(new_state)
-            yield result  # counted as ok/parse_error once parsed
-            return
-        state.write(new_state)
-        count_poll(self.m, result.outcome, feed)
-        if result.outcome != "not_modified":
-            log.warning("feed poll failed: %s", result.error,
-                        extra={"feed_url": feed.url, "outcome": result.outcome, "status": result.status,
-                               "consecutive_failures": new_state.failures,
-                               "retry_in_s": round(new_state.next_due - time.time(), 1)})
+        for feed, result in zip(due, self.executor.map(lambda f: self._fetch(f, current[f.url]), due), strict=True):
+            self.m.fetch_duration.observe(result.duration_s)
+            new_state, outcome, parse = settle_poll(current[feed.url], result, feed.interval_s, time.time())
+            current[feed.url] = new_state
+            if parse:
+                yield result  # counted as ok/parse_error once parsed
+                continue
+            count_poll(self.m, outcome, feed)
+            if outcome not in ("not_modified", "unchanged"):
+                log.warning("feed poll failed: %s", result.error,
+                            extra={"feed_url": feed.url, "outcome": outcome, "status": result.status,
+                                   "consecutive_failures": new_state.failures,
+                                   "retry_in_s": round(new_state.next_due - time.time(), 1)})
+        state.write(current)
 
     def teardown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
         self.pool.clear()
 
 
 class PollFeeds(beam.PTransform):
-    """PBegin → FetchResult: PeriodicImpulse every ``tick_s``, each due feed fetched once."""
+    """PBegin → FetchResult: PeriodicImpulse every ``tick_s``; each shard of feeds fetches its due feeds."""
 
     def __init__(self, feeds: Sequence[Feed], tick_s: float = 5.0, stop_after_s: float | None = None,
-                 timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_bytes: int = fetching.DEFAULT_MAX_BYTES) -> None:
+                 timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_bytes: int = fetching.DEFAULT_MAX_BYTES,
+                 concurrency: int = 16, shards: int | None = None) -> None:
         super().__init__()
         self.feeds = list(feeds)
         self.tick_s = tick_s
         self.stop_after_s = stop_after_s
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
+        self.concurrency = concurrency
+        # Enough shards to spread over a cluster's workers, few enough that each holds many feeds.
+        self.shards = shards or max(1, min(64, len(self.feeds) // 50 or 1))
 
     def expand(self, pbegin: PBegin) -> PCollection:
-        feeds = self.feeds
+        plan = plan_shards(self.feeds, self.shards)
         start = time.time()
         stop = start + self.stop_after_s if self.stop_after_s else MAX_TIMESTAMP_S
         return (
             pbegin
             | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s)
-            | "AllFeeds" >> beam.FlatMap(lambda _tick: [(f.url, f) for f in feeds]).with_output_types(
-                beam.typehints.KV[str, Feed])
-            | "FetchDue" >> beam.ParDo(FetchDueFeed(self.timeout_s, self.max_bytes))
+            | "AllShards" >> beam.FlatMap(lambda _tick: plan).with_output_types(
+                beam.typehints.KV[str, tuple[Feed, ...]])
+            | "FetchDue" >> beam.ParDo(FetchDueFeeds(self.timeout_s, self.max_bytes, self.concurrency))
         )

@@ -3,7 +3,15 @@ from __future__ import annotations
 import random
 
 from pipeline.model import Feed, FetchResult
-from pipeline.sources.schedule import MAX_BACKOFF_S, PollState, after_poll, is_due
+from pipeline.sources.schedule import (
+    MAX_BACKOFF_S,
+    PollState,
+    after_poll,
+    is_due,
+    plan_shards,
+    settle_poll,
+    shard_of,
+)
 
 FEED = Feed(url="https://a.example/rss", name="A", interval_s=60)
 
@@ -38,3 +46,24 @@ def test_retry_after_is_respected() -> None:
     s = after_poll(PollState(), res("rate_limited", status=429, retry_after_s=900.0), 60, now=0,
                    rng=random.Random(0))
     assert s.next_due >= 900 * 0.9
+
+
+def test_settle_poll_parses_only_changed_bodies() -> None:
+    first, outcome, parse = settle_poll(PollState(), res("ok", body=b"<rss>1</rss>", etag='"a"'), 60, now=0)
+    assert (outcome, parse, first.etag) == ("ok", True, '"a"') and first.body_hash
+    same, outcome, parse = settle_poll(first, res("ok", body=b"<rss>1</rss>"), 60, now=60)
+    assert (outcome, parse, same.body_hash) == ("unchanged", False, first.body_hash)
+    changed, outcome, parse = settle_poll(same, res("ok", body=b"<rss>2</rss>"), 60, now=120)
+    assert (outcome, parse) == ("ok", True) and changed.body_hash != first.body_hash
+    failed, outcome, parse = settle_poll(changed, res("timeout"), 60, now=180, rng=random.Random(0))
+    assert (outcome, parse, failed.failures, failed.body_hash) == ("timeout", False, 1, changed.body_hash)
+
+
+def test_shards_are_stable_and_cover_every_feed_once() -> None:
+    feeds = [Feed(url=f"https://f{i}.example/rss", name=str(i)) for i in range(500)]
+    plan = plan_shards(feeds, 8)
+    assert [key for key, _ in plan] == [key for key, _ in plan_shards(list(reversed(feeds)), 8)]
+    assert sorted(f.url for _, group in plan for f in group) == sorted(f.url for f in feeds)
+    assert len(plan) == 8 and all(len(group) > 20 for _, group in plan)
+    assert {f.url for f in dict(plan_shards(feeds, 8))[plan[0][0]]} == {f.url for f in plan[0][1]}
+    assert shard_of("https://a.example/rss", 64) == shard_of("https://a.example/rss", 64)
