@@ -12,7 +12,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
-bash "$here/install.sh"
+# Only what the demo needs (test.sh installs everything, incl. Flink and the deploy validators).
+bash "$here/install.sh" apt prism opensearch python
 bash "$here/stack.sh" up
 # shellcheck source=/dev/null
 source "$repo/.var/stack.env"
@@ -21,7 +22,7 @@ export NEWSMON_DEADLETTER_PATH="${NEWSMON_DEADLETTER_PATH:-$repo/.var/deadletter
 cat <<INFO
 
 newsmon is starting on the local stack:
-  search engine   $ELASTICSEARCH_URL   (try: curl -s '$ELASTICSEARCH_URL/news-articles/_search?q=tariffs&pretty')
+  search engine   $ELASTICSEARCH_URL   (try: curl -s '$ELASTICSEARCH_URL/news-articles-*/_search?q=tariffs&pretty')
   metrics         http://127.0.0.1:${NEWSMON_METRICS_PORT}/metrics
   Prometheus      $NEWSMON_PROMETHEUS_URL   (query: newsmon_relevant_articles_total)
   demo feeds      $NEWSMON_FEEDS_URL/wire.xml, $NEWSMON_FEEDS_URL/business.xml
