@@ -175,7 +175,6 @@ class Tally:
                     matched.setdefault(surface.lower(), surface)
                     if not full:
                         continue
-                    mass = 0.0
                 else:
                     mass = side_w if not count else REPEAT_WEIGHT * side_w
                 if not topic_only and (term.us or term.india):

@@ -26,7 +26,6 @@ from tests.support.alerting import (
     Services,
     WebhookSink,
     binary,
-    free_port,
     get_json,
     run,
     scale_rules,
@@ -34,6 +33,7 @@ from tests.support.alerting import (
     wait_for,
 )
 from tests.support.job import REPO, Job, append_item
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
 

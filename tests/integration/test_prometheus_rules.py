@@ -33,7 +33,6 @@ from tests.support.alerting import (
     WebhookSink,
     am_alerts,
     binary,
-    free_port,
     get_json,
     run,
     scale_rules,
@@ -41,6 +40,7 @@ from tests.support.alerting import (
     start_alertmanager,
     wait_for,
 )
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 

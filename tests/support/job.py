@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 from pipeline.config import SearchSettings
 from pipeline.errors import SearchError
 from pipeline.sinks.engines import HttpClient
+from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 NEW_ITEM = """    <item>
@@ -33,12 +33,6 @@ NEW_ITEM = """    <item>
       <description>Washington and New Delhi agreed to cooperate on {what}, officials said.</description>
     </item>
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def append_item(feed: Path, what: str) -> str:
