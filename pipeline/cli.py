@@ -72,12 +72,10 @@ def classify_stream(stdin: TextIO, stdout: TextIO) -> int:
 def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: bool) -> Any:
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    argv = list(beam_args)
-    joined = " ".join(argv)
-    if "--runner" not in joined:
-        argv.append(f"--runner={args.runner}")
-    runner = args.runner if "--runner" not in " ".join(beam_args) else joined
-    if "prism" in runner.lower():
+    # --runner is newsmon's own option (argparse takes it), so beam_args never carry it.
+    argv = [*beam_args, f"--runner={args.runner}"]
+    joined = " ".join(beam_args)
+    if "prism" in args.runner.lower():
         prism = os.environ.get("NEWSMON_PRISM_LOCATION") or (str(REPO_PRISM) if REPO_PRISM.exists() else "")
         if "--prism_location" not in joined:
             if not prism:
