@@ -69,19 +69,31 @@ def classify_stream(stdin: TextIO, stdout: TextIO) -> int:
 
 
 # --------------------------------------------------------------------- helpers
-def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: bool) -> Any:
+def _prism_binary() -> str:
+    prism = os.environ.get("NEWSMON_PRISM_LOCATION") or (str(REPO_PRISM) if REPO_PRISM.exists() else "")
+    if not prism:
+        raise ConfigError("Prism runner binary not found — fix: run deploy/local/install.sh or set "
+                          "NEWSMON_PRISM_LOCATION (newsmon never downloads it at run time)")
+    return prism
+
+
+def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: bool,
+                  job_endpoint: str | None = None) -> Any:
+    """Beam options from newsmon's own arguments plus the pass-through ones.
+
+    For Prism, ``job_endpoint`` is the address of the Prism process newsmon started itself
+    (:mod:`pipeline.prism`); without one, Beam starts Prism from ``--prism_location``.
+    """
     from apache_beam.options.pipeline_options import PipelineOptions
 
     # --runner is newsmon's own option (argparse takes it), so beam_args never carry it.
     argv = [*beam_args, f"--runner={args.runner}"]
     joined = " ".join(beam_args)
-    if "prism" in args.runner.lower():
-        prism = os.environ.get("NEWSMON_PRISM_LOCATION") or (str(REPO_PRISM) if REPO_PRISM.exists() else "")
-        if "--prism_location" not in joined:
-            if not prism:
-                raise ConfigError("Prism runner binary not found — fix: run deploy/local/install.sh or set "
-                                  "NEWSMON_PRISM_LOCATION (newsmon never downloads it at run time)")
-            argv.append(f"--prism_location={prism}")
+    if _is_prism(args, beam_args):
+        if job_endpoint:
+            argv.append(f"--job_endpoint={job_endpoint}")
+        elif "--job_endpoint" not in joined and "--prism_location" not in joined:
+            argv.append(f"--prism_location={_prism_binary()}")
         if "--environment_type" not in joined:
             # In-process SDK harness: DoFns share this process's Prometheus registry.
             argv.append("--environment_type=LOOPBACK")
@@ -90,10 +102,20 @@ def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: boo
     return PipelineOptions(argv)
 
 
-def _connect_search(settings: config.SearchSettings, wait_s: float) -> Any:
+def _is_prism(args: argparse.Namespace, beam_args: list[str]) -> bool:
+    return "prism" in args.runner.lower()
+
+
+def _own_prism(args: argparse.Namespace, beam_args: list[str]) -> bool:
+    """Whether ``newsmon run`` starts Prism itself (the default) rather than Beam or the user."""
+    joined = " ".join(beam_args)
+    return _is_prism(args, beam_args) and "--job_endpoint" not in joined and "--prism_location" not in joined
+
+
+def _connect_search(settings: config.SearchSettings, wait_s: float, sleep: Any = None) -> Any:
     from pipeline.sinks.search import SearchWriter
 
-    writer = SearchWriter(settings)
+    writer = SearchWriter(settings) if sleep is None else SearchWriter(settings, sleep=sleep)
     engine, version = writer.connect(wait_s=wait_s)
     writer.ensure_templates()
     log.info("search engine ready: %s %s at %s, index %s", engine, version, settings.url, settings.index)
@@ -216,11 +238,70 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
     return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
-    import apache_beam as beam
+class _Signals:
+    """SIGINT/SIGTERM handling for ``newsmon run``: the first signal asks for a clean stop, the second
+    one (or an expired grace period) ends the process at once with a non-zero status."""
 
+    def __init__(self, grace_s: float) -> None:
+        self.grace_s = grace_s
+        self.stop = threading.Event()
+        self.received: list[int] = []
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self.received.append(signum)
+        if len(self.received) > 1:
+            _hard_exit(f"second signal ({signal.Signals(signum).name}): exiting now")
+        self.stop.set()
+        # Whatever happens next, the process ends within the grace period.
+        timer = threading.Timer(self.grace_s, _hard_exit, args=(f"grace period of {self.grace_s:g}s expired",))
+        timer.daemon = True
+        timer.start()
+
+    def sleep(self, seconds: float) -> None:
+        """A sleep that a stop request cuts short (for the engine wait at start-up)."""
+        if self.stop.wait(seconds):
+            raise _StopRequested
+
+
+class _StopRequested(Exception):
+    """A signal arrived while newsmon was still starting."""
+
+
+def _hard_exit(why: str) -> None:
+    log.error("%s; unfinished work is picked up on the next start", why)
+    logging.shutdown()
+    os._exit(EXIT_FAILED)
+
+
+def _quiet_runner_logs() -> None:
+    """While the job is cancelled, the runner's and gRPC's threads report the closing streams as errors."""
+    for name in ("apache_beam", "PrismRunner", "grpc", "absl"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    threading.excepthook = lambda _args: None
+
+
+def _drain(grace_s: float, quiet_s: float) -> bool:
+    """Stop polling and wait until fetched work has been handled: no fetch in flight and no stage busy
+    for ``quiet_s``. False when ``grace_s`` ran out first."""
+    from pipeline import lifecycle
+
+    lifecycle.start_draining()
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        if lifecycle.fetches_in_flight() == 0 and lifecycle.quiet_for() >= quiet_s:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from pipeline.alerting.spikes import SpikeRule
+    from pipeline.prism import PrismServer
     from pipeline.service import ServiceServer, Status
-    from pipeline.transforms.graph import build_streaming
 
     feeds = config.load_feeds(args.config)
     search = config.search_settings()
@@ -228,7 +309,15 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
         search = replace(search, url=args.search_url)
     if args.index:
         search = replace(search, index=args.index)
-    options = _beam_options(args, beam_args, streaming=True)
+    prism = PrismServer(_prism_binary()) if _own_prism(args, beam_args) else None
+    options = _beam_options(args, beam_args, streaming=True, job_endpoint="localhost:0" if prism else None)
+    rule = SpikeRule(window_s=args.spike_window, min_count=args.spike_min_count,
+                     ratio_threshold=args.spike_ratio,
+                     history_windows=max(1, int(args.spike_history // args.spike_window)),
+                     min_history_windows=max(1, int(args.spike_min_history // args.spike_window)))
+    # Signals first: a stop request during the engine wait or the job's start is honoured too.
+    signals = _Signals(args.grace_period)
+    signals.install()
     writers: list[Any] = []
 
     def readiness() -> str | None:
@@ -237,58 +326,62 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
         writers[0].ensure_templates()  # cheap GETs when installed; reinstalls after an engine reset
         return None
 
+    # The DoFns report their ticks in this process only with the in-process (LOOPBACK) harness.
+    from apache_beam.options.pipeline_options import PortableOptions
+
+    in_process = str(options.view_as(PortableOptions).environment_type or "").upper() == "LOOPBACK"
+    stall_after = max(60.0, 12 * args.tick) if in_process else None
     # Endpoints first: an orchestrator sees a live process (and why it is not ready) while we wait.
-    status = Status(readiness)
+    status = Status(readiness, stall_after_s=stall_after)
     if args.metrics_port:
         ServiceServer(args.metrics_addr, args.metrics_port, status).start_background()
         log.info("metrics, /healthz and /readyz on http://%s:%d", args.metrics_addr, args.metrics_port)
-    writers.append(_connect_search(search, wait_s=args.engine_wait))
-    p = beam.Pipeline(options=options)
-    from pipeline.alerting.spikes import SpikeRule
+    try:
+        writers.append(_connect_search(search, wait_s=args.engine_wait, sleep=signals.sleep))
+    except _StopRequested:
+        log.info("stopped before the job started")
+        return EXIT_OK
+    if prism is not None:
+        try:
+            options = _beam_options(args, beam_args, streaming=True, job_endpoint=prism.start())
+            return _run_job(args, options, feeds, search, rule, signals, status)
+        finally:
+            prism.stop()
+    return _run_job(args, options, feeds, search, rule, signals, status)
 
-    rule = SpikeRule(window_s=args.spike_window, min_count=args.spike_min_count,
-                     ratio_threshold=args.spike_ratio,
-                     history_windows=max(1, int(args.spike_history // args.spike_window)),
-                     min_history_windows=max(1, int(args.spike_min_history // args.spike_window)))
+
+def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.SearchSettings, rule: Any,
+             signals: _Signals, status: Any) -> int:
+    """Submit the streaming job, watch it, and stop it cleanly on a signal."""
+    import apache_beam as beam
+
+    from pipeline.supervisor import JobWatcher
+    from pipeline.transforms.graph import build_streaming
+
+    in_process = status.stall_after_s is not None
+    p = beam.Pipeline(options=options)
     build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl,
                     fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule,
                     fetch_concurrency=args.fetch_concurrency, feed_shards=args.feed_shards)
     log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
     result = p.run()
+    signals.install()  # Beam's Prism job server installs its own SIGINT handler while it starts
     status.job_state = "RUNNING"
-    stop = threading.Event()
-    received: list[int] = []
-
-    def on_signal(signum: int, _frame: object) -> None:
-        received.append(signum)
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    outcome: list[BaseException] = []
-
-    def wait() -> None:
-        try:
-            result.wait_until_finish()
-        except Exception as exc:  # a cancelled or failed job raises here; reported below
-            outcome.append(exc)
-        stop.set()
-
-    waiter = threading.Thread(target=wait, daemon=True, name="job-waiter")
-    waiter.start()
-    stop.wait()
-    status.job_state = "STOPPING" if received else str(result.state)
-    if received:
-        log.info("signal %d received: stopping the job", received[0])
-        try:
-            result.cancel()
-        except Exception as exc:  # the runner may already be gone; stopping must not fail
-            log.warning("cancel: %s", exc)
-        waiter.join(timeout=30)
-        return EXIT_OK
-    log.error("the streaming job ended by itself (state %s): %s", result.state,
-              outcome[0] if outcome else "no error reported")
-    return EXIT_FAILED
+    end = JobWatcher(result).watch(signals.stop, on_state=lambda state: setattr(status, "job_state", state))
+    if end is not None:
+        log.error("the streaming job ended by itself (state %s): %s", end.state, end.error or "no error reported")
+        return EXIT_FAILED
+    status.job_state = "STOPPING"
+    name = signal.Signals(signals.received[0]).name if signals.received else "stop"
+    log.info("%s received: finishing work in flight (at most %gs), then stopping", name, args.grace_period)
+    drained = _drain(max(0.0, args.grace_period - 5.0), quiet_s=max(2.0, 2 * args.tick)) if in_process else True
+    _quiet_runner_logs()
+    try:
+        result.cancel()
+    except Exception as exc:  # the runner may already be gone; stopping must not fail
+        log.warning("cancel: %s", exc)
+    log.info("stopped%s", "" if drained else " (grace period too short to finish all work in flight)")
+    return EXIT_OK
 
 
 def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
@@ -394,6 +487,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--spike-min-count", type=int, default=5, help="fewest articles in a window that alert (5)")
     run.add_argument("--engine-wait", type=float, default=300.0,
                      help="seconds to wait for the search engine at start-up (default 300)")
+    run.add_argument("--grace-period", type=float, default=25.0,
+                     help="seconds SIGTERM/SIGINT may take to finish work in flight before the process "
+                          "exits anyway (default 25, inside Kubernetes' 30 s)")
     run.set_defaults(func=cmd_run)
 
     bf = sub.add_parser("backfill", help="run the same transforms over feed files, folders, globs or URLs",

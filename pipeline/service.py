@@ -1,7 +1,9 @@
 """The job's HTTP endpoint: ``/metrics`` for Prometheus, ``/healthz`` and ``/readyz`` for orchestrators.
 
-* ``/healthz`` — 200 while the streaming job is running, 503 once it has
-  failed or stopped (an orchestrator restarts the container).
+* ``/healthz`` — 200 while the streaming job is running and polling, 503 once
+  it has failed or stopped, or when no feed shard has finished a tick for
+  ``stall_after_s`` seconds (alive but stalled): an orchestrator restarts the
+  container.
 * ``/readyz`` — 200 when the search engine answers and the index templates are
   installed (checked at most every ``ttl_s`` seconds), 503 with the reason otherwise.
 """
@@ -17,14 +19,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from pipeline import lifecycle
+
 log = logging.getLogger(__name__)
 
 
 class Status:
-    """What the endpoints report; updated by the CLI, read by the HTTP threads."""
+    """What the endpoints report; updated by the CLI, read by the HTTP threads.
 
-    def __init__(self, readiness: Callable[[], str | None], ttl_s: float = 10.0) -> None:
-        self.job_state = "STARTING"
+    ``tick_age`` returns the seconds since the least recent feed shard finished
+    a tick (None before the first); with ``stall_after_s`` set, a running job
+    whose ticks are older than that is reported as stalled.
+    """
+
+    def __init__(self, readiness: Callable[[], str | None], ttl_s: float = 10.0,
+                 stall_after_s: float | None = None,
+                 tick_age: Callable[[], float | None] = lifecycle.oldest_tick_age,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._job_state = "STARTING"
+        self._running_since: float | None = None
+        self.stall_after_s = stall_after_s
+        self._tick_age = tick_age
+        self._clock = clock
         self._readiness = readiness  # returns None when ready, else the reason
         self._ttl_s = ttl_s
         self._checked = 0.0
@@ -32,8 +48,29 @@ class Status:
         self._lock = threading.Lock()
 
     @property
+    def job_state(self) -> str:
+        return self._job_state
+
+    @job_state.setter
+    def job_state(self, state: str) -> None:
+        if state == "RUNNING" and self._running_since is None:
+            self._running_since = self._clock()
+        self._job_state = state
+
+    def stalled(self) -> str | None:
+        """Why a running job counts as stalled (no tick for too long), or None."""
+        if self.stall_after_s is None or self._running_since is None or self._job_state != "RUNNING":
+            return None
+        age = self._tick_age()
+        if age is None:  # no tick yet: count from the job's start
+            age = self._clock() - self._running_since
+        if age > self.stall_after_s:
+            return f"no feed shard has finished a poll tick for {age:.0f}s (limit {self.stall_after_s:.0f}s)"
+        return None
+
+    @property
     def alive(self) -> bool:
-        return self.job_state in ("STARTING", "RUNNING")
+        return self._job_state in ("STARTING", "RUNNING") and self.stalled() is None
 
     def not_ready_reason(self) -> str | None:
         with self._lock:
@@ -68,7 +105,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/metrics":
             self._send(200, generate_latest(self.server.registry), CONTENT_TYPE_LATEST)
         elif path == "/healthz":
-            self._json(200 if status.alive else 503, {"job": status.job_state})
+            stalled = status.stalled()
+            body: dict[str, object] = {"job": status.job_state}
+            if stalled:
+                body["stalled"] = stalled
+            self._json(200 if status.alive else 503, body)
         elif path == "/readyz":
             reason = status.not_ready_reason() if status.alive else f"job {status.job_state}"
             self._json(503 if reason else 200, {"ready": reason is None, "reason": reason})

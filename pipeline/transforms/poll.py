@@ -20,7 +20,7 @@ from apache_beam.pvalue import PBegin, PCollection
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
-from pipeline import metrics
+from pipeline import lifecycle, metrics
 from pipeline.model import Feed, FetchResult
 from pipeline.sources import fetch as fetching
 from pipeline.sources.schedule import PollState, is_due, plan_shards, settle_poll
@@ -64,7 +64,10 @@ class FetchDueFeeds(beam.DoFn):
 
     def process(self, element: tuple[str, tuple[Feed, ...]],
                 state: Any = beam.DoFn.StateParam(STATE)) -> Iterator[FetchResult]:
-        _, feeds = element
+        shard, feeds = element
+        lifecycle.tick_completed(shard)
+        if lifecycle.draining():
+            return
         stored: dict[str, PollState] = state.read() or {}
         current = {f.url: stored.get(f.url, PollState()) for f in feeds}
         now = time.time()

@@ -60,7 +60,9 @@ class Job:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline.cli", "run", "--config", str(self.config), "--index", self.index,
              "--metrics-port", str(self.metrics_port), "--tick", "1", *self.extra],
-            env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=REPO)
+            env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=REPO,
+            # Its own process group, as in a terminal: `interrupt()` sends Ctrl-C to the whole group.
+            start_new_session=True)
 
     def stop(self) -> int:
         assert self.proc is not None
@@ -70,6 +72,16 @@ class Job:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             pytest.fail("newsmon run did not stop within 60s of SIGTERM")
+
+    def interrupt(self) -> int:
+        """Ctrl-C as a terminal sends it: SIGINT to the job's whole process group."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGINT)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            pytest.fail("newsmon run did not stop within 60s of Ctrl-C")
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -69,3 +69,50 @@ def test_metrics_and_unknown_paths(served: tuple[str, Status, list[str | Excepti
     code, body = get(f"{base}/metrics")
     assert code == 200 and b'newsmon_feed_polls_total{outcome="ok"} 1.0' in body
     assert get(f"{base}/nope")[0] == 404
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_running_job_whose_ticks_stopped_is_not_alive() -> None:
+    clock = _Clock()
+    ticks: list[float | None] = [None]
+    status = Status(lambda: None, stall_after_s=60, tick_age=lambda: ticks[-1], clock=clock)
+    assert status.alive and status.stalled() is None  # starting: nothing expected yet
+    status.job_state = "RUNNING"
+    clock.now += 59
+    assert status.alive  # no tick yet, but the job is young
+    clock.now += 2
+    assert not status.alive
+    assert "61s" in (status.stalled() or "")
+    ticks.append(3.0)  # a shard ticked 3 s ago
+    assert status.alive
+    ticks.append(75.0)
+    assert not status.alive
+
+
+def test_without_a_stall_limit_only_the_job_state_counts() -> None:
+    status = Status(lambda: None, tick_age=lambda: 10_000.0)
+    status.job_state = "RUNNING"
+    assert status.alive
+    status.job_state = "FAILED"
+    assert not status.alive
+
+
+def test_healthz_says_why_a_job_is_stalled() -> None:
+    status = Status(lambda: None, stall_after_s=5, tick_age=lambda: 30.0)
+    status.job_state = "RUNNING"
+    server = ServiceServer("127.0.0.1", 0, status, CollectorRegistry())
+    server.start_background()
+    try:
+        code, body = get(f"http://127.0.0.1:{server.server_address[1]}/healthz")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 503
+    assert "no feed shard has finished a poll tick for 30s" in json.loads(body)["stalled"]
