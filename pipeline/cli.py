@@ -292,7 +292,7 @@ def _drain(grace_s: float, quiet_s: float) -> bool:
     lifecycle.start_draining()
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
-        if lifecycle.fetches_in_flight() == 0 and lifecycle.quiet_for() >= quiet_s:
+        if lifecycle.fetches_in_flight() == 0 and lifecycle.busy() == 0 and lifecycle.quiet_for() >= quiet_s:
             return True
         time.sleep(0.2)
     return False
@@ -362,7 +362,8 @@ def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.
     p = beam.Pipeline(options=options)
     build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl,
                     fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule,
-                    fetch_concurrency=args.fetch_concurrency, feed_shards=args.feed_shards)
+                    fetch_concurrency=args.fetch_concurrency, feed_shards=args.feed_shards,
+                    per_host=args.per_host, host_gap_s=args.host_gap, max_stretch=args.max_interval_stretch)
     log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
     result = p.run()
     signals.install()  # Beam's Prism job server installs its own SIGINT handler while it starts
@@ -468,10 +469,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tick", type=float, default=5.0, help="seconds between due-feed checks (default 5)")
     run.add_argument("--dedupe-ttl", type=float, default=7 * 24 * 3600.0,
                      help="seconds an article id is remembered in the job (default 7 days)")
-    run.add_argument("--fetch-timeout", type=float, default=20.0,
-                     help="seconds before a feed request times out (default 20)")
-    run.add_argument("--fetch-concurrency", type=int, default=16,
-                     help="feeds fetched at once per shard (default 16)")
+    run.add_argument("--fetch-timeout", type=float, default=30.0,
+                     help="hard deadline in seconds for one feed's whole exchange: connect, headers, body, "
+                          "redirects (default 30)")
+    run.add_argument("--fetch-concurrency", type=int, default=64,
+                     help="feeds fetched at once per worker process (default 64)")
+    run.add_argument("--per-host", type=int, default=2,
+                     help="requests at once to one host, across all feeds of that host (default 2)")
+    run.add_argument("--host-gap", type=float, default=0.5,
+                     help="seconds between the starts of two requests to one host (default 0.5)")
+    run.add_argument("--max-interval-stretch", type=float, default=4.0,
+                     help="how many times its configured interval a feed that stopped changing may be "
+                          "polled at most (adaptive interval; 1 turns it off; default 4)")
     run.add_argument("--feed-shards", type=int, default=None,
                      help="groups the feeds are split into for state and parallelism "
                           "(default: one per 50 feeds, at most 64)")

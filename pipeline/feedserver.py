@@ -4,10 +4,17 @@ Serves ``root`` read-only on loopback with what real feed servers do:
 ``ETag`` and ``Last-Modified`` with 304 answers, gzip on request, and
 opt-in faults through query parameters so tests can exercise the poller:
 
-* ``?status=503`` (any code) — answer that status; ``&retry_after=30`` adds the header
+* ``?status=503`` (any code) — answer that status; ``&retry_after=30`` adds the header,
+  ``&location=URL`` a ``Location`` (a redirect anywhere)
 * ``?delay=2.5`` — wait before answering (seconds, capped at 60)
-* ``/redirect/<path>`` — 301 to ``/<path>``
+* ``?drip=1`` — send the answer (headers too) at that many bytes per second
+* ``?hang=1`` — accept the request and never answer (until the client leaves, at most 10 min)
+* ``?max_age=600`` — ``Cache-Control: max-age=600`` instead of ``max-age=0``
+* ``/redirect/<path>`` — 301 to ``/<path>``; ``/loop/<n>`` — 302 to ``/loop/<n+1>``, for ever
 * ``/healthz`` — 200 "ok"
+
+Every request is recorded in ``hits`` (time, path with query, status), the
+most recent ``MAX_HITS``, so tests can see what the poller asked and when.
 
 Files are re-read on every request, so a test can append an item to a served
 feed and the next poll sees it.
@@ -23,6 +30,7 @@ import mimetypes
 import sys
 import threading
 import time
+from collections import deque
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +38,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 log = logging.getLogger(__name__)
 MAX_DELAY_S = 60.0
+MAX_HANG_S = 600.0
+MAX_HITS = 100_000
 
 
 def _content_type(path: Path) -> str:
@@ -41,11 +51,18 @@ def _content_type(path: Path) -> str:
 class FeedHandler(BaseHTTPRequestHandler):
     server: FeedServer
     protocol_version = "HTTP/1.1"
+    _query: dict[str, str] = {}  # noqa: RUF012 - replaced per request, never mutated
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        with self.server.lock:
+            self.server.hits.append((time.time(), self.path, status))
+        drip = float(self._query.get("drip", 0) or 0)
+        if drip > 0:
+            self._drip(status, body if self.command != "HEAD" else b"", headers or {}, drip)
+            return
         self.send_response(status)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -54,16 +71,34 @@ class FeedHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _drip(self, status: int, body: bytes, headers: dict[str, str], rate: float) -> None:
+        """The whole answer, status line first, ``rate`` bytes a second: a server that never times out."""
+        head = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in {**headers, "Content-Length": str(len(body))}.items())
+        data = (head + "\r\n").encode("latin-1") + body
+        step = max(1, int(rate))
+        for i in range(0, len(data), step):
+            self.wfile.write(data[i:i + step])
+            self.wfile.flush()
+            time.sleep(step / rate)
+        self.close_connection = True
+
     def do_HEAD(self) -> None:
         self.do_GET()
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        query = self._query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         with self.server.lock:
             self.server.requests += 1
         if "delay" in query:
             time.sleep(min(float(query["delay"]), MAX_DELAY_S))
+        if "hang" in query:
+            with self.server.lock:
+                self.server.hits.append((time.time(), self.path, 0))
+            time.sleep(MAX_HANG_S)
+            self.close_connection = True
+            return
         path = unquote(parts.path)
         if path == "/healthz":
             self._reply(200, b"ok\n", {"Content-Type": "text/plain"})
@@ -71,9 +106,15 @@ class FeedHandler(BaseHTTPRequestHandler):
         if path.startswith("/redirect/"):
             self._reply(301, headers={"Location": path.removeprefix("/redirect")})
             return
+        if path.startswith("/loop/"):
+            n = path.removeprefix("/loop/").split("/")[0]
+            self._reply(302, headers={"Location": f"/loop/{int(n) + 1 if n.isdigit() else 0}"})
+            return
         if "status" in query:
             status = int(query["status"])
             extra = {"Retry-After": query["retry_after"]} if "retry_after" in query else {}
+            if "location" in query:
+                extra["Location"] = query["location"]
             self._reply(status, f"{status} {HTTPStatus(status).phrase}\n".encode(), extra)
             return
         file = (self.server.root / path.lstrip("/")).resolve()
@@ -85,7 +126,7 @@ class FeedHandler(BaseHTTPRequestHandler):
         mtime = file.stat().st_mtime
         last_modified = email.utils.formatdate(mtime, usegmt=True)
         headers = {"ETag": etag, "Last-Modified": last_modified, "Content-Type": _content_type(file),
-                   "Cache-Control": "max-age=0"}
+                   "Cache-Control": f"max-age={int(query.get('max_age', 0))}"}
         if self._not_modified(etag, mtime):
             self._reply(304, headers={"ETag": etag, "Last-Modified": last_modified})
             return
@@ -115,6 +156,7 @@ class FeedServer(ThreadingHTTPServer):
         self.root = Path(root).resolve()
         self.lock = threading.Lock()
         self.requests = 0
+        self.hits: deque[tuple[float, str, int]] = deque(maxlen=MAX_HITS)
         super().__init__((host, port), FeedHandler)
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -134,3 +176,8 @@ class FeedServer(ThreadingHTTPServer):
         thread = threading.Thread(target=self.serve_forever, name="feed-server", daemon=True)
         thread.start()
         return thread
+
+    def hits_for(self, path: str) -> list[tuple[float, int]]:
+        """(time, status) of each request whose path (with query) starts with ``path``."""
+        with self.lock:
+            return [(t, status) for t, p, status in self.hits if p.startswith(path)]

@@ -19,8 +19,10 @@ Times are ``time.monotonic()`` seconds.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 
 
 class _RunState:
@@ -30,6 +32,7 @@ class _RunState:
         self.ticks: dict[str, float] = {}
         self.activity = 0.0
         self.inflight = 0
+        self.busy = 0
 
 
 _state = _RunState()
@@ -60,6 +63,23 @@ def oldest_tick_age(now: float | None = None) -> float | None:
 def touch() -> None:
     """Some stage handled data just now."""
     _state.activity = time.monotonic()
+
+
+@contextlib.contextmanager
+def working() -> Iterator[None]:
+    """Marks a stretch of work (a bulk flush, which may retry for long) so a drain waits for it."""
+    with _state.lock:
+        _state.busy += 1
+    try:
+        yield
+    finally:
+        with _state.lock:
+            _state.busy -= 1
+        touch()
+
+
+def busy() -> int:
+    return _state.busy
 
 
 def fetches_started(n: int = 1) -> None:

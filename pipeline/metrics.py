@@ -22,7 +22,7 @@ from pipeline.topics import TOPICS, UNTAGGED
 PREFIX: Final = "newsmon_"
 POLL_OUTCOMES: Final = (
     "ok", "unchanged", "not_modified", "http_error", "rate_limited", "timeout", "connection_error",
-    "too_large", "parse_error", "not_a_feed",
+    "too_large", "parse_error", "not_a_feed", "gone", "refused",
 )
 
 FEED_POLLS: Final = "newsmon_feed_polls_total"

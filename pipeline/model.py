@@ -43,6 +43,9 @@ class FetchResult:
     duration_s: float = 0.0
     fetched_at: float = 0.0  # unix seconds
     retry_after_s: float | None = None  # server-requested pause (429/503 Retry-After)
+    final_url: str | None = None  # where the body came from, after redirects
+    permanent_url: str | None = None  # set when every redirect hop was permanent (301/308)
+    cache_s: float | None = None  # freshness lifetime the server gave (Cache-Control max-age / Expires)
 
 
 @dataclass(frozen=True)

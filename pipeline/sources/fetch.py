@@ -1,34 +1,50 @@
-"""HTTP fetching of feeds: conditional GET, size and time caps, Retry-After.
+"""HTTP fetching of feeds: conditional GET, a hard deadline, size caps, safe redirects, cache hints.
 
 ``fetch_feed`` never raises for network or HTTP problems: every outcome is a
 :class:`FetchResult` whose ``outcome`` is one of ``POLL_OUTCOMES`` so the caller
-can count it and decide on backoff.
+can count it and decide on backoff. The whole exchange (connect, headers, body,
+every redirect hop) runs under one wall-clock deadline (:mod:`.deadline`), so
+no server, however slow, holds a fetching thread longer than ``timeout_s``.
+
+Redirects are followed here, hop by hop, rather than by urllib3, so that each
+target can be checked: only ``http``/``https``, at most ``MAX_REDIRECTS`` hops,
+and never into loopback, private, link-local or otherwise internal addresses
+unless the feed itself is configured on such an address (a public feed must not
+be able to point newsmon at cloud metadata or an internal service). A chain of
+permanent redirects (301/308) is reported as ``permanent_url`` for the
+scheduler to remember.
 """
 
 from __future__ import annotations
 
 import email.utils
+import ipaddress
+import re
+import socket
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
 
 import urllib3
 
 from pipeline import __version__
 from pipeline.model import Feed, FetchResult
+from pipeline.sources import deadline
+from pipeline.sources.deadline import make_pool
+
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT_S", "MAX_REDIRECTS", "fetch_feed", "freshness_lifetime",
+           "http_date", "is_internal_address", "make_pool", "retry_after_seconds"]
 
 USER_AGENT = f"newsmon/{__version__} (feed monitor)"
-DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_TIMEOUT_S = 30.0  # the whole exchange, redirects included
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # decompressed; protects memory against huge or bomb bodies
 _CHUNK = 64 * 1024
 MAX_REDIRECTS = 5
-# Follow redirects but never retry by ourselves: retrying is the scheduler's backoff decision.
-_REDIRECTS_ONLY = urllib3.Retry(total=None, connect=0, read=0, redirect=MAX_REDIRECTS, status=0, other=0,
-                                raise_on_redirect=True)
-
-
-def make_pool(max_connections: int = 64, maxsize: int = 4) -> urllib3.PoolManager:
-    """Connection pools for ``max_connections`` hosts, ``maxsize`` keep-alive connections each."""
-    return urllib3.PoolManager(num_pools=max_connections, maxsize=maxsize, retries=False)
+PERMANENT = frozenset({301, 308})
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?(\d+)", re.IGNORECASE)
+Resolver = Callable[[str], list[str]]
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:
@@ -47,6 +63,56 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+def freshness_lifetime(cache_control: str | None, expires: str | None, now: float) -> float | None:
+    """Seconds the server says its answer stays fresh: ``Cache-Control: max-age`` (``s-maxage``), else
+    ``Expires``. ``no-cache``/``no-store`` and unparsable values give None (no hint)."""
+    if cache_control:
+        lowered = cache_control.lower()
+        if "no-store" in lowered or "no-cache" in lowered:
+            return None
+        ages = [int(m) for m in _MAX_AGE.findall(cache_control)]
+        if ages:
+            return float(max(ages))
+    if expires:
+        try:
+            when = email.utils.parsedate_to_datetime(expires.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, when.timestamp() - now)
+    return None
+
+
+def is_internal_address(address: str) -> bool:
+    """Whether an IP address is one a public feed must never send newsmon to."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return True  # not an address we understand: refuse rather than guess
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return bool(ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+                or ip.is_unspecified or not ip.is_global)
+
+
+def _resolve(host: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return [str(info[4][0]) for info in infos]
+
+
+def _host_is_internal(url: str, resolve: Resolver, unknown: bool) -> bool:
+    """Whether ``url``'s host resolves to an internal address (``unknown`` when it does not resolve)."""
+    host = urlsplit(url).hostname or ""
+    addresses = resolve(host)
+    if not addresses:
+        return unknown
+    return any(is_internal_address(a) for a in addresses)
+
+
 def fetch_feed(
     pool: urllib3.PoolManager,
     feed: Feed,
@@ -54,8 +120,11 @@ def fetch_feed(
     last_modified: str | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    url: str | None = None,
+    resolve: Resolver = _resolve,
 ) -> FetchResult:
-    """GET ``feed.url`` once, conditionally when validators are known."""
+    """GET the feed (at ``url`` when a permanent redirect moved it) once, conditionally when validators
+    are known, within ``timeout_s`` seconds for everything."""
     headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, "
                "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5",
                "Accept-Encoding": "gzip, deflate"}
@@ -65,56 +134,103 @@ def fetch_feed(
         headers["If-Modified-Since"] = last_modified
     started = time.monotonic()
     fetched_at = time.time()
+    target = url or feed.url
+    permanent = True  # every hop so far was a permanent redirect
+    internal_ok: bool | None = None  # may redirects go to internal addresses? (decided on the first one)
 
     def result(outcome: str, **kw: object) -> FetchResult:
         return FetchResult(feed=feed, outcome=outcome, duration_s=time.monotonic() - started,
-                           fetched_at=fetched_at, **kw)  # type: ignore[arg-type]
+                           fetched_at=fetched_at, final_url=target, **kw)  # type: ignore[arg-type]
 
-    try:
-        resp = pool.request("GET", feed.url, headers=headers, preload_content=False, redirect=True,
-                            retries=_REDIRECTS_ONLY,
-                            timeout=urllib3.Timeout(connect=min(timeout_s, 10.0), read=timeout_s))
-    except urllib3.exceptions.MaxRetryError as exc:
-        reason = exc.reason
-        if reason is None or isinstance(reason, urllib3.exceptions.ResponseError):
-            return result("http_error", error=f"too many redirects: {reason}")
-        if isinstance(reason, (urllib3.exceptions.TimeoutError,)):
-            return result("timeout", error=f"timed out: {reason}")
-        return result("connection_error", error=f"{type(reason).__name__}: {reason}")
-    except urllib3.exceptions.TimeoutError as exc:
-        return result("timeout", error=f"timed out: {exc}")
-    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-        return result("connection_error", error=f"{type(exc).__name__}: {exc}")
+    with deadline.exchange(timeout_s) as ex:
+        for hop in range(MAX_REDIRECTS + 1):
+            remaining = max(0.1, ex.deadline - time.monotonic())
+            try:
+                resp = pool.request("GET", target, headers=headers, preload_content=False, redirect=False,
+                                    retries=False,
+                                    timeout=urllib3.Timeout(connect=min(remaining, 10.0), read=remaining))
+            except urllib3.exceptions.TimeoutError as exc:
+                return result("timeout", error=f"timed out: {exc}")
+            except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+                if ex.expired:
+                    return result("timeout", error=f"no answer within {timeout_s:g}s")
+                return result("connection_error", error=f"{type(exc).__name__}: {exc}")
+            status = resp.status
+            if status in (301, 302, 303, 307, 308):
+                location = resp.headers.get("Location")
+                resp.close()  # an unread redirect body must never be read as the next response
+                resp.release_conn()
+                if not location:
+                    return result("http_error", status=status, error=f"HTTP {status} without a Location header")
+                if hop == MAX_REDIRECTS:
+                    return result("http_error", status=status, error=f"more than {MAX_REDIRECTS} redirects")
+                nxt = urljoin(target, location.strip())
+                if urlsplit(nxt).scheme.lower() not in ("http", "https"):
+                    return result("refused", status=status, error=f"redirect to a non-HTTP URL refused: {nxt[:200]}")
+                if internal_ok is None:
+                    internal_ok = _host_is_internal(feed.url, resolve, unknown=False)
+                if not internal_ok and _host_is_internal(nxt, resolve, unknown=True):
+                    return result("refused", status=status,
+                                  error=f"redirect to an internal address refused: {urlsplit(nxt).hostname}")
+                permanent = permanent and status in PERMANENT
+                target = nxt
+                continue
+            return _read_response(resp, result, ex, etag, last_modified, max_bytes,
+                                  permanent_url=target if permanent and target != (url or feed.url) else None)
+    raise AssertionError("unreachable")  # the loop always returns
+
+
+def _read_response(
+    resp: urllib3.BaseHTTPResponse,
+    result: Callable[..., FetchResult],
+    ex: deadline.Exchange,
+    etag: str | None,
+    last_modified: str | None,
+    max_bytes: int,
+    permanent_url: str | None,
+) -> FetchResult:
     complete = False  # body read to the end: the connection may go back to the pool
     try:
         status = resp.status
+        now = time.time()
         resp_headers = tuple((k.lower(), v) for k, v in resp.headers.items())
+        cache_s = freshness_lifetime(resp.headers.get("Cache-Control"), resp.headers.get("Expires"), now)
         new_etag = resp.headers.get("ETag") or etag
         new_lm = resp.headers.get("Last-Modified") or last_modified
+        common = {"status": status, "permanent_url": permanent_url, "cache_s": cache_s}
         if status == 304:
             complete = True
-            return result("not_modified", status=status, etag=new_etag, last_modified=new_lm)
+            return result("not_modified", etag=new_etag, last_modified=new_lm, **common)
         if status >= 300:
-            ra = retry_after_seconds(resp.headers.get("Retry-After"), time.time())
-            outcome = "rate_limited" if status == 429 else "http_error"
-            return result(outcome, status=status, error=f"HTTP {status} {resp.reason or ''}".strip(),
-                          retry_after_s=ra, etag=etag, last_modified=last_modified)
+            ra = retry_after_seconds(resp.headers.get("Retry-After"), now)
+            if status == 410:
+                outcome = "gone"
+            elif status == 429 or (status == 503 and ra is not None):
+                outcome = "rate_limited"
+            else:
+                outcome = "http_error"
+            return result(outcome, error=f"HTTP {status} {resp.reason or ''}".strip(), retry_after_s=ra,
+                          etag=etag, last_modified=last_modified, **common)
         chunks: list[bytes] = []
         size = 0
-        deadline = started + timeout_s * 3  # a slow-drip server must not hold a worker forever
         for chunk in resp.stream(_CHUNK, decode_content=True):
             size += len(chunk)
             if size > max_bytes:
-                return result("too_large", status=status, error=f"body exceeds {max_bytes} bytes")
-            if time.monotonic() > deadline:
-                return result("timeout", status=status, error="body download exceeded the deadline")
+                return result("too_large", error=f"body exceeds {max_bytes} bytes", **common)
             chunks.append(chunk)
+        if ex.expired:
+            return result("timeout", error="body download exceeded the deadline", **common)
         complete = True
-        return result("ok", status=status, body=b"".join(chunks), headers=resp_headers,
-                      etag=new_etag, last_modified=new_lm)
+        final = result("ok", body=b"".join(chunks), etag=new_etag, last_modified=new_lm, **common)
+        if "content-location" not in dict(resp_headers):
+            # The parser resolves relative links against this; after redirects it is the final URL.
+            resp_headers = (*resp_headers, ("content-location", final.final_url or ""))
+        return replace(final, headers=resp_headers)
     except urllib3.exceptions.TimeoutError as exc:
         return result("timeout", error=f"timed out reading body: {exc}")
     except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        if ex.expired:
+            return result("timeout", error="the exchange exceeded its deadline")
         return result("connection_error", error=f"{type(exc).__name__}: {exc}")
     finally:
         if not complete:

@@ -1,13 +1,37 @@
-"""When to poll a feed next: interval, capped exponential backoff with jitter, Retry-After.
+"""When to poll a feed next, and what to remember about it: pure functions over :class:`PollState`.
 
-Pure functions over :class:`PollState`; the Beam adapter keeps one state per
-feed in runner-managed state.
+The rules, in the order they apply after a poll:
+
+* **Failures** back off exponentially from the feed's interval (×2 per
+  consecutive failure, ±10% jitter) up to ``MAX_BACKOFF_S``; a ``Retry-After``
+  (429, 503) lengthens that wait. A failing feed is never dropped (Media
+  Cloud's "undead feeds"): it is tried again at the cap, for ever.
+* **410 Gone** stops regular polling: the feed is asked again once a day
+  (``GONE_RECHECK_S``), in case it comes back, and reported as gone.
+* **Adaptive interval** (Media Cloud's rule, on "did the feed change" rather
+  than on entry counts, which the poller does not see): a feed that changes is
+  polled at its configured interval; once it has not changed for
+  ``QUIET_POLLS`` polls in a row, each further unchanged poll stretches the
+  interval by ``1/QUIET_POLLS`` of itself, up to ``max_stretch`` times the
+  configured one. At the default 5 minutes a feed quiet for an hour stays at 5
+  minutes, one quiet for two hours is polled every 10, and never less often
+  than every 20. The first change resets it. Chosen over Miniflux's
+  entries-per-day rule because it needs no parse and reacts at once.
+* **Server hints** are a floor on the interval, never below the configured
+  one: ``Cache-Control: max-age`` / ``Expires`` and RSS ``<ttl>`` (minutes),
+  capped at ``MAX_SERVER_FLOOR_S`` so a misconfigured server cannot silence a
+  feed for days.
+* **Validators** (ETag, Last-Modified) are stored only from an answer whose body
+  changed; a 200 with the same body (by hash) is ``unchanged`` and not parsed.
+* **301/308**: a feed moved permanently is fetched from its new URL from then
+  on (kept in ``url``; the configured URL stays the feed's identity).
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -15,8 +39,14 @@ from dataclasses import dataclass, replace
 from pipeline.model import Feed, FetchResult
 
 MAX_BACKOFF_S = 6 * 3600.0
+GONE_RECHECK_S = 24 * 3600.0
+MAX_SERVER_FLOOR_S = 3600.0
+QUIET_POLLS = 12
+DEFAULT_MAX_STRETCH = 4.0
 JITTER = 0.1  # ±10%: spreads feeds that failed together so they don't retry together
-ERROR_OUTCOMES = frozenset({"http_error", "timeout", "connection_error", "rate_limited", "too_large"})
+ERROR_OUTCOMES = frozenset({"http_error", "timeout", "connection_error", "rate_limited", "too_large", "refused",
+                            "gone"})
+_TTL = re.compile(rb"<(?:\w+:)?ttl>\s*(\d{1,6})\s*</(?:\w+:)?ttl>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -26,39 +56,87 @@ class PollState:
     next_due: float = 0.0  # unix seconds; 0 = poll now
     failures: int = 0  # consecutive failed polls
     body_hash: str | None = None  # digest of the last parsed body: unchanged bodies are not re-parsed
+    url: str | None = None  # where the feed moved permanently (301/308), if it did
+    gone: bool = False  # the server said 410 Gone
+    unchanged_polls: int = 0  # consecutive polls that found nothing new
+    floor_s: float | None = None  # the server's own minimum interval (cache lifetime, <ttl>)
+    last_poll: float = 0.0  # unix seconds of the last poll, whatever its outcome
+    last_success: float = 0.0  # unix seconds of the last poll that reached the feed
+    last_outcome: str = ""
+    last_error: str | None = None
 
 
 def is_due(state: PollState, now: float) -> bool:
     return now >= state.next_due
 
 
+def due_feeds(feeds: Sequence[Feed], states: dict[str, PollState], now: float) -> list[Feed]:
+    """The feeds due at ``now``, the longest overdue first (so none starves when capacity is short)."""
+    due = [f for f in feeds if is_due(states.get(f.url, PollState()), now)]
+    return sorted(due, key=lambda f: states.get(f.url, PollState()).next_due)
+
+
 def body_digest(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
+def rss_ttl_seconds(body: bytes) -> float | None:
+    """RSS ``<ttl>`` (minutes) near the top of the document, in seconds."""
+    match = _TTL.search(body, 0, 65536)
+    return float(match.group(1)) * 60 if match else None
+
+
+def interval_for(configured_s: float, unchanged_polls: int, floor_s: float | None,
+                 max_stretch: float = DEFAULT_MAX_STRETCH) -> float:
+    """Seconds until the next poll of a feed that answered (see the module docstring)."""
+    stretch = 1.0 + max(0, unchanged_polls - QUIET_POLLS) / QUIET_POLLS
+    interval = configured_s * min(max(1.0, max_stretch), stretch)
+    if floor_s:
+        interval = max(interval, min(floor_s, MAX_SERVER_FLOOR_S))
+    return max(configured_s, interval)
+
+
 def after_poll(
-    state: PollState, result: FetchResult, interval_s: float, now: float, rng: random.Random | None = None
+    state: PollState, result: FetchResult, interval_s: float, now: float, rng: random.Random | None = None,
+    *, changed: bool = False, max_stretch: float = DEFAULT_MAX_STRETCH,
 ) -> PollState:
-    """State after ``result``: validators kept, next due time with backoff on failure."""
+    """State after ``result``: next due time (backoff on failure, adaptive on success), validators,
+    where the feed lives now. ``changed``: the body differs from the last parsed one."""
     rng = rng or random.Random()
+    base = replace(state, last_poll=now, last_outcome=result.outcome, last_error=result.error)
+    if result.outcome == "gone":
+        return replace(base, gone=True, failures=state.failures + 1, next_due=now + GONE_RECHECK_S)
     if result.outcome in ERROR_OUTCOMES:
         failures = state.failures + 1
         delay = min(interval_s * (2 ** min(failures, 16)), MAX_BACKOFF_S)
         if result.retry_after_s is not None:
             delay = max(delay, min(result.retry_after_s, MAX_BACKOFF_S))
         delay *= 1 + rng.uniform(-JITTER, JITTER)
-        return replace(state, failures=failures, next_due=now + delay)
-    return replace(
-        state,
-        etag=result.etag or state.etag,
-        last_modified=result.last_modified or state.last_modified,
+        return replace(base, failures=failures, next_due=now + delay)
+    unchanged = 0 if changed else state.unchanged_polls + 1
+    if changed:  # a new body: its own <ttl> and this answer's cache lifetime
+        ttl = rss_ttl_seconds(result.body) if result.body else None
+        floor = max(result.cache_s or 0.0, ttl or 0.0) or None
+    else:  # the body's <ttl> still holds; a fresher cache lifetime may come with the answer
+        floor = max(result.cache_s or 0.0, state.floor_s or 0.0) or None
+    new = replace(
+        base,
         failures=0,
-        next_due=now + interval_s,
+        gone=False,
+        unchanged_polls=unchanged,
+        floor_s=floor,
+        last_success=now,
+        url=result.permanent_url or state.url,
+        next_due=now + interval_for(interval_s, unchanged, floor, max_stretch),
     )
+    if changed:  # validators only from an answer that brought a new body
+        new = replace(new, etag=result.etag, last_modified=result.last_modified)
+    return new
 
 
 def settle_poll(
-    state: PollState, result: FetchResult, interval_s: float, now: float, rng: random.Random | None = None
+    state: PollState, result: FetchResult, interval_s: float, now: float, rng: random.Random | None = None,
+    *, max_stretch: float = DEFAULT_MAX_STRETCH,
 ) -> tuple[PollState, str, bool]:
     """(new state, outcome to count, whether to parse the body) after one fetch.
 
@@ -66,13 +144,14 @@ def settle_poll(
     parsed again, so servers without validators cost no parse either. An ``ok``
     result is counted once it is parsed (as ``ok`` or a parse failure).
     """
-    new_state = after_poll(state, result, interval_s, now, rng)
     if result.outcome == "ok" and result.body is not None:
         digest = body_digest(result.body)
         if digest == state.body_hash:
-            return new_state, "unchanged", False
+            unchanged = replace(result, outcome="unchanged")
+            return after_poll(state, unchanged, interval_s, now, rng, max_stretch=max_stretch), "unchanged", False
+        new_state = after_poll(state, result, interval_s, now, rng, changed=True, max_stretch=max_stretch)
         return replace(new_state, body_hash=digest), "ok", True
-    return new_state, result.outcome, False
+    return after_poll(state, result, interval_s, now, rng, max_stretch=max_stretch), result.outcome, False
 
 
 def shard_of(url: str, shards: int) -> int:

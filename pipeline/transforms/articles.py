@@ -13,7 +13,7 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Duration
 
-from pipeline import metrics
+from pipeline import lifecycle, metrics
 from pipeline.detect import classify
 from pipeline.model import Article, ClassifiedArticle, Failure, FetchResult
 from pipeline.sources.parse import parse_feed
@@ -32,6 +32,7 @@ class ParseFeedDoFn(beam.DoFn):
         self.m = metrics.get()
 
     def process(self, result: FetchResult) -> Iterator[Any]:
+        lifecycle.touch()
         feed = result.feed
         parsed = parse_feed(result.body or b"", feed, dict(result.headers))
         beam_metrics.inc("feeds_read")
@@ -141,6 +142,7 @@ class ClassifyDoFn(beam.DoFn):
         self.m = metrics.get()
 
     def process(self, article: Article) -> Iterator[ClassifiedArticle]:
+        lifecycle.touch()
         verdict = classify(article.title, article.summary, article.body, article.language)
         self.m.classified.labels(relevant=str(verdict.relevant).lower()).inc()
         if verdict.relevant:

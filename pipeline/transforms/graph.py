@@ -137,13 +137,15 @@ def build_streaming(
     p: beam.Pipeline, feeds: Sequence[Feed], search: config.SearchSettings, *, tick_s: float = 5.0,
     dedupe_ttl_s: float = 7 * 24 * 3600.0, stop_after_s: float | None = None,
     fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
-    spike_rule: SpikeRule = DEFAULT_RULE, fetch_concurrency: int = 16, feed_shards: int | None = None,
+    spike_rule: SpikeRule = DEFAULT_RULE, fetch_concurrency: int = 64, feed_shards: int | None = None,
+    per_host: int = 2, host_gap_s: float = 0.5, max_stretch: float = 4.0,
 ) -> PCollection:
     """The streaming job. Articles carry the timestamp of the poll that found them, so the spike
     windows count what was seen when, like the Prometheus counters do."""
     fetched = p | "PollFeeds" >> PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s,
                                            timeout_s=fetch_timeout_s, max_bytes=max_feed_bytes,
-                                           concurrency=fetch_concurrency, shards=feed_shards)
+                                           concurrency=fetch_concurrency, shards=feed_shards,
+                                           per_host=per_host, host_gap_s=host_gap_s, max_stretch=max_stretch)
     classified = process_feeds(fetched, streaming=True, search=search, deadletter_path=search.deadletter_path,
                                dedupe_ttl_s=dedupe_ttl_s)
     (classified

@@ -19,7 +19,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.pvalue import PCollection
 
-from pipeline import config, metrics
+from pipeline import config, lifecycle, metrics
 from pipeline.dates import from_iso, to_iso, utc_now
 from pipeline.model import ClassifiedArticle, Failure
 from pipeline.sinks.deadletter import DeadLetterFile
@@ -63,6 +63,7 @@ class IndexDoFn(beam.DoFn):
         self.buffer_bytes = 0
 
     def process(self, item: ClassifiedArticle) -> Iterator[None]:
+        lifecycle.touch()
         doc = to_document(item, to_iso(utc_now()))
         self.buffer.append((doc, item.article.seen_at))
         self.buffer_bytes += len(item.article.body) + len(item.article.summary) + 1000
@@ -76,6 +77,10 @@ class IndexDoFn(beam.DoFn):
     def _flush(self) -> None:
         if not self.buffer:
             return
+        with lifecycle.working():
+            self._flush_buffer()
+
+    def _flush_buffer(self) -> None:
         batch, self.buffer, self.buffer_bytes = self.buffer, [], 0
         started = time.monotonic()
         report = self.writer.write([doc for doc, _ in batch])

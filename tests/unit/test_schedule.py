@@ -4,11 +4,17 @@ import random
 
 from pipeline.model import Feed, FetchResult
 from pipeline.sources.schedule import (
+    GONE_RECHECK_S,
     MAX_BACKOFF_S,
+    MAX_SERVER_FLOOR_S,
+    QUIET_POLLS,
     PollState,
     after_poll,
+    due_feeds,
+    interval_for,
     is_due,
     plan_shards,
+    rss_ttl_seconds,
     settle_poll,
     shard_of,
 )
@@ -21,7 +27,7 @@ def res(outcome: str, **kw: object) -> FetchResult:
 
 
 def test_success_keeps_validators_and_schedules_next_interval() -> None:
-    s = after_poll(PollState(), res("ok", etag='"e1"', last_modified="lm"), 60, now=1000)
+    s = after_poll(PollState(), res("ok", etag='"e1"', last_modified="lm"), 60, now=1000, changed=True)
     assert (s.etag, s.last_modified, s.next_due, s.failures) == ('"e1"', "lm", 1060, 0)
     assert not is_due(s, 1059) and is_due(s, 1060)
     s2 = after_poll(s, res("not_modified"), 60, now=1060)
@@ -67,3 +73,68 @@ def test_shards_are_stable_and_cover_every_feed_once() -> None:
     assert len(plan) == 8 and all(len(group) > 20 for _, group in plan)
     assert {f.url for f in dict(plan_shards(feeds, 8))[plan[0][0]]} == {f.url for f in plan[0][1]}
     assert shard_of("https://a.example/rss", 64) == shard_of("https://a.example/rss", 64)
+
+
+def test_validators_are_stored_only_from_an_answer_whose_body_changed() -> None:
+    first, _, _ = settle_poll(PollState(), res("ok", body=b"<rss>1</rss>", etag='"a"', last_modified="m1"), 60, 0)
+    # A server that hands out a new ETag with the same body: keep the validators that match the body.
+    same, outcome, _ = settle_poll(first, res("ok", body=b"<rss>1</rss>", etag='"b"', last_modified="m2"), 60, 60)
+    assert outcome == "unchanged" and (same.etag, same.last_modified) == ('"a"', "m1")
+    changed, _, _ = settle_poll(same, res("ok", body=b"<rss>2</rss>", etag='"c"', last_modified="m3"), 60, 120)
+    assert (changed.etag, changed.last_modified) == ('"c"', "m3")
+
+
+def test_gone_feeds_are_asked_once_a_day_and_come_back() -> None:
+    s = after_poll(PollState(), res("gone", status=410), 60, now=0)
+    assert s.gone and s.next_due == GONE_RECHECK_S and s.failures == 1
+    back, _, parse = settle_poll(s, res("ok", body=b"<rss/>"), 60, now=GONE_RECHECK_S)
+    assert not back.gone and parse and back.failures == 0
+
+
+def test_a_broken_feed_is_never_dropped_it_waits_at_most_the_cap() -> None:
+    s = PollState()
+    for n in range(200):
+        s = after_poll(s, res("connection_error"), 300, now=n * 10_000.0, rng=random.Random(n))
+    assert s.failures == 200 and s.next_due - 199 * 10_000.0 <= MAX_BACKOFF_S * 1.1
+
+
+def test_a_permanent_redirect_is_remembered_and_a_temporary_one_is_not() -> None:
+    moved = after_poll(PollState(), res("ok", permanent_url="https://b.example/rss"), 60, now=0, changed=True)
+    assert moved.url == "https://b.example/rss"
+    still = after_poll(moved, res("not_modified"), 60, now=60)
+    assert still.url == "https://b.example/rss"
+
+
+def test_the_interval_stretches_only_after_an_hour_without_change_and_resets_on_change() -> None:
+    assert interval_for(300, 0, None) == 300
+    assert interval_for(300, QUIET_POLLS, None) == 300  # an hour at 5 minutes: unchanged
+    assert interval_for(300, 2 * QUIET_POLLS, None) == 600
+    assert interval_for(300, 100 * QUIET_POLLS, None) == 1200  # capped at 4x
+    assert interval_for(300, 100 * QUIET_POLLS, None, max_stretch=1) == 300  # turned off
+    s = PollState(unchanged_polls=10 * QUIET_POLLS)
+    s = after_poll(s, res("ok"), 300, now=0, changed=True)
+    assert (s.unchanged_polls, s.next_due) == (0, 300)
+    quiet = after_poll(PollState(unchanged_polls=3 * QUIET_POLLS), res("not_modified"), 300, now=0)
+    assert quiet.next_due > 300
+
+
+def test_server_hints_are_a_floor_never_below_the_configured_interval_and_capped() -> None:
+    assert interval_for(300, 0, 60) == 300  # a short max-age never makes us poll faster
+    assert interval_for(300, 0, 900) == 900
+    assert interval_for(300, 0, 10 * 86400) == MAX_SERVER_FLOOR_S
+    body = b"<rss><channel><title>x</title><ttl>30</ttl></channel></rss>"
+    assert rss_ttl_seconds(body) == 1800 and rss_ttl_seconds(b"<rss/>") is None
+    s, _, _ = settle_poll(PollState(), res("ok", body=body), 300, now=0)
+    assert s.floor_s == 1800 and s.next_due == 1800
+    # A 304 later: the body's <ttl> still holds.
+    s2, _, _ = settle_poll(s, res("not_modified"), 300, now=1800)
+    assert s2.next_due == 3600
+    cached = after_poll(PollState(), res("ok", cache_s=1200.0), 300, now=0, changed=True)
+    assert cached.next_due == 1200
+
+
+def test_due_feeds_come_longest_overdue_first() -> None:
+    feeds = [Feed(url=f"https://f{i}.example/rss", name=str(i)) for i in range(3)]
+    states = {feeds[0].url: PollState(next_due=50), feeds[1].url: PollState(next_due=10),
+              feeds[2].url: PollState(next_due=500)}
+    assert [f.url for f in due_feeds(feeds, states, now=100)] == [feeds[1].url, feeds[0].url]
