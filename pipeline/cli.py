@@ -360,7 +360,7 @@ def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.
 
     in_process = status.stall_after_s is not None
     p = beam.Pipeline(options=options)
-    build_streaming(p, feeds, search, tick_s=args.tick, dedupe_ttl_s=args.dedupe_ttl,
+    build_streaming(p, feeds, search, tick_s=args.tick, config_path=str(Path(args.config).resolve()),
                     fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule,
                     fetch_concurrency=args.fetch_concurrency, feed_shards=args.feed_shards,
                     per_host=args.per_host, host_gap_s=args.host_gap, max_stretch=args.max_interval_stretch)
@@ -403,6 +403,24 @@ def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(searching.render(summary, bold=sys.stdout.isatty()) + "\n")
+    return EXIT_OK
+
+
+def cmd_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
+    from pipeline import feedhealth
+    from pipeline.sinks.feedstate import FeedStateStore, feeds_index
+    from pipeline.sinks.search import SearchWriter
+
+    settings = config.search_settings()
+    settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
+    writer = SearchWriter(settings)
+    writer.connect()
+    rows = feedhealth.feed_rows(FeedStateStore(writer, feeds_index(settings.index)).all(),
+                                failing_only=args.failing)
+    if args.json:
+        sys.stdout.write(json.dumps({"feeds": rows}, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(feedhealth.render(rows) + "\n")
     return EXIT_OK
 
 
@@ -467,8 +485,6 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Prometheus /metrics port, 0 to disable (default 9108)")
     run.add_argument("--metrics-addr", default=os.environ.get("NEWSMON_METRICS_ADDR", "127.0.0.1"))
     run.add_argument("--tick", type=float, default=5.0, help="seconds between due-feed checks (default 5)")
-    run.add_argument("--dedupe-ttl", type=float, default=7 * 24 * 3600.0,
-                     help="seconds an article id is remembered in the job (default 7 days)")
     run.add_argument("--fetch-timeout", type=float, default=30.0,
                      help="hard deadline in seconds for one feed's whole exchange: connect, headers, body, "
                           "redirects (default 30)")
@@ -547,6 +563,15 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
     se.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
     se.set_defaults(func=cmd_search)
+
+    fe = sub.add_parser("feeds", help="health of every polled feed: status, failures, last success, next poll",
+                        description="Reads the feed state newsmon run keeps in the search engine "
+                                    "(news-feeds index): one row per feed, failing and gone feeds first.")
+    fe.add_argument("--failing", action="store_true", help="only feeds whose last polls failed, or gone (410)")
+    fe.add_argument("--json", action="store_true", help="print one JSON object with a list of feeds")
+    fe.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
+    fe.add_argument("--index", help="article index prefix whose feeds to show (default $NEWSMON_INDEX)")
+    fe.set_defaults(func=cmd_feeds)
 
     db = sub.add_parser("dashboards", help="Kibana saved objects (data views, searches, dashboard)")
     db_sub = db.add_subparsers(dest="dashboards_command", required=True, metavar="ACTION")

@@ -49,6 +49,17 @@ class FetchResult:
 
 
 @dataclass(frozen=True)
+class FeedCommit:
+    """What a feed's durable state may record once every article of one fetched body is indexed."""
+
+    feed_url: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    seen_ids: tuple[str, ...]  # ids of the entries of this body and a few before it, newest first
+
+
+@dataclass(frozen=True)
 class Article:
     """One normalised feed entry."""
 
@@ -95,3 +106,14 @@ class Failure:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class FeedBatch:
+    """The new entries of one fetched feed body, and the state to commit once they are indexed."""
+
+    feed: Feed
+    articles: tuple[Article, ...]
+    commit: FeedCommit
+    classified: tuple[ClassifiedArticle, ...] = ()
+    fetched_at: float = 0.0  # unix seconds

@@ -11,9 +11,11 @@ or a new topic shows up as a failing test rather than a broken dashboard.
 
 Objects (all with stable ids, so re-importing overwrites instead of duplicating):
 
-* data views ``newsmon-articles`` (``news-articles*``, time field ``published_at``)
-  and ``newsmon-alerts`` (``news-alerts*``, time field ``@timestamp``);
-* saved searches: US–India coverage, one per topic, and recent spike alerts;
+* data views ``newsmon-articles`` (``news-articles*``, time field ``published_at``),
+  ``newsmon-alerts`` (``news-alerts*``, time field ``@timestamp``) and
+  ``newsmon-feeds`` (``news-feeds*``, one document per feed, time field ``last_poll``);
+* saved searches: US–India coverage, one per topic, recent spike alerts, and
+  feed health (failing or gone feeds first);
 * Lens visualisations (by reference): volume per topic, share of topics, top
   sources, top entities, relevant-article count;
 * the ``newsmon-overview`` dashboard that lays them out.
@@ -42,6 +44,8 @@ ARTICLES_VIEW = "newsmon-articles"
 ALERTS_VIEW = "newsmon-alerts"
 COVERAGE_SEARCH = "newsmon-search-coverage"
 ALERTS_SEARCH = "newsmon-search-alerts"
+FEEDS_VIEW = "newsmon-feeds"
+FEEDS_SEARCH = "newsmon-search-feed-health"
 DASHBOARD = "newsmon-overview"
 RELEVANT = "relevant : true"
 CORE_MIGRATION = "8.8.0"
@@ -116,6 +120,11 @@ ARTICLE_COLUMNS = ["title", "source", "topics", "entities", "relevance_score", "
 # The alert document is built by pipeline.alerting.spikes.alert_document; examples is a list of
 # {title, url, source, published_at} objects, so Discover shows its leaf fields.
 ALERT_COLUMNS = ["topic", "severity", "ratio", "count", "baseline", "window_start", "window_end", "examples.title"]
+
+
+# One document per feed, written by the poller and the indexer (pipeline/sinks/feedstate.py).
+FEED_COLUMNS = ["name", "feed_url", "healthy", "last_outcome", "failures", "last_success", "next_due",
+                "items_seen", "last_error"]
 
 
 # ------------------------------------------------------------------------ lens
@@ -270,6 +279,11 @@ def build_objects() -> list[dict[str, Any]]:
     ]
     objects.append(saved_search(ALERTS_SEARCH, "Recent spike alerts", "Topic volume spikes, newest first.",
                                 ALERTS_VIEW, "", ALERT_COLUMNS, "@timestamp"))
+    objects.append(data_view(FEEDS_VIEW, "news-feeds*", "newsmon feeds", "last_poll"))
+    objects.append(saved_search(FEEDS_SEARCH, "Feed health: failing feeds",
+                                "Feeds whose last polls failed or that are gone (HTTP 410); "
+                                "remove the query to see every feed.",
+                                FEEDS_VIEW, "healthy : false", FEED_COLUMNS, "failures"))
     objects += visualisations()
     objects.append(dashboard())
     return objects

@@ -53,6 +53,10 @@ def deadletter_template() -> dict[str, Any]:
     return _load("deadletter-template.json")
 
 
+def feeds_template() -> dict[str, Any]:
+    return _load("feeds-template.json")
+
+
 def template_version(template: dict[str, Any]) -> int:
     return int(template.get("_meta", {}).get("newsmon_template_version", 0))
 

@@ -44,6 +44,15 @@ class HostLimiter:
             self._last_start[host] = now
             return True
 
+    def ready_at(self, host: str) -> float | None:
+        """When the gap lets the next request to ``host`` start, if a slot is free (None: no slot free,
+        or no gap to wait for)."""
+        with self._lock:
+            if self._active.get(host, 0) >= self.per_host:
+                return None
+            last = self._last_start.get(host)
+            return None if last is None else last + self.gap_s
+
     def release(self, host: str) -> None:
         with self._lock:
             left = self._active.get(host, 0) - 1

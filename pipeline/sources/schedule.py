@@ -64,6 +64,18 @@ class PollState:
     last_success: float = 0.0  # unix seconds of the last poll that reached the feed
     last_outcome: str = ""
     last_error: str | None = None
+    seen_ids: tuple[str, ...] = ()  # entry ids of recent bodies, newest first (only new entries go on)
+
+
+def remember_seen(previous: tuple[str, ...], current: Sequence[str], polls: int = 3,
+                  minimum: int = 100) -> tuple[str, ...]:
+    """Ids to remember after a body with entries ``current``: these first, then earlier ones, up to
+    ``polls`` bodies' worth (at least ``minimum``). Bounded by the feed's size, not by its history."""
+    cap = max(minimum, polls * len(current))
+    out = list(dict.fromkeys(current))
+    known = set(out)
+    out.extend(i for i in previous if i not in known)
+    return tuple(out[:cap])
 
 
 def is_due(state: PollState, now: float) -> bool:

@@ -1,28 +1,24 @@
-"""ParseEntries, DedupeArticles, ClassifyArticles: feed bodies to classified, unique articles."""
+"""ParseEntries, DedupeArticles, ClassifyArticles(/Batches): feed bodies to classified, unique articles."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.coders import BooleanCoder
 from apache_beam.pvalue import DoOutputsTuple, PCollection
-from apache_beam.transforms.timeutil import TimeDomain
-from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
-from apache_beam.utils.timestamp import Duration
 
 from pipeline import lifecycle, metrics
 from pipeline.detect import classify
-from pipeline.model import Article, ClassifiedArticle, Failure, FetchResult
+from pipeline.model import Article, ClassifiedArticle, Failure, FeedBatch, FetchResult
 from pipeline.sources.parse import parse_feed
 from pipeline.topics import UNTAGGED
 from pipeline.transforms import beam_metrics
-from pipeline.transforms.poll import count_poll
+from pipeline.transforms.poll import FAILURES, count_poll
 
 log = logging.getLogger(__name__)
-FAILURES = "failures"  # tag of the dead-letter side output
 
 
 class ParseFeedDoFn(beam.DoFn):
@@ -65,58 +61,15 @@ class ParseEntries(beam.PTransform):
         return results | "Parse" >> beam.ParDo(ParseFeedDoFn()).with_outputs(FAILURES, main="articles")
 
 
-class DropSeenDoFn(beam.DoFn):
-    """Keyed by article id: pass the first copy, drop the rest until the TTL expires.
-
-    The TTL bounds memory in a job that runs for months; the search sink's
-    create-only writes catch any re-appearance after expiry. The timer is in
-    event time: elements carry the wall-clock time of the poll that found
-    them, so this is a wall-clock TTL. (A processing-time timer would hold the
-    watermark at the article's timestamp for the whole TTL and stall every
-    event-time window downstream, such as the spike detector's.)
-    """
-
-    SEEN = ReadModifyWriteStateSpec("seen", BooleanCoder())
-    EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
-
-    def __init__(self, ttl_s: float) -> None:
-        self.ttl_s = ttl_s
-
-    def setup(self) -> None:
-        self.m = metrics.get()
-
-    def process(self, element: tuple[str, Article], seen: Any = beam.DoFn.StateParam(SEEN),
-                expiry: Any = beam.DoFn.TimerParam(EXPIRY),
-                ts: Any = beam.DoFn.TimestampParam) -> Iterator[Article]:
-        if seen.read():
-            self.m.duplicates.inc()
-            beam_metrics.inc("articles_duplicate")
-            return
-        seen.write(True)
-        expiry.set(ts + Duration.of(self.ttl_s))
-        beam_metrics.inc("articles_unique")
-        yield element[1]
-
-    @on_timer(EXPIRY)
-    def expire(self, seen: Any = beam.DoFn.StateParam(SEEN)) -> None:
-        seen.clear()
-
-
 class DedupeArticles(beam.PTransform):
-    """Article → Article, each article id once (within ``ttl_s`` in streaming; for ever in batch)."""
-
-    def __init__(self, ttl_s: float = 7 * 24 * 3600.0, streaming: bool = True) -> None:
-        super().__init__()
-        self.ttl_s = ttl_s
-        self.streaming = streaming
+    """Article → Article, each article id once (bounded input: a backfill). The streaming job needs no
+    per-article state: the poller passes on only entries a feed has not shown before, and the engine's
+    create-only writes settle copies across feeds."""
 
     def expand(self, articles: PCollection) -> PCollection:
-        keyed = articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a)).with_output_types(
-            beam.typehints.KV[str, Article])
-        if self.streaming:
-            return keyed | "DropSeen" >> beam.ParDo(DropSeenDoFn(self.ttl_s))
         return (
-            keyed
+            articles
+            | "KeyById" >> beam.Map(lambda a: (a.article_id, a)).with_output_types(beam.typehints.KV[str, Article])
             | "GroupById" >> beam.GroupByKey()
             | "FirstOfEach" >> beam.ParDo(_FirstOfGroup())
         )
@@ -137,6 +90,14 @@ class _FirstOfGroup(beam.DoFn):
         yield copies[0]
 
 
+def count_relevant(m: metrics.Metrics, item: ClassifiedArticle) -> None:
+    """One relevant article for the topic counters (the spike alerts' input)."""
+    beam_metrics.inc("articles_relevant")
+    for topic in item.classification.topics or (UNTAGGED,):
+        m.relevant.labels(topic=topic).inc()
+        beam_metrics.inc(f"topic_{topic}")
+
+
 class ClassifyDoFn(beam.DoFn):
     def setup(self) -> None:
         self.m = metrics.get()
@@ -145,12 +106,34 @@ class ClassifyDoFn(beam.DoFn):
         lifecycle.touch()
         verdict = classify(article.title, article.summary, article.body, article.language)
         self.m.classified.labels(relevant=str(verdict.relevant).lower()).inc()
+        item = ClassifiedArticle(article, verdict)
         if verdict.relevant:
-            beam_metrics.inc("articles_relevant")
-            for topic in verdict.topics or (UNTAGGED,):
-                self.m.relevant.labels(topic=topic).inc()
-                beam_metrics.inc(f"topic_{topic}")
-        yield ClassifiedArticle(article, verdict)
+            count_relevant(self.m, item)
+        yield item
+
+
+class ClassifyBatchDoFn(beam.DoFn):
+    """FeedBatch → the same batch with its articles classified. Relevant articles are counted when the
+    engine creates them (IndexBatches), so re-reads after a restart are never counted twice."""
+
+    def setup(self) -> None:
+        self.m = metrics.get()
+
+    def process(self, batch: FeedBatch) -> Iterator[FeedBatch]:
+        lifecycle.touch()
+        classified = []
+        for a in batch.articles:
+            verdict = classify(a.title, a.summary, a.body, a.language)
+            self.m.classified.labels(relevant=str(verdict.relevant).lower()).inc()
+            classified.append(ClassifiedArticle(a, verdict))
+        yield replace(batch, classified=tuple(classified))
+
+
+class ClassifyBatches(beam.PTransform):
+    """FeedBatch → FeedBatch with ``classified`` filled in. No I/O."""
+
+    def expand(self, batches: PCollection) -> PCollection:
+        return batches | "Classify" >> beam.ParDo(ClassifyBatchDoFn())
 
 
 class ClassifyArticles(beam.PTransform):

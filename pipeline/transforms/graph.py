@@ -1,9 +1,11 @@
 """The pipeline graph, built in one place for ``newsmon run`` and ``newsmon backfill``.
 
-``process_feeds`` is the shared middle (parse → dedupe → classify → sinks);
-``build_streaming`` puts PollFeeds in front of it, ``build_backfill`` puts
-a bounded reader of files/URLs in front. Tests call these with a
-``TestPipeline``.
+``build_streaming``: PollFeeds (fetch, parse, new entries per feed) →
+ClassifyBatches → IndexBatches (create-only, then the feed state commit) →
+DetectSpikes on what the engine newly created. ``build_backfill``: a bounded
+reader of files/URLs → ``process_feeds`` (parse → dedupe → classify → index).
+Both share the parser, the detector and the bulk writer. Tests call these
+with a ``TestPipeline``.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from pipeline.errors import ConfigError
 from pipeline.model import ClassifiedArticle, Failure, Feed, FetchResult
 from pipeline.sources import fetch as fetching
 from pipeline.transforms import beam_metrics
-from pipeline.transforms.articles import FAILURES, ClassifyArticles, DedupeArticles, ParseEntries
-from pipeline.transforms.index import IndexAlerts, IndexArticles, WriteDeadLetters
-from pipeline.transforms.poll import PollFeeds
+from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
+from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
+from pipeline.transforms.poll import FAILURES, PollFeeds
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".gz", ".json", ".txt", ".html", ".htm", "")
 SKIP_NAMES = {"README.md", "SOURCES.md", "LICENSE", "LICENSES"}
@@ -111,10 +113,8 @@ def export_line(item: ClassifiedArticle) -> str:
 def process_feeds(
     fetched: PCollection,
     *,
-    streaming: bool,
     search: config.SearchSettings | None,
     deadletter_path: str,
-    dedupe_ttl_s: float = 7 * 24 * 3600.0,
     read_failures: PCollection | None = None,
 ) -> PCollection:
     """FetchResult → ClassifiedArticle (unique); indexes them when ``search`` is set."""
@@ -125,7 +125,7 @@ def process_feeds(
     failures | "WriteDeadLetters" >> WriteDeadLetters(deadletter_path, search)
     classified = (
         parsed["articles"]
-        | "DedupeArticles" >> DedupeArticles(dedupe_ttl_s, streaming=streaming)
+        | "DedupeArticles" >> DedupeArticles()
         | "ClassifyArticles" >> ClassifyArticles()
     )
     if search is not None:
@@ -135,23 +135,31 @@ def process_feeds(
 
 def build_streaming(
     p: beam.Pipeline, feeds: Sequence[Feed], search: config.SearchSettings, *, tick_s: float = 5.0,
-    dedupe_ttl_s: float = 7 * 24 * 3600.0, stop_after_s: float | None = None,
+    stop_after_s: float | None = None,
     fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
     spike_rule: SpikeRule = DEFAULT_RULE, fetch_concurrency: int = 64, feed_shards: int | None = None,
-    per_host: int = 2, host_gap_s: float = 0.5, max_stretch: float = 4.0,
+    per_host: int = 2, host_gap_s: float = 0.5, max_stretch: float = 4.0, config_path: str | None = None,
 ) -> PCollection:
-    """The streaming job. Articles carry the timestamp of the poll that found them, so the spike
-    windows count what was seen when, like the Prometheus counters do."""
-    fetched = p | "PollFeeds" >> PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s,
-                                           timeout_s=fetch_timeout_s, max_bytes=max_feed_bytes,
-                                           concurrency=fetch_concurrency, shards=feed_shards,
-                                           per_host=per_host, host_gap_s=host_gap_s, max_stretch=max_stretch)
-    classified = process_feeds(fetched, streaming=True, search=search, deadletter_path=search.deadletter_path,
-                               dedupe_ttl_s=dedupe_ttl_s)
-    (classified
+    """The streaming job: poll → new entries per feed → classify → index + commit feed state → spikes.
+
+    Only entries a feed has not shown before go past the poller (per-feed seen
+    ids, durable in the engine); articles carry the timestamp of the poll that
+    found them, and the spike windows count what the engine newly created, when."""
+    polled = p | "PollFeeds" >> PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s,
+                                          timeout_s=fetch_timeout_s, max_bytes=max_feed_bytes,
+                                          concurrency=fetch_concurrency, shards=feed_shards,
+                                          per_host=per_host, host_gap_s=host_gap_s, max_stretch=max_stretch,
+                                          search=search, config_path=config_path)
+    polled[FAILURES] | "WriteDeadLetters" >> WriteDeadLetters(search.deadletter_path, search)
+    created = (
+        polled["batches"]
+        | "ClassifyBatches" >> ClassifyBatches()
+        | "IndexBatches" >> IndexBatches(search)
+    )
+    (created
      | "DetectSpikes" >> DetectSpikes(spike_rule)
      | "IndexAlerts" >> IndexAlerts(search))
-    return classified
+    return created
 
 
 def build_backfill(
@@ -164,7 +172,7 @@ def build_backfill(
         | "Spread" >> beam.Reshuffle()
         | "Read" >> beam.ParDo(ReadFeedDocument()).with_outputs(FAILURES, main="fetched")
     )
-    classified = process_feeds(read["fetched"], streaming=False, search=search,
+    classified = process_feeds(read["fetched"], search=search,
                                deadletter_path=deadletter_path, read_failures=read[FAILURES])
     if export_path:
         (classified

@@ -13,36 +13,30 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.pvalue import PCollection
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import Timestamp
+from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline import config, lifecycle, metrics
 from pipeline.dates import from_iso, to_iso, utc_now
-from pipeline.model import ClassifiedArticle, Failure
+from pipeline.model import ClassifiedArticle, Failure, FeedBatch
 from pipeline.sinks.deadletter import DeadLetterFile
 from pipeline.sinks.document import ALERTS_INDEX, to_document
+from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
 from pipeline.transforms import beam_metrics
+from pipeline.transforms.articles import count_relevant
+from pipeline.transforms.secrets import public_settings, with_secrets
 
 log = logging.getLogger(__name__)
 
 
-def public_settings(settings: config.SearchSettings) -> config.SearchSettings:
-    """Settings safe to pickle into a job graph (secrets stripped)."""
-    return replace(settings, api_key=None, password=None)
-
-
-def with_secrets(settings: config.SearchSettings) -> config.SearchSettings:
-    env = config.search_settings()
-    return replace(settings, api_key=env.api_key, password=env.password,
-                   username=settings.username or env.username)
-
-
-class IndexDoFn(beam.DoFn):
-    """ClassifiedArticle → (side effect) search documents; yields nothing."""
+class _BulkIndexDoFn(beam.DoFn):
+    """Buffers article documents and writes them in bulk (create-only); shared by the two indexers."""
 
     def __init__(self, settings: config.SearchSettings, batch_size: int = 500,
                  max_batch_bytes: int = 5 * 1024 * 1024) -> None:
@@ -62,25 +56,14 @@ class IndexDoFn(beam.DoFn):
         self.buffer = []
         self.buffer_bytes = 0
 
-    def process(self, item: ClassifiedArticle) -> Iterator[None]:
-        lifecycle.touch()
-        doc = to_document(item, to_iso(utc_now()))
-        self.buffer.append((doc, item.article.seen_at))
-        self.buffer_bytes += len(item.article.body) + len(item.article.summary) + 1000
-        if len(self.buffer) >= self.batch_size or self.buffer_bytes >= self.max_batch_bytes:
-            self._flush()
-        return iter(())
-
-    def finish_bundle(self) -> None:
-        self._flush()
-
     def _flush(self) -> None:
         if not self.buffer:
             return
         with lifecycle.working():
             self._flush_buffer()
 
-    def _flush_buffer(self) -> None:
+    def _flush_buffer(self) -> set[str]:
+        """Write the buffer; returns the ids of the documents the engine created."""
         batch, self.buffer, self.buffer_bytes = self.buffer, [], 0
         started = time.monotonic()
         report = self.writer.write([doc for doc, _ in batch])
@@ -110,10 +93,90 @@ class IndexDoFn(beam.DoFn):
             self.deadletter.write(failures)
             self.writer.write_deadletters([f.to_dict() | {"at": to_iso(utc_now())} for f in failures])
             self.m.deadletters.labels(stage="index").inc(len(failures))
+        return set(report.created_ids)
+
+    def _add(self, item: ClassifiedArticle) -> None:
+        self.buffer.append((to_document(item, to_iso(utc_now())), item.article.seen_at))
+        self.buffer_bytes += len(item.article.body) + len(item.article.summary) + 1000
+
+
+class IndexDoFn(_BulkIndexDoFn):
+    """ClassifiedArticle → (side effect) search documents; yields nothing."""
+
+    def process(self, item: ClassifiedArticle) -> Iterator[None]:
+        lifecycle.touch()
+        self._add(item)
+        if len(self.buffer) >= self.batch_size or self.buffer_bytes >= self.max_batch_bytes:
+            self._flush()
+        return iter(())
+
+    def finish_bundle(self) -> None:
+        self._flush()
 
 
 def _json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False)
+
+
+class IndexBatchDoFn(_BulkIndexDoFn):
+    """FeedBatch → ClassifiedArticle (relevant ones the engine newly created), in event time of the poll.
+
+    Buffers the documents of several batches and writes them in bulk; only
+    after a write has settled every document of a batch (created, already
+    there, or dead-lettered) is the batch's feed state committed to the engine
+    (:mod:`pipeline.sinks.feedstate`). Relevant-article counters and the spike
+    detector downstream see created documents only: restarts, replays and other
+    feeds' copies of an article count nothing.
+    """
+
+    def setup(self) -> None:
+        super().setup()
+        self.store = FeedStateStore(self.writer, feeds_index(self.settings.index))
+        self.pending: list[tuple[FeedBatch, Timestamp]] = []
+
+    def start_bundle(self) -> None:
+        super().start_bundle()
+        self.pending = []
+
+    def process(self, batch: FeedBatch, timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
+        lifecycle.touch()
+        for item in batch.classified:
+            if item.classification.relevant or self.settings.index_all:
+                self._add(item)
+        self.pending.append((batch, timestamp))
+        if len(self.buffer) >= self.batch_size or self.buffer_bytes >= self.max_batch_bytes:
+            yield from self._settle(windowed=False)
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from self._settle(windowed=True)
+
+    def _settle(self, windowed: bool) -> Iterator[Any]:
+        pending, self.pending = self.pending, []
+        if not pending and not self.buffer:
+            return
+        with lifecycle.working():
+            created = self._flush_buffer() if self.buffer else set()
+            commits = [batch.commit for batch, _ in pending]
+            if self.store.commit(commits, time.time()):
+                log.warning("feed state of %d feed(s) not committed; they are re-read after a restart",
+                            len(commits))
+        for batch, ts in pending:
+            for item in batch.classified:
+                if item.article.article_id in created and item.classification.relevant:
+                    count_relevant(self.m, item)
+                    yield WindowedValue(item, ts, (GlobalWindow(),)) if windowed else item
+
+
+class IndexBatches(beam.PTransform):
+    """FeedBatch → ClassifiedArticle: index, commit feed state, pass on what the engine newly created."""
+
+    def __init__(self, settings: config.SearchSettings, batch_size: int = 500) -> None:
+        super().__init__()
+        self.settings = settings
+        self.batch_size = batch_size
+
+    def expand(self, batches: PCollection) -> PCollection:
+        return batches | "BulkAndCommit" >> beam.ParDo(IndexBatchDoFn(self.settings, self.batch_size))
 
 
 class IndexArticles(beam.PTransform):

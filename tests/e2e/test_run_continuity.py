@@ -19,6 +19,7 @@ import pytest
 
 from pipeline.feedserver import FeedServer
 from tests.support.job import REPO, Job, append_item
+from tests.support.tcpproxy import TcpProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
 DEMO = REPO / "deploy" / "local" / "demo-feeds"
@@ -90,3 +91,35 @@ def test_ctrl_c_stops_the_job_with_one_line_and_no_tracebacks(job: Job) -> None:
     # "SIGINT received ..." and "stopped": what a person sees after Ctrl-C.
     assert len(after) <= 3, "\n".join(after)
     assert any("SIGINT received" in line for line in after)
+
+
+def test_sigterm_during_an_engine_outage_exits_in_the_grace_period_and_loses_nothing(
+    job: Job, served: tuple[FeedServer, Path], search_url: str
+) -> None:
+    """Articles held back by an unreachable engine are not committed, so the next start fetches them again."""
+    _server, root = served
+    host, port = search_url.removeprefix("http://").split(":")
+    proxy = TcpProxy(host, int(port))
+    proxy.up()
+    job.extra = (*job.extra, "--grace-period", "10")
+    try:
+        job.start(search_url=proxy.url)
+        first = job.settled_count(minimum=5)
+        proxy.down()
+        urls = [append_item(root / "business.xml", f"held item {n} of the outage") for n in range(3)]
+        job.wait_for(lambda: "search engine unavailable" in job.log.read_text(), 60, "the writer to hold back")
+        stopping = time.monotonic()
+        job.stop()
+        took = time.monotonic() - stopping
+        print(f"\nstopped {took:.1f}s after SIGTERM with the engine unreachable (grace period 10s)")
+        assert took < 15
+        assert job.count() == first
+        proxy.up()
+        job.start(search_url=proxy.url)
+        job.wait_for(lambda: all(job.count({"term": {"url": u}}) == 1 for u in urls), 120,
+                     "the held-back items after the restart")
+        assert job.count() == first + 3
+        assert job.versions() == {1}
+        assert job.stop() == 0
+    finally:
+        proxy.down()

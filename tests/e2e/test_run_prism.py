@@ -64,11 +64,28 @@ def job_factory(tmp_path: Path, search_url: str, prism_location: str) -> Iterato
         sys.stdout.write(job.log.read_text()[-2000:] if job.log.exists() else "")
 
 
-def test_new_items_become_searchable_and_a_restart_indexes_nothing_twice(
+def _alerts_naming(job: Job, urls: list[str]) -> list[dict[str, Any]]:
+    with contextlib.suppress(SearchError):
+        job.client.request("POST", "/news-alerts/_refresh")
+        hits = job.client.request("POST", "/news-alerts/_search", {
+            "size": 20, "query": {"terms": {"examples.url": urls}}})["hits"]["hits"]
+        return [h["_source"] for h in hits]
+    return []
+
+
+def _urls(job: Job) -> list[str]:
+    job.client.request("POST", f"/{job.index}-*/_refresh")
+    hits = job.client.request("POST", f"/{job.index}-*/_search", {"size": 500, "_source": ["url"]})
+    return [h["_source"]["url"] for h in hits["hits"]["hits"]]
+
+
+def test_new_items_become_searchable_and_a_restart_is_warm(
     served: tuple[FeedServer, Path], tmp_path: Path, job_factory: Callable[..., Job]
 ) -> None:
     server, root = served
-    job = job_factory(demo_config(tmp_path, server))
+    # Short spike windows, so that re-counting the feeds' articles after the restart would alert.
+    job = job_factory(demo_config(tmp_path, server), "--spike-window", "2", "--spike-history", "40",
+                      "--spike-min-history", "2", "--spike-min-count", "2", "--spike-ratio", "2")
     job.start()
     first = job.settled_count(minimum=5)
     url = append_item(root / "wire.xml", "critical minerals and semiconductor supply chains")
@@ -84,14 +101,30 @@ def test_new_items_become_searchable_and_a_restart_indexes_nothing_twice(
     total = job.count()
     assert total == first + 1
 
-    # Restart: Prism keeps no state across runs, so every feed is fetched and parsed again.
+    # Restart: the feed state comes back from the engine, so unchanged feeds are answered 304
+    # and nothing is parsed, indexed or counted again.
+    restarted = time.time()
     job.start()
-    job.wait_for(lambda: job.metric("newsmon_documents_indexed_total", result="exists") >= total, 180,
-                 "the restarted job to re-read every article")
+    job.wait_for(lambda: job.metric("newsmon_feed_polls_total", outcome="not_modified") >= 6, 120,
+                 "three polls of each feed after the restart")
+    after = [status for path in ("/wire.xml", "/business.xml") for t, status in server.hits_for(path)
+             if t >= restarted]
+    assert after and set(after) == {304}, after
     assert job.metric("newsmon_documents_indexed_total", result="created") == 0
+    assert job.metric("newsmon_documents_indexed_total", result="exists") == 0
+    assert job.metric("newsmon_relevant_articles_total") == 0
+    assert job.metric("newsmon_feed_polls_total", outcome="ok") == 0
+
+    # A feed added to feeds.yaml while the job runs is picked up and indexed.
+    (root / "extra.xml").write_text((root / "wire.xml").read_text().replace("Demo Wire", "Demo Extra"))
+    extra = append_item(root / "extra.xml", "an extra feed about H-1B visa rules")
+    with job.config.open("a") as config:
+        config.write(f"  - {{url: '{server.url}/extra.xml', name: Demo Extra}}\n")
+    job.wait_for(lambda: job.count({"term": {"url": extra}}), 120, "the added feed's new item")
+    assert "feeds file reloaded" in job.log.read_text()
     assert job.stop() == 0
-    assert job.count() == total
     assert job.versions() == {1}
+    assert _alerts_naming(job, _urls(job)) == []
 
 
 def test_engine_outage_mid_run_loses_nothing(

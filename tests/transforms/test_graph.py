@@ -34,7 +34,7 @@ def test_process_feeds_parses_dedupes_across_feeds_and_classifies(tmp_path: Path
     ]
     deadletter = tmp_path / "dl.jsonl"
     with TestPipeline() as p:
-        out = process_feeds(p | beam.Create(results), streaming=False, search=None, deadletter_path=str(deadletter))
+        out = process_feeds(p | beam.Create(results), search=None, deadletter_path=str(deadletter))
         summary = out | beam.Map(
             lambda c: (c.article.url, c.classification.relevant, "trade" in c.classification.topics))
         assert_that(summary, equal_to([("https://news.example/pact", True, True),
@@ -43,12 +43,12 @@ def test_process_feeds_parses_dedupes_across_feeds_and_classifies(tmp_path: Path
     assert len(lines) == 1 and '"not_a_feed"' in lines[0]
 
 
-def test_streaming_dedupe_passes_first_copy_only() -> None:
+def test_bounded_dedupe_passes_one_copy_of_each_article() -> None:
     from pipeline.model import Article
 
     arts = [Article(article_id=i, url=f"u{i}", title=t) for i, t in [("1", "a"), ("2", "b"), ("1", "a again")]]
     with TestPipeline() as p:
-        out = p | beam.Create(arts) | DedupeArticles(ttl_s=3600, streaming=True) | beam.Map(lambda a: a.article_id)
+        out = p | beam.Create(arts) | DedupeArticles() | beam.Map(lambda a: a.article_id)
         assert_that(out, equal_to(["1", "2"]))
 
 

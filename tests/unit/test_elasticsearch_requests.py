@@ -108,7 +108,7 @@ def test_templates_and_ilm_policy_requests(es: FakeElasticsearch) -> None:
     writer = SearchWriter(settings(es, retention_days=365))
     writer.connect()
     written = writer.ensure_templates()
-    assert written == ["newsmon-news-articles", "newsmon-alerts", "newsmon-deadletter"]
+    assert written == ["newsmon-news-articles", "newsmon-alerts", "newsmon-deadletter", "newsmon-feeds"]
     puts = {r["path"]: json.loads(r["body"]) for r in es.requests if r["method"] == "PUT"}
     policy = puts["/_ilm/policy/newsmon-articles"]["policy"]
     assert policy["phases"]["delete"] == {"min_age": "365d", "actions": {"delete": {}}}

@@ -124,6 +124,17 @@ def test_alert_fields_exist_in_the_alert_document(objects: list[dict[str, Any]])
     assert used <= known, f"fields the alert document does not have: {sorted(used - known)}"
 
 
+def test_feed_health_fields_exist_in_the_feeds_template(objects: list[dict[str, Any]]) -> None:
+    from pipeline.sinks.document import feeds_template
+
+    known = mapping_fields(feeds_template()["template"]["mappings"])
+    used = fields_by_data_view(objects)["newsmon-feeds"]
+    assert {"feed_url", "healthy", "last_outcome", "failures"} <= used
+    assert used <= known, f"fields missing from pipeline/sinks/feeds-template.json: {sorted(used - known)}"
+    view = _by_id(objects)["newsmon-feeds"]["attributes"]
+    assert (view["title"], view["timeFieldName"]) == ("news-feeds*", "last_poll")
+
+
 def test_topic_searches_cover_exactly_the_topic_set(objects: list[dict[str, Any]]) -> None:
     prefix = "newsmon-search-topic-"
     searches = {o["id"].removeprefix(prefix): o for o in objects if o["id"].startswith(prefix)}
