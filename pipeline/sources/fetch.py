@@ -222,9 +222,11 @@ def _read_response(
             return result("timeout", error="body download exceeded the deadline", **common)
         complete = True
         final = result("ok", body=b"".join(chunks), etag=new_etag, last_modified=new_lm, **common)
-        if "content-location" not in dict(resp_headers):
-            # The parser resolves relative links against this; after redirects it is the final URL.
-            resp_headers = (*resp_headers, ("content-location", final.final_url or ""))
+        # The parser resolves relative links against Content-Location: absolute, and after redirects
+        # relative to the final URL (the parser only knows the configured one).
+        given = dict(resp_headers).get("content-location")
+        base = urljoin(final.final_url or "", given) if given else (final.final_url or "")
+        resp_headers = (*((k, v) for k, v in resp_headers if k != "content-location"), ("content-location", base))
         return replace(final, headers=resp_headers)
     except urllib3.exceptions.TimeoutError as exc:
         return result("timeout", error=f"timed out reading body: {exc}")

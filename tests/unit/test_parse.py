@@ -1,13 +1,15 @@
-"""Normalisation of feed entries into Articles (feedparser on in-memory documents)."""
+"""Normalisation of feed entries into Articles, and how parse_feed hands bytes to the parsers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import feedparser
 import pytest
 
 from pipeline.model import Article, Feed
-from pipeline.sources.parse import parse_feed
+from pipeline.sources.parse import feedparser_headers, parse_feed
 from pipeline.urls import article_id
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
@@ -108,3 +110,62 @@ def test_feed_title_names_the_source_when_config_has_no_name() -> None:
     out = parse_feed(rss("<item><title>t</title><link>https://e.org/1</link></item>"),
                      Feed(url="file:///x/feed.xml", name=""), now=NOW)
     assert out.articles[0].source == "Example"
+
+
+# --- issue 9: bytes are parsed, never opened; relative links resolve against the feed's URL ----------
+
+LOCAL_FEED = rss("<item><title>Read from a local file</title><link>https://e.org/local</link></item>")
+
+
+def test_feedparser_itself_opens_a_path_given_as_bytes(tmp_path: Path) -> None:
+    """Why parse_feed wraps the body: feedparser reads a bytes argument naming a file."""
+    path = tmp_path / "secret.xml"
+    path.write_bytes(LOCAL_FEED)
+    parsed = feedparser.parse(str(path).encode())
+    assert [e.title for e in parsed.entries] == ["Read from a local file"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_body_that_names_a_local_file_is_parsed_not_opened(tmp_path: Path, fast: bool) -> None:
+    path = tmp_path / "secret.xml"
+    path.write_bytes(LOCAL_FEED)
+    for body in (str(path).encode(), path.as_uri().encode()):
+        out = parse_feed(body, FEED, now=NOW, fast=fast)
+        assert out.articles == []
+        assert out.reason == "not_a_feed"
+
+
+RELATIVE = rss("<item><title>Relative</title><link>/news/1.html</link><guid>/news/1.html</guid></item>")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_relative_link_resolves_against_the_feed_url(fast: bool) -> None:
+    out = parse_feed(RELATIVE, Feed(url="http://example.test/feed.xml", name="x"), now=NOW, fast=fast)
+    [a] = out.articles
+    assert a.url == "http://example.test/news/1.html"
+    assert a.article_id == article_id("http://example.test/news/1.html")
+    assert out.parser == ("fast" if fast else "feedparser")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_content_location_header_is_the_base_after_a_redirect(fast: bool) -> None:
+    headers = {"Content-Location": "https://moved.example.test/rss/all.xml", "Content-Type": "application/rss+xml"}
+    out = parse_feed(RELATIVE, Feed(url="http://example.test/feed.xml", name="x"), headers, now=NOW, fast=fast)
+    assert [a.url for a in out.articles] == ["https://moved.example.test/news/1.html"]
+
+
+def test_a_relative_content_location_is_resolved_against_the_feed_url() -> None:
+    headers = feedparser_headers({"content-location": "/v2/feed.xml"}, Feed(url="http://example.test/a/feed.xml",
+                                                                           name="x"))
+    assert headers["content-location"] == "http://example.test/v2/feed.xml"
+    assert headers["content-type"] == "application/xml"
+
+
+def test_an_empty_content_location_falls_back_to_the_feed_url() -> None:
+    headers = feedparser_headers({"content-location": "", "content-type": "text/xml"}, FEED)
+    assert headers == {"content-location": FEED.url, "content-type": "text/xml"}
+
+
+def test_an_ordinary_feed_takes_the_fast_path() -> None:
+    out = parse_feed(rss("<item><title>t</title><link>https://e.org/1</link></item>"), FEED, now=NOW)
+    assert (out.parser, out.fallback) == ("fast", None)
