@@ -29,6 +29,7 @@ FEED_POLLS: Final = "newsmon_feed_polls_total"
 FETCH_DURATION: Final = "newsmon_feed_fetch_duration_seconds"
 LAST_SUCCESSFUL_POLL: Final = "newsmon_feed_last_success_timestamp_seconds"
 ENTRIES_PARSED: Final = "newsmon_entries_parsed_total"
+FEEDS_PARSED: Final = "newsmon_feed_documents_parsed_total"
 ENTRY_FAILURES: Final = "newsmon_entry_failures_total"
 ARTICLES_DUPLICATE: Final = "newsmon_articles_deduplicated_total"
 ARTICLES_CLASSIFIED: Final = "newsmon_articles_classified_total"
@@ -58,6 +59,9 @@ class Metrics:
         self.last_success = Gauge(LAST_SUCCESSFUL_POLL, "Unix time of the last successful poll, by feed group.",
                                   ["feed_group"], registry=registry)
         self.entries_parsed = Counter(name(ENTRIES_PARSED), "Feed entries parsed.", registry=registry)
+        self.feeds_parsed = Counter(name(FEEDS_PARSED), "Feed documents parsed, by parser (fast, feedparser) and "
+                                    "why the fast path declined (none when it did not).",
+                                    ["parser", "fallback"], registry=registry)
         self.entry_failures = Counter(name(ENTRY_FAILURES), "Feed entries or documents rejected, by reason.",
                                       ["reason"], registry=registry)
         self.duplicates = Counter(name(ARTICLES_DUPLICATE), "Articles dropped as already seen.",

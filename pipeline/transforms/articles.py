@@ -12,11 +12,10 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection
 
 from pipeline import lifecycle, metrics
 from pipeline.detect import classify
-from pipeline.model import Article, ClassifiedArticle, Failure, FeedBatch, FetchResult
-from pipeline.sources.parse import parse_feed
+from pipeline.model import Article, ClassifiedArticle, FeedBatch, FetchResult
 from pipeline.topics import UNTAGGED
 from pipeline.transforms import beam_metrics
-from pipeline.transforms.poll import FAILURES, count_poll
+from pipeline.transforms.poll import FAILURES, parse_counted
 
 log = logging.getLogger(__name__)
 
@@ -29,28 +28,9 @@ class ParseFeedDoFn(beam.DoFn):
 
     def process(self, result: FetchResult) -> Iterator[Any]:
         lifecycle.touch()
-        feed = result.feed
-        parsed = parse_feed(result.body or b"", feed, dict(result.headers))
-        beam_metrics.inc("feeds_read")
-        if parsed.error:
-            reason = parsed.reason or "parse_error"
-            count_poll(self.m, reason, feed)
-            beam_metrics.inc(f"failure_{reason}")
-            self.m.entry_failures.labels(reason=reason).inc()
-            log.warning("feed unusable: %s", parsed.error, extra={"feed_url": feed.url, "reason": reason})
-            yield beam.pvalue.TaggedOutput(FAILURES, Failure("parse", reason, parsed.error, feed.url,
-                                                             (result.body or b"")[:2000].decode("utf-8", "replace")))
-            return
-        count_poll(self.m, "ok", feed)
-        self.m.entries_parsed.inc(parsed.entries)
-        beam_metrics.inc("entries_parsed", parsed.entries)
-        for failure in parsed.failures:
-            self.m.entry_failures.labels(reason=failure.reason).inc()
-            beam_metrics.inc(f"failure_{failure.reason}")
+        parsed, failures = parse_counted(result.feed, result, self.m)
+        for failure in failures:
             yield beam.pvalue.TaggedOutput(FAILURES, failure)
-        if parsed.failures:
-            log.info("feed had %d unusable entries", len(parsed.failures),
-                     extra={"feed_url": feed.url, "reasons": sorted({f.reason for f in parsed.failures})})
         yield from parsed.articles
 
 

@@ -32,7 +32,7 @@ from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sources import fetch as fetching
 from pipeline.sources import fetcher as fetcher_mod
 from pipeline.sources.fetcher import FetcherConfig
-from pipeline.sources.parse import parse_feed
+from pipeline.sources.parse import ParsedFeed, parse_feed
 from pipeline.sources.schedule import (
     DEFAULT_MAX_STRETCH,
     PollState,
@@ -168,11 +168,12 @@ class FetchDueFeeds(beam.DoFn):
         self.unsaved[shard] = polled  # the latest state of each feed, written with the next tick's
 
 
-def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, m: metrics.Metrics
-                      ) -> tuple[PollState, FeedBatch, list[Failure]]:
-    """Parse a changed body; keep the entries the feed has not shown before; count what happened."""
+def parse_counted(feed: Feed, result: FetchResult, m: metrics.Metrics) -> tuple[ParsedFeed, list[Failure]]:
+    """Parse a fetched body and count what happened (poll outcome, entries, failures, parser used);
+    returns the parse and the dead-letter records (the whole document's first, when it is unusable)."""
     parsed = parse_feed(result.body or b"", feed, dict(result.headers))
     beam_metrics.inc("feeds_read")
+    m.feeds_parsed.labels(parser=parsed.parser or "none", fallback=parsed.fallback or "none").inc()
     failures = list(parsed.failures)
     if parsed.error:
         reason = parsed.reason or "parse_error"
@@ -192,6 +193,13 @@ def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, m: metr
     if parsed.failures:
         log.info("feed had %d unusable entries", len(parsed.failures),
                  extra={"feed_url": feed.url, "reasons": sorted({f.reason for f in parsed.failures})})
+    return parsed, failures
+
+
+def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, m: metrics.Metrics
+                      ) -> tuple[PollState, FeedBatch, list[Failure]]:
+    """Parse a changed body; keep the entries the feed has not shown before; count what happened."""
+    parsed, failures = parse_counted(feed, result, m)
     seen = set(state.seen_ids)
     fresh: dict[str, Article] = {}
     for article in parsed.articles:
