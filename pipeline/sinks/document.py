@@ -68,6 +68,23 @@ def article_index(prefix: str, doc: dict[str, Any]) -> str:
     return f"{prefix}-{str(doc['published_at'])[:4]}"
 
 
+def other_indices(prefix: str, doc: dict[str, Any]) -> list[str]:
+    """Indices other than :func:`article_index` where an earlier copy of this article may already be.
+
+    An article's date can change between polls: first seen undated (``-undated``)
+    and later with a date, or re-dated across a year boundary. Its index would
+    change with it, and ``create`` would write a second document; the writer
+    looks in these neighbours first (a realtime ``_mget``, no refresh needed).
+    """
+    own = article_index(prefix, doc)
+    stamp = str(doc.get("published_at") or doc.get("seen_at") or "")
+    year = int(stamp[:4]) if stamp[:4].isdigit() else None
+    candidates = [f"{prefix}-undated"] if own != f"{prefix}-undated" else []
+    if year is not None:
+        candidates += [f"{prefix}-{y}" for y in (year, year - 1, year + 1)]
+    return [c for c in dict.fromkeys(candidates) if c != own]
+
+
 def read_pattern(prefix: str) -> str:
     return f"{prefix}-*"
 

@@ -33,6 +33,7 @@ from pipeline.sinks.document import (
     articles_template,
     deadletter_template,
     feeds_template,
+    other_indices,
     template_version,
 )
 from pipeline.sinks.engines import EngineClient, make_client, probe
@@ -199,10 +200,35 @@ class SearchWriter:
             self._sleep(delay)
             return None
 
+    def _elsewhere(self, docs: Sequence[dict[str, Any]]) -> set[str]:
+        """Ids of documents already stored under another of their possible indices (a re-dated article)."""
+        lookups = [{"_index": index, "_id": doc["article_id"]}
+                   for doc in docs for index in other_indices(self.settings.index, doc)]
+        if not lookups:
+            return set()
+        got = self.client.request("POST", "/_mget", {"docs": lookups})
+        return {str(d["_id"]) for d in got.get("docs", []) if d.get("found")}
+
     def write(self, docs: Sequence[dict[str, Any]]) -> BulkReport:
         """Index article documents; returns what happened to each."""
         report = BulkReport()
         pending = list(docs)
+        attempt = 0
+        while pending:
+            try:
+                elsewhere = self._elsewhere(pending)
+                break
+            except SearchUnavailable as exc:
+                attempt += 1
+                if self.max_attempts is not None and attempt >= self.max_attempts:
+                    raise
+                delay = self._backoff(attempt)
+                log.warning("search engine unavailable (attempt %d, %d documents held): %s; retrying in %.1fs",
+                            attempt, len(pending), exc, delay)
+                self._sleep(delay)
+        if pending and elsewhere:
+            report.existing += sum(1 for d in pending if d["article_id"] in elsewhere)
+            pending = [d for d in pending if d["article_id"] not in elsewhere]
         attempt = 0
         while pending:
             attempt += 1

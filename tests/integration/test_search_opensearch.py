@@ -158,3 +158,29 @@ def test_connect_waits_then_names_the_fix(settings: SearchSettings) -> None:
     writer = SearchWriter(replace(settings, url="http://127.0.0.1:9"), sleep=lambda s: None)
     with pytest.raises(SearchUnavailable, match="fix: start the engine"):
         writer.connect(wait_s=0)
+
+
+def test_an_article_whose_date_changes_is_still_indexed_once(settings: SearchSettings) -> None:
+    """First seen undated, then dated; dated 31 December, then re-dated 1 January: one document each."""
+    writer = SearchWriter(settings)
+    writer.connect()
+    writer.ensure_templates()
+    undated = doc(1, published_at="2026-03-01T10:00:00Z", published_at_estimated=True,
+                  seen_at="2026-03-01T10:00:00Z")
+    assert writer.write([undated]).created == 1
+    dated = doc(1, published_at="2026-02-28T09:00:00Z", published_at_estimated=False)
+    again = writer.write([dated])  # no refresh in between: the lookup is a realtime _mget
+    assert (again.created, again.existing) == (0, 1)
+    assert writer.write([doc(2, published_at="2025-12-31T23:30:00Z")]).created == 1
+    redated = writer.write([doc(2, published_at="2026-01-01T00:30:00Z"), doc(3)])
+    assert (redated.created, redated.existing) == (1, 1)
+    writer.refresh()
+    got = writer.client.request("POST", f"/{settings.index}-*/_search", {"size": 10, "_source": ["article_id"]})
+    ids = sorted(h["_source"]["article_id"] for h in got["hits"]["hits"])
+    assert ids == ["id-0001", "id-0002", "id-0003"]
+
+
+def test_other_indices_are_the_neighbours_an_article_may_have_moved_from() -> None:
+    assert document.other_indices("p", {"published_at": "2026-01-01T00:00:00Z"}) == ["p-undated", "p-2025", "p-2027"]
+    assert document.other_indices("p", {"published_at": "2026-05-01T00:00:00Z", "published_at_estimated": True}) \
+        == ["p-2026", "p-2025", "p-2027"]
