@@ -157,6 +157,22 @@ def remember(history: TopicHistory, window_start: int, count: int, rule: SpikeRu
     return TopicHistory(first, kept)
 
 
+def seeded_history(buckets: Sequence[tuple[int, int]], first_seen: float | None, before: int,
+                   rule: SpikeRule = DEFAULT_RULE) -> TopicHistory:
+    """History for a topic from counts already in the engine: ``buckets`` of (window start, documents
+    created) and when the topic was first created, for the windows before ``before`` (a window start).
+    A restarted job judges its first windows against this instead of waiting ``min_history_windows``."""
+    if first_seen is None:
+        return TopicHistory()
+    size = rule.window_s
+    oldest = before - rule.history_windows * size
+    first = max(oldest, int(first_seen) // size * size)
+    if first >= before:
+        return TopicHistory()
+    counts = tuple(sorted((start, n) for start, n in buckets if first <= start < before and n > 0))
+    return TopicHistory(first, counts)
+
+
 @dataclass(frozen=True, order=True)
 class Example:
     """One headline shown in an alert. Ordering is the ranking: see :func:`top_examples`."""

@@ -14,7 +14,7 @@ passes its end; articles later than that are dropped (no allowed lateness).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,9 @@ from pipeline.alerting.spikes import (
     remember,
     top_examples,
 )
+from pipeline.config import SearchSettings
 from pipeline.model import ClassifiedArticle
+from pipeline.transforms.secrets import public_settings, with_secrets
 
 __all__ = ["CountWithExamples", "DetectSpikes", "JudgeWindowsDoFn", "WindowCount"]
 
@@ -111,11 +113,19 @@ class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
     PENDING = BagStateSpec("pending", PickleCoder())
     JUDGE = TimerSpec("judge", TimeDomain.WATERMARK)
 
-    def __init__(self, rule: SpikeRule) -> None:
+    def __init__(self, rule: SpikeRule, search: SearchSettings | None = None) -> None:
         self.rule = rule
+        self.search = public_settings(search) if search else None
 
     def setup(self) -> None:
         self.m = metrics.get()
+        self.seed: Callable[[str, int], TopicHistory] | None = None
+        if self.search is not None:
+            from pipeline.sinks.history import EngineHistory
+            from pipeline.sinks.search import SearchWriter
+
+            writer = SearchWriter(with_secrets(self.search), max_attempts=3)
+            self.seed = EngineHistory(writer, self.search.index, self.rule)
 
     def process(self, element: tuple[str, WindowCount], ts: Any = beam.DoFn.TimestampParam,
                 pending: Any = beam.DoFn.StateParam(PENDING),
@@ -130,7 +140,9 @@ class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
                       pending: Any = beam.DoFn.StateParam(PENDING)) -> Iterator[dict[str, Any]]:
         windows = sorted(pending.read(), key=lambda w: w.start)
         pending.clear()
-        history: TopicHistory = history_state.read() or TopicHistory()
+        history: TopicHistory | None = history_state.read()
+        if history is None:  # first windows of this topic since the job started: the engine remembers
+            history = self.seed(str(topic), windows[0].start) if self.seed and windows else TopicHistory()
         for w in windows:
             verdict = assess(w.count, previous_counts(history, w.start, self.rule), self.rule)
             history = remember(history, w.start, w.count, self.rule)
@@ -146,11 +158,14 @@ class DetectSpikes(beam.PTransform):  # type: ignore[misc, unused-ignore]
 
     Only relevant articles count, once per topic they are tagged with. Side
     effect: sets the ``newsmon_topic_spike_ratio`` gauge for every judged window.
+    With ``search`` set, a topic without history in the job (after a restart) gets
+    its history from the documents in the engine (:mod:`pipeline.sinks.history`).
     """
 
-    def __init__(self, rule: SpikeRule = DEFAULT_RULE) -> None:
+    def __init__(self, rule: SpikeRule = DEFAULT_RULE, search: SearchSettings | None = None) -> None:
         super().__init__()
         self.rule = rule
+        self.search = search  # when set, a topic's history is seeded from the engine after a restart
 
     def expand(self, articles: PCollection[ClassifiedArticle]) -> PCollection[dict[str, Any]]:
         return (
@@ -162,5 +177,5 @@ class DetectSpikes(beam.PTransform):  # type: ignore[misc, unused-ignore]
             | "AttachWindow" >> beam.ParDo(_AttachWindow()).with_output_types(beam.typehints.KV[str, WindowCount])
             # History spans windows, so the stateful step runs in the global window.
             | "GlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
-            | "JudgeWindows" >> beam.ParDo(JudgeWindowsDoFn(self.rule))
+            | "JudgeWindows" >> beam.ParDo(JudgeWindowsDoFn(self.rule, self.search))
         )

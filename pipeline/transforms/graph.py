@@ -157,7 +157,7 @@ def build_streaming(
         | "IndexBatches" >> IndexBatches(search)
     )
     (created
-     | "DetectSpikes" >> DetectSpikes(spike_rule)
+     | "DetectSpikes" >> DetectSpikes(spike_rule, search)
      | "IndexAlerts" >> IndexAlerts(search))
     return created
 

@@ -206,3 +206,18 @@ def test_alert_document_fits_the_strict_alerts_mapping() -> None:
 def test_alert_document_needs_a_baseline() -> None:
     with pytest.raises(ValueError, match="no alert without a baseline"):
         alert_document("trade", T0, T0 + W, assess(9, []), [])
+
+
+def test_history_seeded_from_the_engine_covers_only_the_windows_before_the_first_judged_one() -> None:
+    from pipeline.alerting.spikes import previous_counts, seeded_history
+
+    rule = SpikeRule(window_s=900, history_windows=8, min_history_windows=2)
+    before = 100 * 900
+    buckets = [(before - 3 * 900, 4), (before - 900, 6), (before, 50), (before - 20 * 900, 9)]
+    history = seeded_history(buckets, first_seen=before - 5 * 900 + 10, before=before, rule=rule)
+    assert history.first_window_start == before - 5 * 900
+    assert previous_counts(history, before, rule) == [0, 0, 4, 0, 6]  # the judged window itself is not history
+    old = seeded_history(buckets, first_seen=0.0, before=before, rule=rule)
+    assert old.first_window_start == before - 8 * 900  # no older than the history span
+    assert seeded_history([], first_seen=None, before=before, rule=rule).first_window_start is None
+    assert seeded_history([], first_seen=before + 5, before=before, rule=rule).first_window_start is None
