@@ -10,6 +10,8 @@ opt-in faults through query parameters so tests can exercise the poller:
 * ``?drip=1`` — send the answer (headers too) at that many bytes per second
 * ``?hang=1`` — accept the request and never answer (until the client leaves, at most 10 min)
 * ``?max_age=600`` — ``Cache-Control: max-age=600`` instead of ``max-age=0``
+* ``?etag=random`` — a new ETag on every answer (a lying server: the body does not change)
+* ``?encoded=gzip`` — send the file's bytes as they are with ``Content-Encoding: gzip`` (a gzip bomb)
 * ``/redirect/<path>`` — 301 to ``/<path>``; ``/loop/<n>`` — 302 to ``/loop/<n+1>``, for ever
 * ``/healthz`` — 200 "ok"
 
@@ -127,10 +129,14 @@ class FeedHandler(BaseHTTPRequestHandler):
         last_modified = email.utils.formatdate(mtime, usegmt=True)
         headers = {"ETag": etag, "Last-Modified": last_modified, "Content-Type": _content_type(file),
                    "Cache-Control": f"max-age={int(query.get('max_age', 0))}"}
+        if query.get("etag") == "random":
+            headers["ETag"] = etag = f'"{time.monotonic_ns()}"'
         if self._not_modified(etag, mtime):
             self._reply(304, headers={"ETag": etag, "Last-Modified": last_modified})
             return
-        if "gzip" in self.headers.get("Accept-Encoding", ""):
+        if query.get("encoded") == "gzip":
+            headers["Content-Encoding"] = "gzip"
+        elif "gzip" in self.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
         self._reply(200, body, headers)

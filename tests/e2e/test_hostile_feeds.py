@@ -18,8 +18,6 @@ from __future__ import annotations
 import itertools
 import shutil
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,14 +44,6 @@ def servers(tmp_path: Path) -> Iterator[tuple[FeedServer, FeedServer, Path]]:
     for server in (good, bad):
         server.shutdown()
         server.server_close()
-
-
-def healthz(job: Job) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{job.metrics_port}/healthz", timeout=5) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as err:
-        return int(err.code)
 
 
 def test_healthy_feeds_keep_their_schedule_beside_hostile_servers(
@@ -83,7 +73,7 @@ def test_healthy_feeds_keep_their_schedule_beside_hostile_servers(
             added = time.monotonic()
             job.wait_for(lambda u=url: job.count({"term": {"url": u}}), 60, f"item {n} to be searchable")
             freshness.append(time.monotonic() - added)
-            assert healthz(job) == 200
+            assert job.healthz() == 200
             n += 1
             time.sleep(5)
         elapsed = time.monotonic() - started

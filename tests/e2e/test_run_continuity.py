@@ -8,33 +8,18 @@ well past it (STYLE.md rule 20: shrink the limit, not the run).
 
 from __future__ import annotations
 
-import shutil
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipeline.feedserver import FeedServer
-from tests.support.job import REPO, Job, append_item
+from tests.support.job import Job, append_item
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
-DEMO = REPO / "deploy" / "local" / "demo-feeds"
 STREAM_DEADLINE_S = 8
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[FeedServer, Path]]:
-    root = tmp_path / "feeds"
-    shutil.copytree(DEMO, root)
-    server = FeedServer(root, "127.0.0.1", 0)
-    server.start_background()
-    yield server, root
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
@@ -52,14 +37,6 @@ def job(tmp_path: Path, search_url: str, prism_location: str,
     print(job.log.read_text()[-3000:] if job.log.exists() else "")
 
 
-def healthz(job: Job) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{job.metrics_port}/healthz", timeout=5) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as err:
-        return int(err.code)
-
-
 def test_the_job_outlives_the_job_service_deadline_and_keeps_indexing(
     job: Job, served: tuple[FeedServer, Path]
 ) -> None:
@@ -71,7 +48,7 @@ def test_the_job_outlives_the_job_service_deadline_and_keeps_indexing(
     job.wait_for(lambda: time.monotonic() - started > 5 * STREAM_DEADLINE_S, 10 * STREAM_DEADLINE_S + 60,
                  f"{5 * STREAM_DEADLINE_S}s of running")
     assert job.alive()
-    assert healthz(job) == 200
+    assert job.healthz() == 200
     url = append_item(root / "wire.xml", "a new round of trade talks after the deadline")
     job.wait_for(lambda: job.count({"term": {"url": url}}), 120, "an item appended after the deadline")
     assert job.count() == first + 1

@@ -9,36 +9,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pipeline.errors import SearchError
 from pipeline.feedserver import FeedServer
-from tests.support.job import REPO, Job, append_item
+from tests.support.job import Job, append_item
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
-DEMO = REPO / "deploy" / "local" / "demo-feeds"
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[FeedServer, Path]]:
-    root = tmp_path / "feeds"
-    shutil.copytree(DEMO, root)
-    server = FeedServer(root, "127.0.0.1", 0)
-    server.start_background()
-    yield server, root
-    server.shutdown()
-    server.server_close()
 
 
 def demo_config(tmp: Path, server: FeedServer, extra_feeds: str = "") -> Path:
@@ -62,15 +46,6 @@ def job_factory(tmp_path: Path, search_url: str, prism_location: str) -> Iterato
     for job in jobs:
         job.close()
         sys.stdout.write(job.log.read_text()[-2000:] if job.log.exists() else "")
-
-
-def _alerts_naming(job: Job, urls: list[str]) -> list[dict[str, Any]]:
-    with contextlib.suppress(SearchError):
-        job.client.request("POST", "/news-alerts/_refresh")
-        hits = job.client.request("POST", "/news-alerts/_search", {
-            "size": 20, "query": {"terms": {"examples.url": urls}}})["hits"]["hits"]
-        return [h["_source"] for h in hits]
-    return []
 
 
 def _urls(job: Job) -> list[str]:
@@ -124,7 +99,7 @@ def test_new_items_become_searchable_and_a_restart_is_warm(
     assert "feeds file reloaded" in job.log.read_text()
     assert job.stop() == 0
     assert job.versions() == {1}
-    assert _alerts_naming(job, _urls(job)) == []
+    assert job.alerts_naming(_urls(job)) == []
 
 
 def test_engine_outage_mid_run_loses_nothing(
@@ -206,18 +181,10 @@ def test_a_burst_of_trade_articles_raises_one_spike_alert_in_the_alerts_index(
         steady.append(append_item(feed, f"tariff cuts for farm exports, round {n}"))
         time.sleep(4)
 
-    def alerts_for(urls: list[str]) -> list[dict[str, Any]]:
-        with contextlib.suppress(SearchError):
-            job.client.request("POST", "/news-alerts/_refresh")
-            hits = job.client.request("POST", "/news-alerts/_search", {
-                "size": 20, "query": {"terms": {"examples.url": urls}}})["hits"]["hits"]
-            return [h["_source"] for h in hits]
-        return []
-
-    assert alerts_for(steady) == []
+    assert job.alerts_naming(steady) == []
     burst = [append_item(feed, f"tariff and trade deal on steel and farm goods, part {n}") for n in range(8)]
     started = time.monotonic()
-    [alert] = job.wait_for(lambda: alerts_for(burst), 120, "a spike alert for the trade burst")
+    [alert] = job.wait_for(lambda: job.alerts_naming(burst), 120, "a spike alert for the trade burst")
     print(f"\nspike alert indexed {time.monotonic() - started:.1f}s after the burst")
     assert alert["topic"] == "trade"
     assert alert["count"] >= 8 and alert["ratio"] >= 3

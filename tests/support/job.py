@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -125,6 +126,23 @@ class Job:
         want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
         prefix = f"{name}{{{want}}} " if labels else f"{name} "
         return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefix))
+
+    def healthz(self) -> int:
+        """The status code of the job's /healthz."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/healthz", timeout=5) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as err:
+            return int(err.code)
+
+    def alerts_naming(self, urls: list[str]) -> list[dict[str, Any]]:
+        """Spike alert documents whose examples include any of ``urls``."""
+        with contextlib.suppress(SearchError):
+            self.client.request("POST", "/news-alerts/_refresh")
+            hits = self.client.request("POST", "/news-alerts/_search", {
+                "size": 20, "query": {"terms": {"examples.url": urls}}})["hits"]["hits"]
+            return [h["_source"] for h in hits]
+        return []
 
     def versions(self) -> set[int]:
         self.client.request("POST", f"/{self.index}-*/_refresh")
