@@ -4,9 +4,9 @@
 # changing a password in deploy/.env:  docker compose -f deploy/docker-compose.yml run --rm setup
 #
 #   1. sets the built-in kibana_system user's password (KIBANA_SYSTEM_PASSWORD)
-#   2. creates/updates the role newsmon_writer: what `newsmon run` needs and no
-#      more (cluster: monitor + manage_index_templates; indices news-articles*,
-#      news-alerts* and news-deadletter*: create, write, read, refresh)
+#   2. creates/updates the role newsmon_writer from newsmon-writer-role.json beside
+#      this script: what `newsmon run` needs and no more (the reason for each
+#      privilege is in deploy/README.md, "Elasticsearch privileges")
 #   3. creates/updates the user newsmon with that role (NEWSMON_ES_PASSWORD)
 #
 # The index template is installed by `newsmon run` at start-up, and the Kibana
@@ -51,13 +51,8 @@ echo "setup: kibana_system password"
 api POST /_security/user/kibana_system/_password "{\"password\":\"${KIBANA_SYSTEM_PASSWORD}\"}"
 
 echo "setup: role newsmon_writer"
-api PUT /_security/role/newsmon_writer '{
-  "cluster": ["monitor", "manage_index_templates"],
-  "indices": [{
-    "names": ["news-articles*", "news-alerts*", "news-deadletter*"],
-    "privileges": ["create_index", "auto_configure", "create_doc", "index", "read", "view_index_metadata", "maintenance"]
-  }]
-}'
+role_file="${NEWSMON_WRITER_ROLE:-$(dirname "${BASH_SOURCE[0]}")/newsmon-writer-role.json}"
+api PUT /_security/role/newsmon_writer "$(cat "$role_file")"
 
 echo "setup: user newsmon"
 api PUT /_security/user/newsmon "{\"password\":\"${NEWSMON_ES_PASSWORD}\",\"roles\":[\"newsmon_writer\"],\"full_name\":\"newsmon pipeline\"}"

@@ -47,9 +47,14 @@ def _error_text(data: Any) -> str:
 
 def _raise_for(status: int, method: str, where: str, data: Any) -> dict[str, Any] | None:
     """Map an HTTP status to the exception tree; returns the 404 answer where absence is fine."""
-    if status in (401, 403):
-        raise SearchAuthError(f"{where}: HTTP {status}: credentials rejected — fix: check ELASTICSEARCH_API_KEY "
+    if status == 401:
+        raise SearchAuthError(f"{where}: HTTP 401: credentials rejected — fix: check ELASTICSEARCH_API_KEY "
                               "or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD")
+    if status == 403:
+        # Authenticated, but the role lacks a privilege: the engine's reason names the action.
+        raise SearchAuthError(f"{where}: HTTP 403: a privilege is missing: {_error_text(data)} — fix: give "
+                              "newsmon's user or API key the role in deploy/compose/newsmon-writer-role.json "
+                              "(deploy/README.md, 'Elasticsearch privileges', says what each one is for)")
     if status == 429 or status >= 500:
         raise SearchUnavailable(f"{where}: HTTP {status}: {_error_text(data)}")
     if status == 404 and method in _ABSENCE_OK:

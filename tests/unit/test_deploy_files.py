@@ -337,8 +337,9 @@ def test_kibana_config_and_setup_agree_with_compose(compose: dict[str, Any]) -> 
         assert value.strip("${}") in env
     setup = (DEPLOY / "compose" / "setup.sh").read_text(encoding="utf-8")
     assert "/_security/user/kibana_system/_password" in setup
-    role = json.loads(re.search(r"newsmon_writer '(\{.*?\})'", setup, re.S).group(1))  # type: ignore[union-attr]
-    assert set(role["indices"][0]["names"]) == {"news-articles*", "news-alerts*", "news-deadletter*"}
+    assert "newsmon-writer-role.json" in setup
+    mounts = compose["services"]["setup"]["volumes"]
+    assert "./compose/newsmon-writer-role.json:/setup/newsmon-writer-role.json:ro" in mounts
     assert compose["services"]["newsmon"]["environment"]["ELASTICSEARCH_USERNAME"] == "newsmon"
 
 
@@ -394,7 +395,7 @@ def test_setup_script_against_a_fake_elasticsearch(tmp_path: Path) -> None:
     assert all(c[3] == auth for c in calls)
     writes = {(m, p): b for m, p, b, _ in calls if m != "GET"}
     assert writes[("POST", "/_security/user/kibana_system/_password")] == {"password": "kibana-system-pw-1"}
-    assert writes[("PUT", "/_security/role/newsmon_writer")]["cluster"] == ["monitor", "manage_index_templates"]
+    assert writes[("PUT", "/_security/role/newsmon_writer")] == WRITER_ROLE
     user = writes[("PUT", "/_security/user/newsmon")]
     assert user["password"] == "newsmon-pw-12345" and user["roles"] == ["newsmon_writer"]
 
@@ -409,3 +410,47 @@ def test_grafana_mounts_match_its_provisioning(compose: dict[str, Any]) -> None:
     urls = [d["url"] for f in (provisioning / "datasources").glob("*.y*ml")
             for d in yaml.safe_load(f.read_text(encoding="utf-8"))["datasources"]]
     assert urls and all(u == "http://prometheus:9090" for u in urls), urls
+
+
+WRITER_ROLE = json.loads((DEPLOY / "compose" / "newsmon-writer-role.json").read_text(encoding="utf-8"))
+# What newsmon asks of Elasticsearch, and the privilege Elasticsearch checks for it (its security
+# privileges reference): (request, cluster privilege or (index pattern, index privilege)).
+REQUIRED: list[tuple[str, str | tuple[str, str]]] = [
+    ("GET / (version probe), GET _cluster/health", "monitor"),
+    ("PUT _index_template/newsmon-* (article, alert, dead-letter, feed templates)", "manage_index_templates"),
+    ("PUT _ilm/policy/newsmon-articles (retention)", "manage_ilm"),
+    ("ILM delete phase, run as the policy's last writer", ("news-articles*", "delete_index")),
+    ("ILM policy attached to the article indices", ("news-articles*", "manage_ilm")),
+    ("bulk create of articles (yearly indices made on first write)", ("news-articles*", "create_doc")),
+    ("auto-created yearly indices", ("news-articles*", "create_index")),
+    ("realtime _mget of neighbouring yearly indices, newsmon search, spike history", ("news-articles*", "read")),
+    ("refresh after a backfill", ("news-articles*", "maintenance")),
+    ("alert documents (create by alert id)", ("news-alerts*", "create_doc")),
+    ("dead-letter documents", ("news-deadletter*", "create_doc")),
+    ("feed state: bulk update with doc_as_upsert", ("news-feeds*", "index")),
+    ("feed state: _mget at start, newsmon feeds", ("news-feeds*", "read")),
+    ("the feeds index made on first write", ("news-feeds*", "create_index")),
+]
+
+
+def _granted(role: dict[str, Any], pattern: str, privilege: str) -> bool:
+    return any(pattern in entry["names"] and privilege in entry["privileges"] for entry in role["indices"])
+
+
+@pytest.mark.parametrize(("request_", "needs"), REQUIRED, ids=[r for r, _ in REQUIRED])
+def test_the_writer_role_grants_what_each_request_needs(request_: str, needs: str | tuple[str, str]) -> None:
+    if isinstance(needs, str):
+        assert needs in WRITER_ROLE["cluster"], f"{request_} needs cluster privilege {needs}"
+    else:
+        assert _granted(WRITER_ROLE, *needs), f"{request_} needs {needs[1]} on {needs[0]}"
+
+
+def test_the_writer_role_grants_nothing_it_does_not_need() -> None:
+    needed_cluster = {n for _, n in REQUIRED if isinstance(n, str)}
+    assert set(WRITER_ROLE["cluster"]) == needed_cluster
+    for entry in WRITER_ROLE["indices"]:
+        assert "all" not in entry["privileges"] and "manage" not in entry["privileges"]
+        assert all(not name.startswith("*") for name in entry["names"])
+    from pipeline.sinks.feedstate import FEEDS_INDEX
+
+    assert _granted(WRITER_ROLE, FEEDS_INDEX + "*", "index")  # the index name the code writes

@@ -27,6 +27,7 @@ class FakeElasticsearch(ThreadingHTTPServer):
         self.requests: list[dict[str, Any]] = []
         self.version = "9.1.2"
         self.status_for_auth = 200
+        self.forbid: str | None = None  # a path prefix answered 403 (a privilege the role lacks)
         self.bulk_answers: list[list[int]] = []  # per bulk call: item statuses (default 201)
 
     @property
@@ -58,6 +59,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.status_for_auth != 200:
             self._answer(self.server.status_for_auth, {"error": {"type": "security_exception",
                                                                  "reason": "unable to authenticate"}})
+            return
+        if self.server.forbid and self.path.startswith(self.server.forbid):
+            self._answer(403, {"error": {"type": "security_exception", "reason": (
+                "action [cluster:admin/ilm/put] is unauthorized for user [newsmon] with effective roles "
+                "[newsmon_writer], this action is granted by the cluster privileges [manage_ilm,manage,all]")}})
             return
         if self.path == "/" and self.command == "GET":
             self._answer(200, {"version": {"number": self.server.version, "build_flavor": "default"},
@@ -154,6 +160,17 @@ def test_wrong_credentials_fail_fast_without_leaking_the_key(es: FakeElasticsear
     with pytest.raises(SearchAuthError) as err:
         writer.connect()
     assert "credentials rejected" in str(err.value) and "c2VjcmV0" not in str(err.value)
+
+
+def test_a_missing_privilege_is_named_not_taken_for_bad_credentials(es: FakeElasticsearch) -> None:
+    es.forbid = "/_ilm/policy"
+    writer = SearchWriter(settings(es))
+    writer.connect()
+    with pytest.raises(SearchAuthError) as err:
+        writer.ensure_templates()  # installs the ILM policy first
+    text = str(err.value)
+    assert "HTTP 403" in text and "manage_ilm" in text and "newsmon-writer-role.json" in text
+    assert "credentials rejected" not in text
 
 
 @pytest.mark.parametrize(("version", "engine", "message"), [
