@@ -54,13 +54,15 @@ class Job:
         self.deadletter = tmp / "deadletter.jsonl"
         self.proc: subprocess.Popen[bytes] | None = None
         self.client = HttpClient(SearchSettings(url=search_url))
+        self.wrapper: list[str] = []  # a command the job runs under (e.g. a read-only mount namespace)
+        self.env: dict[str, str] = {}  # extra environment
 
     def start(self, search_url: str | None = None) -> None:
         env = {**os.environ, "ELASTICSEARCH_URL": search_url or self.search_url,
-               "NEWSMON_PRISM_LOCATION": self.prism, "NEWSMON_DEADLETTER_PATH": str(self.deadletter)}
+               "NEWSMON_PRISM_LOCATION": self.prism, "NEWSMON_DEADLETTER_PATH": str(self.deadletter), **self.env}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "run", "--config", str(self.config), "--index", self.index,
-             "--metrics-port", str(self.metrics_port), "--tick", "1", *self.extra],
+            [*self.wrapper, sys.executable, "-m", "pipeline.cli", "run", "--config", str(self.config),
+             "--index", self.index, "--metrics-port", str(self.metrics_port), "--tick", "1", *self.extra],
             env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=REPO,
             # Its own process group, as in a terminal: `interrupt()` sends Ctrl-C to the whole group.
             start_new_session=True)
