@@ -304,6 +304,8 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.service import ServiceServer, Status
 
     feeds = config.load_feeds(args.config)
+    if args.metrics_port is None:  # read here, not when building the parser: a bad value must not break --help
+        args.metrics_port = config.env_port(os.environ, "NEWSMON_METRICS_PORT", 9108)
     search = config.search_settings()
     if args.search_url:
         search = replace(search, url=args.search_url)
@@ -311,10 +313,15 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
         search = replace(search, index=args.index)
     prism = PrismServer(_prism_binary()) if _own_prism(args, beam_args) else None
     options = _beam_options(args, beam_args, streaming=True, job_endpoint="localhost:0" if prism else None)
-    rule = SpikeRule(window_s=args.spike_window, min_count=args.spike_min_count,
-                     ratio_threshold=args.spike_ratio,
-                     history_windows=max(1, int(args.spike_history // args.spike_window)),
-                     min_history_windows=max(1, int(args.spike_min_history // args.spike_window)))
+    if args.spike_window <= 0:
+        raise ConfigError(f"--spike-window {args.spike_window}: fix: use a positive number of seconds")
+    try:
+        rule = SpikeRule(window_s=args.spike_window, min_count=args.spike_min_count,
+                         ratio_threshold=args.spike_ratio,
+                         history_windows=max(1, int(args.spike_history // args.spike_window)),
+                         min_history_windows=max(1, int(args.spike_min_history // args.spike_window)))
+    except ValueError as exc:
+        raise ConfigError(f"--spike-* options: {exc} — fix: see `newsmon run --help` and README 'Alerts'") from None
     # Signals first: a stop request during the engine wait or the job's start is honoured too.
     signals = _Signals(args.grace_period)
     signals.install()
@@ -481,8 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--runner", default="PrismRunner", help="Beam runner (default PrismRunner)")
     run.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
     run.add_argument("--index", help="article index (default $NEWSMON_INDEX or news-articles)")
-    run.add_argument("--metrics-port", type=int, default=int(os.environ.get("NEWSMON_METRICS_PORT", "9108")),
-                     help="Prometheus /metrics port, 0 to disable (default 9108)")
+    run.add_argument("--metrics-port", type=int, default=None,
+                     help="Prometheus /metrics port, 0 to disable (default $NEWSMON_METRICS_PORT or 9108)")
     run.add_argument("--metrics-addr", default=os.environ.get("NEWSMON_METRICS_ADDR", "127.0.0.1"))
     run.add_argument("--tick", type=float, default=5.0, help="seconds between due-feed checks (default 5)")
     run.add_argument("--fetch-timeout", type=float, default=30.0,

@@ -159,12 +159,38 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
         username=env.get("ELASTICSEARCH_USERNAME") or env.get("NEWSMON_SEARCH_USERNAME"),
         password=read_secret(env, "ELASTICSEARCH_PASSWORD") or read_secret(env, "NEWSMON_SEARCH_PASSWORD"),
         ca_certs=env.get("ELASTICSEARCH_CA_CERTS") or None,
-        verify_certs=env.get("NEWSMON_SEARCH_VERIFY_CERTS", "true").lower() not in ("0", "false", "no"),
+        verify_certs=env_bool(env, "NEWSMON_SEARCH_VERIFY_CERTS", True),
         deadletter_path=env.get("NEWSMON_DEADLETTER_PATH", SearchSettings.deadletter_path),
-        index_all=env.get("NEWSMON_INDEX_ALL", "false").lower() in ("1", "true", "yes"),
+        index_all=env_bool(env, "NEWSMON_INDEX_ALL", False),
         retention_days=_positive_int(env, "NEWSMON_RETENTION_DAYS", SearchSettings.retention_days),
-        deadletter_index=env.get("NEWSMON_DEADLETTER_INDEX", "true").lower() not in ("0", "false", "no"),
+        deadletter_index=env_bool(env, "NEWSMON_DEADLETTER_INDEX", True),
     )
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A yes/no variable; anything but the usual spellings is an error, never a silent default."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name}={env.get(name)!r}: fix: use one of {', '.join(_TRUE)} or {', '.join(_FALSE)}")
+
+
+def env_port(env: Mapping[str, str], name: str, default: int) -> int:
+    """A TCP port number from the environment (0 allowed: disabled)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigError(f"{name}={raw!r}: fix: use a port number from 0 (off) to 65535")
+    return int(raw)
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -10,7 +10,7 @@ from pipeline.cli import backfill_summary, build_parser, main
 
 
 @pytest.mark.parametrize("command", ["run", "backfill", "classify", "serve-feeds", "search", "eval",
-                                     "dashboards"])
+                                     "dashboards", "feeds"])
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main([command, "--help"])
@@ -52,4 +52,42 @@ def test_backfill_summary_from_counters() -> None:
 def test_parser_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSMON_METRICS_PORT", raising=False)
     args = build_parser().parse_args(["run", "--config", "f.yaml"])
-    assert (args.runner, args.tick, args.metrics_port) == ("PrismRunner", 5.0, 9108)
+    # The port comes from $NEWSMON_METRICS_PORT (default 9108) when `run` starts, not at parse time.
+    assert (args.runner, args.tick, args.metrics_port, args.grace_period) == ("PrismRunner", 5.0, None, 25.0)
+
+
+def test_a_bad_metrics_port_does_not_break_help_and_stops_run_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSMON_METRICS_PORT", "nine")
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--help"])
+    assert done.value.code == 0
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
+    assert main(["run", "--config", str(feeds)]) == 2
+    err = capsys.readouterr().err
+    assert "NEWSMON_METRICS_PORT='nine'" in err and "fix:" in err
+
+
+def test_an_invalid_spike_rule_is_a_configuration_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
+    assert main(["run", "--config", str(feeds), "--spike-min-history", "999999", "--spike-history", "60",
+                 "--metrics-port", "0"]) == 2
+    assert "--spike-* options" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "expected"), [("on", True), ("YES", True), ("0", False), ("off", False)])
+def test_yes_no_variables_accept_the_usual_spellings(value: str, expected: bool) -> None:
+    from pipeline.config import search_settings
+
+    assert search_settings({"NEWSMON_INDEX_ALL": value}).index_all is expected
+
+
+def test_a_yes_no_variable_with_another_value_is_an_error() -> None:
+    from pipeline.config import search_settings
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"NEWSMON_INDEX_ALL='maybe'.*fix:"):
+        search_settings({"NEWSMON_INDEX_ALL": "maybe"})
