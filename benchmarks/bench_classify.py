@@ -19,10 +19,10 @@ import json
 import platform
 import re
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.timing import best_rate
 from pipeline.detect import classify
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,19 +69,13 @@ def detecting_language(article: Article) -> bool:
 
 def measure(fn: Callable[[Article], bool], articles: list[Article], rounds: int, min_seconds: float) -> float:
     """Best articles per CPU-second over ``rounds`` rounds."""
-    best = 0.0
-    for _ in range(rounds):
-        done = 0
-        started = time.process_time()
-        while True:
-            for article in articles:
-                fn(article)
-            done += len(articles)
-            elapsed = time.process_time() - started
-            if elapsed >= min_seconds:
-                break
-        best = max(best, done / elapsed)
-    return best
+
+    def one_pass() -> int:
+        for article in articles:
+            fn(article)
+        return len(articles)
+
+    return best_rate(one_pass, rounds, min_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,12 +30,12 @@ import io
 import os
 import platform
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
 
+from benchmarks.timing import best_rate
 from pipeline.model import Feed
 from pipeline.sources import fastparse
 from pipeline.sources.parse import MAX_ENTRIES, feedparser_headers, parse_feed
@@ -77,21 +77,11 @@ def newsmon(doc: Document) -> int:
 
 def measure(fn: Callable[[Document], int], docs: list[Document], rounds: int, min_seconds: float) -> tuple[float, int]:
     """Best entries per CPU-second over ``rounds`` rounds, and the entries one pass yields."""
-    best, per_pass = 0.0, 0
-    for _ in range(rounds):
-        entries = 0
-        passes = 0
-        started = time.process_time()
-        while True:
-            for doc in docs:
-                entries += fn(doc)
-            passes += 1
-            elapsed = time.process_time() - started
-            if elapsed >= min_seconds:
-                break
-        per_pass = entries // passes
-        best = max(best, entries / elapsed)
-    return best, per_pass
+
+    def one_pass() -> int:
+        return sum(fn(doc) for doc in docs)
+
+    return best_rate(one_pass, rounds, min_seconds), one_pass()
 
 
 def main(argv: list[str] | None = None) -> int:

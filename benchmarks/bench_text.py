@@ -26,13 +26,13 @@ import html
 import platform
 import re
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import feedparser
 from lxml import etree
 
+from benchmarks.timing import best_rate
 from pipeline.text import strip_html
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,20 +75,14 @@ def load(corpus: Path) -> list[Entry]:
 
 def measure(fn: Callable[[str], str], items: Sequence[tuple[str, ...]], rounds: int, min_seconds: float) -> float:
     """Best items per CPU-second over ``rounds`` rounds; an item is one entry's texts, all passed to ``fn``."""
-    best = 0.0
-    for _ in range(rounds):
-        done = 0
-        started = time.process_time()
-        while True:
-            for item in items:
-                for value in item:
-                    fn(value)
-            done += len(items)
-            elapsed = time.process_time() - started
-            if elapsed >= min_seconds:
-                break
-        best = max(best, done / elapsed)
-    return best
+
+    def one_pass() -> int:
+        for item in items:
+            for value in item:
+                fn(value)
+        return len(items)
+
+    return best_rate(one_pass, rounds, min_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
