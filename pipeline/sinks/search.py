@@ -16,6 +16,7 @@ Policies, each in one place:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import time
@@ -51,6 +52,12 @@ class BulkReport:
     failed: list[tuple[dict[str, Any], str, str]] = field(default_factory=list)  # (doc, reason, detail)
     attempts: int = 0
     created_ids: list[str] = field(default_factory=list)
+
+
+def deadletter_id(record: dict[str, Any]) -> str:
+    """Stable id of a dead-letter record: its stage, reason, feed, detail and payload (not its time)."""
+    key = "\x1f".join(str(record.get(k) or "") for k in ("stage", "reason", "feed_url", "detail", "payload"))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def bulk_actions(docs: Sequence[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
@@ -246,81 +253,41 @@ class SearchWriter:
         return report
 
     def write_raw(self, index: str, docs: Sequence[dict[str, Any]], id_field: str | None = None) -> BulkReport:
-        """Index other documents (alerts, dead letters) with the same retry policy."""
+        """Create other documents (alerts, dead letters) with the article retry policy: whole requests
+        and per-item 429/5xx are retried, other per-item errors are reported in ``failed``."""
         report = BulkReport()
-        actions: list[dict[str, Any]] = []
-        for doc in docs:
-            meta: dict[str, Any] = {"_index": index}
-            if id_field:
-                meta["_id"] = doc[id_field]
-            actions += [{"create": meta}, doc]
-        attempt = 0
-        while actions:
-            attempt += 1
-            result = self._bulk(actions, attempt, len(docs))
-            if result is None:
-                continue
-            classify_items(docs, result.get("items", []), report)
-            break
-        return report
-
-    def upsert(self, index: str, docs: dict[str, dict[str, Any]]) -> int:
-        """Partial updates (created when absent) of documents by id, with the article retry policy for
-        whole requests and per-item 429/5xx; returns how many items failed for good."""
-        pending = dict(docs)
+        pending = list(docs)
         attempt = 0
         while pending:
             attempt += 1
-            ids = list(pending)
+            report.attempts = attempt
             actions: list[dict[str, Any]] = []
-            for doc_id in ids:
-                actions += [{"update": {"_index": index, "_id": doc_id}},
-                            {"doc": pending[doc_id], "doc_as_upsert": True}]
-            result = self._bulk(actions, attempt, len(ids))
+            for doc in pending:
+                meta: dict[str, Any] = {"_index": index}
+                if id_field:
+                    meta["_id"] = doc[id_field]
+                actions += [{"create": meta}, {k: v for k, v in doc.items() if k != "_doc_id"}]
+            result = self._bulk(actions, attempt, len(pending))
             if result is None:
                 continue
-            retry: dict[str, dict[str, Any]] = {}
-            failed = 0
-            for doc_id, item in zip(ids, result.get("items", []), strict=False):
-                status = int((item.get("update") or {}).get("status", 0))
-                if status in RETRYABLE_ITEM_STATUS:
-                    retry[doc_id] = pending[doc_id]
-                elif status not in (200, 201):
-                    failed += 1
-                    log.warning("feed state update rejected: %s", (item.get("update") or {}).get("error"),
-                                extra={"index": index, "doc_id": doc_id})
+            retry = classify_items(pending, result.get("items", []), report)
             if retry and self.max_attempts is not None and attempt >= self.max_attempts:
-                return failed + len(retry)
-            if not retry:
-                return failed
-            self._sleep(self._backoff(attempt))
+                report.failed.extend((d, "retries_exhausted", "the engine kept rejecting the item") for d in retry)
+                retry = []
+            if retry:
+                self._sleep(self._backoff(attempt))
             pending = retry
-        return 0
-
-    def mget(self, index: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The sources of the documents with these ids that exist (an absent index gives none)."""
-        if not ids:
-            return []
-        try:
-            got = self.client.request("POST", f"/{index}/_mget", {"ids": list(ids)})
-        except SearchError as exc:
-            if "index_not_found" in str(exc) or "404" in str(exc):
-                return []
-            raise
-        return [d["_source"] for d in got.get("docs", []) if d.get("found")]
-
-    def search_docs(self, index: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            got = self.client.request("POST", f"/{index}/_search", body)
-        except SearchError as exc:
-            if "index_not_found" in str(exc) or "404" in str(exc):
-                return []
-            raise
-        return [h["_source"] for h in got.get("hits", {}).get("hits", [])]
+        for doc, reason, detail in report.failed:
+            log.warning("%s document rejected by the search engine: %s: %s", index, reason, detail,
+                        extra={"index": index, "doc_id": doc.get(id_field) if id_field else None})
+        return report
 
     def write_deadletters(self, records: Sequence[dict[str, Any]]) -> None:
+        """Dead letters into the news-deadletter index, each with an id from its content (not its time),
+        so a retried bundle does not file the same failure twice."""
         if records and self.settings.deadletter_index:
-            self.write_raw(DEADLETTER_INDEX, [{**r, "@timestamp": r.get("at")} for r in records])
+            docs = [{**r, "@timestamp": r.get("at"), "_doc_id": deadletter_id(r)} for r in records]
+            self.write_raw(DEADLETTER_INDEX, docs, id_field="_doc_id")
 
     def refresh(self) -> None:
         self.client.request("POST", f"/{self.settings.index}-*/_refresh")

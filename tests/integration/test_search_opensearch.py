@@ -184,3 +184,19 @@ def test_other_indices_are_the_neighbours_an_article_may_have_moved_from() -> No
     assert document.other_indices("p", {"published_at": "2026-01-01T00:00:00Z"}) == ["p-undated", "p-2025", "p-2027"]
     assert document.other_indices("p", {"published_at": "2026-05-01T00:00:00Z", "published_at_estimated": True}) \
         == ["p-2026", "p-2025", "p-2027"]
+
+
+def test_a_dead_letter_written_twice_is_one_document(settings: SearchSettings) -> None:
+    """A retried bundle re-sends its dead letters; their id comes from their content, not their time."""
+    writer = SearchWriter(settings)
+    writer.connect()
+    writer.ensure_templates()
+    marker = uuid.uuid4().hex
+    record = {"stage": "parse", "reason": "not_a_feed", "detail": f"test {marker}", "feed_url": "https://e.org/x",
+              "payload": "<html/>"}
+    writer.write_deadletters([record | {"at": "2026-12-01T10:00:00Z"}])
+    writer.write_deadletters([record | {"at": "2026-12-01T10:00:05Z"}])
+    writer.client.request("POST", f"/{document.DEADLETTER_INDEX}/_refresh")
+    got = writer.client.request("POST", f"/{document.DEADLETTER_INDEX}/_search",
+                                {"query": {"match_phrase": {"detail": f"test {marker}"}}})
+    assert got["hits"]["total"]["value"] == 1
