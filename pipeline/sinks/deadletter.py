@@ -1,8 +1,9 @@
 """Dead-letter file: one JSON line per rejected record, with stage, reason and original payload.
 
 Lines can be inspected with ``jq`` and replayed (the payload is the original
-document or entry). Appends are line-atomic for lines under PIPE_BUF on
-POSIX, and each writer holds a lock so threads do not interleave.
+document or entry). Every writer of one path in a process shares one lock
+(``DeadLetterFile`` instances of the same path are views of one writer), so
+long lines from different DoFns never interleave.
 """
 
 from __future__ import annotations
@@ -15,11 +16,19 @@ from typing import Any
 from pipeline.dates import to_iso, utc_now
 from pipeline.model import Failure
 
+_locks: dict[Path, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(path, threading.Lock())
+
 
 class DeadLetterFile:
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
+        self.path = Path(path).resolve()
+        self._lock = _lock_for(self.path)
 
     def write(self, failures: list[Failure]) -> None:
         if not failures:
