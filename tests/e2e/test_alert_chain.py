@@ -93,7 +93,7 @@ def test_a_trade_burst_reaches_the_webhook_and_steady_feeds_stay_quiet(
         assert alert["status"] == "firing"
         assert alert["labels"] == {"alertname": "NewsmonTopicSpike", "severity": "warning", "topic": "trade"}
         assert alert["annotations"]["summary"].startswith("US–India news on trade is spiking")
-        assert "topics:trade" in alert["annotations"]["kibana_url"]
+        assert "newsmon-search-topic-trade" in alert["annotations"]["kibana_url"]
         assert job.count({"terms": {"url": burst}}) == len(burst)
         # Only trade spiked: no other topic reached the webhook, and nothing paged.
         assert {a["labels"]["topic"] for a in sink.alerts_at("newsroom-slack")} == {"trade"}

@@ -331,7 +331,7 @@ def test_live_spike_fires_through_prometheus_and_alertmanager(services: Services
         assert alert["labels"] == {"alertname": "NewsmonTopicSpike", "severity": "warning", "topic": "trade"}
         assert alert["annotations"]["summary"].startswith("US–India news on trade is spiking: ")
         assert "relevant articles tagged trade" in alert["annotations"]["description"]
-        assert alert["annotations"]["kibana_url"].endswith("query:'topics:trade'))")
+        assert "#/view/newsmon-search-topic-trade?" in alert["annotations"]["kibana_url"]
         assert any(a["labels"]["alertname"] == "NewsmonTopicSpike" for a in sink.alerts_at("ops-webhook"))
         assert sink.alerts_at("oncall-page") == []
     finally:

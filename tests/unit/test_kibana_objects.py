@@ -389,3 +389,23 @@ def test_cli_dashboards_import_uses_env_credentials(kibana: tuple[FakeKibana, st
     assert f"imported {len(objects)} saved object(s)" in capsys.readouterr().out
     fake.answers.append((401, {"message": "unauthorized"}))
     assert main(["dashboards", "import", "--kibana-url", url, "--wait", "0"]) == 3
+
+
+def test_the_readme_names_the_saved_objects_as_the_ndjson_does(objects: list[dict[str, Any]]) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Kibana.** `newsmon dashboards import"):][:900]
+    section = " ".join(section.split())
+    for obj in objects:
+        if obj["type"] == "index-pattern":
+            assert f'"{obj["attributes"]["name"]}" (`{obj["attributes"]["title"]}`' in section, obj["id"]
+        if obj["type"] == "dashboard":
+            assert f'"{obj["attributes"]["title"]}"' in section
+
+
+def test_the_spike_alert_links_to_a_saved_search_that_exists(objects: list[dict[str, Any]]) -> None:
+    rules = (Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules" / "newsmon-alerts.yml")
+    text = rules.read_text(encoding="utf-8")
+    link = next(line for line in text.splitlines() if "kibana_url:" in line)
+    assert "#/view/newsmon-search-topic-{{ $labels.topic }}" in link
+    ids = {o["id"] for o in objects}
+    assert {_build_module().topic_search_id(t) for t in TOPICS} <= ids
