@@ -454,3 +454,18 @@ def test_the_writer_role_grants_nothing_it_does_not_need() -> None:
     from pipeline.sinks.feedstate import FEEDS_INDEX
 
     assert _granted(WRITER_ROLE, FEEDS_INDEX + "*", "index")  # the index name the code writes
+
+
+def test_every_one_shot_service_is_adopted_so_up_wait_succeeds(compose: dict[str, Any]) -> None:
+    """`docker compose up -d --wait` fails when a one-shot container exits and no service depends on it
+    with service_completed_successfully (docker/compose#10596); the READMEs use --wait."""
+    services = compose["services"]
+    one_shots = {name for name, svc in services.items() if str(svc.get("restart", "no")) == "no"}
+    assert one_shots == {"setup", "dashboards"}
+    for name in one_shots:
+        completed = "service_completed_successfully"
+        adopters = [other for other, svc in services.items() if other not in one_shots
+                    and (svc.get("depends_on") or {}).get(name, {}).get("condition") == completed]
+        assert adopters, f"no long-running service waits for {name} to complete"
+    for readme in (REPO / "README.md", DEPLOY / "README.md"):
+        assert "up -d --build --wait" in readme.read_text() or "up -d --wait" in readme.read_text(), readme
