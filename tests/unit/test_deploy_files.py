@@ -469,3 +469,20 @@ def test_every_one_shot_service_is_adopted_so_up_wait_succeeds(compose: dict[str
         assert adopters, f"no long-running service waits for {name} to complete"
     for readme in (REPO / "README.md", DEPLOY / "README.md"):
         assert "up -d --build --wait" in readme.read_text() or "up -d --wait" in readme.read_text(), readme
+
+
+def test_the_network_policy_admits_only_the_metrics_port_from_monitoring() -> None:
+    base = DEPLOY / "k8s" / "base"
+    policy = yaml.safe_load((base / "networkpolicy.yaml").read_text(encoding="utf-8"))
+    deployment = yaml.safe_load((base / "deployment.yaml").read_text(encoding="utf-8"))
+    assert "networkpolicy.yaml" in yaml.safe_load((base / "kustomization.yaml").read_text())["resources"]
+    spec = policy["spec"]
+    assert spec["policyTypes"] == ["Ingress"]
+    template_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert spec["podSelector"]["matchLabels"].items() <= template_labels.items()
+    [rule] = spec["ingress"]
+    assert [p["port"] for p in rule["ports"]] == ["metrics"]
+    ports = {p["name"]: p["containerPort"] for c in deployment["spec"]["template"]["spec"]["containers"]
+             for p in c.get("ports", [])}
+    assert set(ports) == {"metrics"}  # Prism's and the worker pool's ports are not declared, and not admitted
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
