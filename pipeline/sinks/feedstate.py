@@ -23,10 +23,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.model import Feed, FeedCommit
 from pipeline.sources.schedule import PollState
+
+if TYPE_CHECKING:
+    from pipeline.sinks.search import SearchWriter
 
 log = logging.getLogger(__name__)
 DEFAULT_ARTICLE_PREFIX = "news-articles"
@@ -98,7 +101,7 @@ def state_from_doc(doc: dict[str, Any]) -> PollState:
 class FeedStateStore:
     """Reads and writes feed documents through a connected ``SearchWriter``."""
 
-    writer: Any  # pipeline.sinks.search.SearchWriter (kept loose: this module stays importable without it)
+    writer: SearchWriter
     index: str
 
     def load(self, feed_urls: Iterable[str]) -> dict[str, PollState]:

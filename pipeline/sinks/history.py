@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule, TopicHistory, seeded_history
 from pipeline.dates import to_iso
 from pipeline.errors import SearchError
 from pipeline.sinks.document import read_pattern
+
+if TYPE_CHECKING:
+    from pipeline.sinks.search import SearchWriter
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ def history_from_response(response: dict[str, Any], before: int, rule: SpikeRule
 class EngineHistory:
     """Callable ``(topic, before) -> TopicHistory`` over a connected ``SearchWriter``; empty on failure."""
 
-    def __init__(self, writer: Any, prefix: str, rule: SpikeRule = DEFAULT_RULE) -> None:
+    def __init__(self, writer: SearchWriter, prefix: str, rule: SpikeRule = DEFAULT_RULE) -> None:
         self.writer, self.prefix, self.rule = writer, prefix, rule
 
     def __call__(self, topic: str, before: int) -> TopicHistory:

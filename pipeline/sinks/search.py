@@ -282,6 +282,60 @@ class SearchWriter:
                         extra={"index": index, "doc_id": doc.get(id_field) if id_field else None})
         return report
 
+    def upsert(self, index: str, docs: dict[str, dict[str, Any]]) -> int:
+        """Partial updates (created when absent) of documents by id, with the article retry policy for
+        whole requests and per-item 429/5xx; returns how many items failed for good."""
+        pending = dict(docs)
+        attempt = 0
+        while pending:
+            attempt += 1
+            ids = list(pending)
+            actions: list[dict[str, Any]] = []
+            for doc_id in ids:
+                actions += [{"update": {"_index": index, "_id": doc_id}},
+                            {"doc": pending[doc_id], "doc_as_upsert": True}]
+            result = self._bulk(actions, attempt, len(ids))
+            if result is None:
+                continue
+            retry: dict[str, dict[str, Any]] = {}
+            failed = 0
+            for doc_id, item in zip(ids, result.get("items", []), strict=False):
+                status = int((item.get("update") or {}).get("status", 0))
+                if status in RETRYABLE_ITEM_STATUS:
+                    retry[doc_id] = pending[doc_id]
+                elif status not in (200, 201):
+                    failed += 1
+                    log.warning("feed state update rejected: %s", (item.get("update") or {}).get("error"),
+                                extra={"index": index, "doc_id": doc_id})
+            if retry and self.max_attempts is not None and attempt >= self.max_attempts:
+                return failed + len(retry)
+            if not retry:
+                return failed
+            self._sleep(self._backoff(attempt))
+            pending = retry
+        return 0
+
+    def mget(self, index: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The sources of the documents with these ids that exist (an absent index gives none)."""
+        if not ids:
+            return []
+        try:
+            got = self.client.request("POST", f"/{index}/_mget", {"ids": list(ids)})
+        except SearchError as exc:
+            if "index_not_found" in str(exc) or "404" in str(exc):
+                return []
+            raise
+        return [d["_source"] for d in got.get("docs", []) if d.get("found")]
+
+    def search_docs(self, index: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            got = self.client.request("POST", f"/{index}/_search", body)
+        except SearchError as exc:
+            if "index_not_found" in str(exc) or "404" in str(exc):
+                return []
+            raise
+        return [h["_source"] for h in got.get("hits", {}).get("hits", [])]
+
     def write_deadletters(self, records: Sequence[dict[str, Any]]) -> None:
         """Dead letters into the news-deadletter index, each with an id from its content (not its time),
         so a retried bundle does not file the same failure twice."""
