@@ -115,7 +115,18 @@ def test_search_full_text_highlight_filters_and_facets(settings: SearchSettings)
     assert hits["aggregations"]["topics"]["buckets"] == [{"key": "trade", "doc_count": 1}]
 
 
-def test_pipeline_dead_letters_a_rejected_document_and_indexes_its_batch_mates(settings: SearchSettings) -> None:
+def test_pipeline_dead_letters_a_rejected_document_and_indexes_its_batch_mates(
+    settings: SearchSettings, request: pytest.FixtureRequest
+) -> None:
+    # A prefix outside news-articles-*: a template installed by a default deployment on the same engine
+    # (pattern news-articles-*) would merge its mapping into the strict index below.
+    settings = replace(settings, index=f"strict-articles-{uuid.uuid4().hex[:8]}")
+
+    def cleanup() -> None:
+        with contextlib.suppress(SearchError):
+            HttpClient(settings).request("DELETE", f"/{settings.index}-*")
+
+    request.addfinalizer(cleanup)
     writer = SearchWriter(settings)
     writer.connect()
     writer.ensure_templates()
