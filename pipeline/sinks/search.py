@@ -236,11 +236,19 @@ class SearchWriter:
         if pending and elsewhere:
             report.existing += sum(1 for d in pending if d["article_id"] in elsewhere)
             pending = [d for d in pending if d["article_id"] not in elsewhere]
+        return self._create_all(pending, lambda batch: bulk_actions(batch, self.settings.index), report)
+
+    def _create_all(self, docs: list[dict[str, Any]],
+                    actions_for: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+                    report: BulkReport) -> BulkReport:
+        """The one create-only retry policy: whole requests retried (``_bulk``), per-item 429/5xx retried
+        alone with backoff, other per-item errors reported in ``report.failed``."""
+        pending = docs
         attempt = 0
         while pending:
             attempt += 1
             report.attempts = attempt
-            result = self._bulk(bulk_actions(pending, self.settings.index), attempt, len(pending))
+            result = self._bulk(actions_for(pending), attempt, len(pending))
             if result is None:
                 continue
             retry = classify_items(pending, result.get("items", []), report)
@@ -253,30 +261,18 @@ class SearchWriter:
         return report
 
     def write_raw(self, index: str, docs: Sequence[dict[str, Any]], id_field: str | None = None) -> BulkReport:
-        """Create other documents (alerts, dead letters) with the article retry policy: whole requests
-        and per-item 429/5xx are retried, other per-item errors are reported in ``failed``."""
-        report = BulkReport()
-        pending = list(docs)
-        attempt = 0
-        while pending:
-            attempt += 1
-            report.attempts = attempt
+        """Create other documents (alerts, dead letters) with the article retry policy."""
+
+        def actions_for(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
             actions: list[dict[str, Any]] = []
-            for doc in pending:
+            for doc in batch:
                 meta: dict[str, Any] = {"_index": index}
                 if id_field:
                     meta["_id"] = doc[id_field]
                 actions += [{"create": meta}, {k: v for k, v in doc.items() if k != "_doc_id"}]
-            result = self._bulk(actions, attempt, len(pending))
-            if result is None:
-                continue
-            retry = classify_items(pending, result.get("items", []), report)
-            if retry and self.max_attempts is not None and attempt >= self.max_attempts:
-                report.failed.extend((d, "retries_exhausted", "the engine kept rejecting the item") for d in retry)
-                retry = []
-            if retry:
-                self._sleep(self._backoff(attempt))
-            pending = retry
+            return actions
+
+        report = self._create_all(list(docs), actions_for, BulkReport())
         for doc, reason, detail in report.failed:
             log.warning("%s document rejected by the search engine: %s: %s", index, reason, detail,
                         extra={"index": index, "doc_id": doc.get(id_field) if id_field else None})
