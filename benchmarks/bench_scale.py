@@ -41,7 +41,7 @@ def write_feeds(root: Path, n: int) -> None:
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (Prism), MiB."""
     total = 0
-    for p in [pid, *_children(pid)]:
+    for p in [pid, *descendants(pid)]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -51,12 +51,13 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def _children(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (children first)."""
     try:
         kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-    return kids + [g for k in kids for g in _children(k)]
+    return kids + [g for k in kids for g in descendants(k)]
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ import pytest
 from pipeline.config import SearchSettings
 from pipeline.errors import SearchError
 from pipeline.sinks.engines import HttpClient
+from pipeline.sinks.feedstate import feeds_index
 from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -157,3 +158,5 @@ class Job:
         with contextlib.suppress(SearchError):
             self.client.request("DELETE", f"/{self.index}-*")
             self.client.request("DELETE", f"/_index_template/newsmon-{self.index}")
+        with contextlib.suppress(SearchError):  # the job's feed state (pipeline/sinks/feedstate.py)
+            self.client.request("DELETE", f"/{feeds_index(self.index)}")
