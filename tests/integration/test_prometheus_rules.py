@@ -250,7 +250,8 @@ def test_secrets_come_from_files() -> None:
 def test_scaling_changes_only_durations() -> None:
     doc = scale_rules(RULES_DIR / "newsmon-recording.yml", DURATION_SCALE)
     exprs = [r["expr"] for r in doc["groups"][0]["rules"]]
-    assert exprs[0] == 'sum by (topic) (increase(newsmon_relevant_articles_total{topic!="none"}[9000ms]))'
+    assert exprs[0] == ('sum by (namespace, topic) '
+                        '(increase(newsmon_relevant_articles_total{topic!="none"}[9000ms]))')
     assert "[864000ms] offset 9000ms" in exprs[1] and "offset 45000ms" in exprs[1]
     assert scaled("1h15m", 1) == "4500000ms"
 
