@@ -26,6 +26,21 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def unix_to_iso(unix_s: float) -> str:
+    """Unix seconds as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds)."""
+    return to_iso(datetime.fromtimestamp(unix_s, tz=UTC))
+
+
+def iso_to_unix(value: object) -> float | None:
+    """Unix seconds of an ISO-8601 value read back from the engine; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return from_iso(str(value)).timestamp()
+    except ValueError:
+        return None
+
+
 def from_struct_time(value: time.struct_time) -> datetime:
     """feedparser's ``*_parsed`` values are UTC struct_times."""
     return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)

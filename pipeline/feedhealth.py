@@ -10,14 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-
-def _ts(value: Any) -> float | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+from pipeline.dates import iso_to_unix
 
 
 def status_of(doc: dict[str, Any]) -> str:
@@ -49,7 +42,7 @@ def feed_rows(docs: Sequence[dict[str, Any]], *, failing_only: bool = False) -> 
 
 
 def _ago(value: Any, now: float) -> str:
-    ts = _ts(value)
+    ts = iso_to_unix(value)
     if ts is None:
         return "-"
     delta = now - ts

@@ -33,10 +33,9 @@ import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.dates import from_iso, to_iso
+from pipeline.dates import from_iso, unix_to_iso
 from pipeline.model import ClassifiedArticle
 
 __all__ = [
@@ -222,7 +221,7 @@ def alert_id(topic: str, window_end: str) -> str:
 
 
 def _iso(unix_s: int) -> str:
-    return to_iso(datetime.fromtimestamp(unix_s, tz=UTC))
+    return unix_to_iso(unix_s)
 
 
 def alert_document(

@@ -22,9 +22,9 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pipeline.dates import iso_to_unix, unix_to_iso
 from pipeline.model import Feed, FeedCommit
 from pipeline.sources.schedule import PollState
 
@@ -47,16 +47,11 @@ def feed_doc_id(feed_url: str) -> str:
 
 
 def _iso(ts: float) -> str | None:
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat() if ts > 0 else None
+    return unix_to_iso(ts) if ts > 0 else None
 
 
 def _ts(value: Any) -> float:
-    if not value:
-        return 0.0
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
+    return iso_to_unix(value) or 0.0
 
 
 def schedule_doc(feed: Feed, state: PollState, now: float) -> dict[str, Any]:

@@ -11,11 +11,10 @@ epoch), for the ``history_windows`` before the first window the job judges.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule, TopicHistory, seeded_history
-from pipeline.dates import to_iso
+from pipeline.dates import unix_to_iso
 from pipeline.errors import SearchError
 from pipeline.sinks.document import read_pattern
 
@@ -28,16 +27,12 @@ log = logging.getLogger(__name__)
 def history_query(topic: str, before: int, rule: SpikeRule = DEFAULT_RULE) -> dict[str, Any]:
     """The search body: when the topic was first created, and created documents per window before ``before``."""
     oldest = before - rule.history_windows * rule.window_s
-
-    def iso(ts: int) -> str:
-        return to_iso(datetime.fromtimestamp(ts, tz=UTC))
-
     return {
         "size": 0,
         "query": {"bool": {"filter": [{"term": {"relevant": True}}, {"term": {"topics": topic}}]}},
         "aggs": {
             "first": {"min": {"field": "ingested_at"}},
-            "recent": {"filter": {"range": {"ingested_at": {"gte": iso(oldest), "lt": iso(before)}}},
+            "recent": {"filter": {"range": {"ingested_at": {"gte": unix_to_iso(oldest), "lt": unix_to_iso(before)}}},
                        "aggs": {"windows": {"date_histogram": {"field": "ingested_at",
                                                                "fixed_interval": f"{rule.window_s}s",
                                                                "min_doc_count": 1}}}},
