@@ -28,6 +28,7 @@ from pipeline.sinks.deadletter import DeadLetterFile
 from pipeline.sinks.document import ALERTS_INDEX, to_document
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
+from pipeline.sources import seen
 from pipeline.transforms import beam_metrics
 from pipeline.transforms.articles import count_relevant
 from pipeline.transforms.secrets import public_settings, with_secrets
@@ -132,6 +133,7 @@ class IndexBatchDoFn(_BulkIndexDoFn):
     def setup(self) -> None:
         super().setup()
         self.store = FeedStateStore(self.writer, feeds_index(self.settings.index))
+        self.seen = seen.shared()
         self.pending: list[tuple[FeedBatch, Timestamp]] = []
 
     def start_bundle(self) -> None:
@@ -157,6 +159,8 @@ class IndexBatchDoFn(_BulkIndexDoFn):
         with lifecycle.working():
             created = self._flush_buffer() if self.buffer else set()
             commits = [batch.commit for batch, _ in pending]
+            for commit in commits:  # every entry of these bodies is in the engine now
+                self.seen.put(commit.feed_url, commit.seen_ids)
             if self.store.commit(commits, time.time()):
                 log.warning("feed state of %d feed(s) not committed; they are re-read after a restart",
                             len(commits))

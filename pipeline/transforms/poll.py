@@ -31,6 +31,7 @@ from pipeline.model import Article, Failure, Feed, FeedBatch, FeedCommit, FetchR
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sources import fetch as fetching
 from pipeline.sources import fetcher as fetcher_mod
+from pipeline.sources import seen as seen_mod
 from pipeline.sources.fetcher import FetcherConfig
 from pipeline.sources.parse import ParsedFeed, parse_feed
 from pipeline.sources.schedule import (
@@ -40,6 +41,7 @@ from pipeline.sources.schedule import (
     plan_shards,
     remember_seen,
     settle_poll,
+    shard_key,
 )
 from pipeline.transforms import beam_metrics
 from pipeline.transforms.secrets import public_settings, with_secrets
@@ -73,15 +75,19 @@ class FetchDueFeeds(beam.DoFn):
 
     STATE = ReadModifyWriteStateSpec("poll_states", PickleCoder())
 
-    def __init__(self, fetcher: FetcherConfig, collect_wait_s: float = 1.0,
+    def __init__(self, plan: FeedPlan, fetcher: FetcherConfig, tick_s: float = 5.0, collect_wait_s: float = 1.0,
                  max_stretch: float = DEFAULT_MAX_STRETCH, search: config.SearchSettings | None = None) -> None:
+        self.plan = plan
         self.fetcher_config = fetcher
+        self.tick_s = tick_s
         self.collect_wait_s = collect_wait_s
         self.max_stretch = max_stretch
         self.search = public_settings(search) if search else None
 
     def setup(self) -> None:
+        self.plan.start()
         self.fetcher = fetcher_mod.shared(self.fetcher_config)
+        self.seen = seen_mod.shared()
         self.m = metrics.get()
         self.store: FeedStateStore | None = None
         if self.search is not None:
@@ -91,13 +97,23 @@ class FetchDueFeeds(beam.DoFn):
                                         feeds_index(self.search.index))
         self.unsaved: dict[str, dict[str, tuple[Feed, PollState]]] = {}
 
-    def process(self, element: tuple[str, tuple[Feed, ...]],
+    def process(self, element: tuple[str, None], timestamp: Any = beam.DoFn.TimestampParam,
                 state: Any = beam.DoFn.StateParam(STATE)) -> Iterator[Any]:
-        shard, feeds = element
+        shard = element[0]
+        if self._stale(shard, float(timestamp)):
+            return
         try:
-            yield from self._tick(shard, feeds, state)
+            yield from self._tick(shard, self.plan.feeds(shard), state)
         finally:
             lifecycle.tick_completed(shard)
+
+    def _stale(self, shard: str, tick_at: float) -> bool:
+        """A tick that waited behind slower ones (the runner queues every tick of a busy shard) is
+        dropped when the shard has just ticked: catching up tick by tick would only repeat the work."""
+        if time.time() - tick_at < 2 * self.tick_s:
+            return False
+        last = lifecycle.last_tick(shard)
+        return last is not None and time.monotonic() - last < self.tick_s
 
     def _restore(self, shard: str, urls: list[str]) -> dict[str, PollState]:
         if self.store is None or not urls:
@@ -111,10 +127,28 @@ class FetchDueFeeds(beam.DoFn):
         if restored:
             log.info("restored the state of %d feed(s) from the search engine", len(restored),
                      extra={"shard": shard})
-        return restored
+        return self._slim(restored)
+
+    def _slim(self, states: dict[str, PollState]) -> dict[str, PollState]:
+        """Runner state without seen ids (they go to the process's cache: :mod:`pipeline.sources.seen`)."""
+        for url, st in states.items():
+            if st.seen_ids:
+                self.seen.put(url, st.seen_ids)
+        return {url: replace(st, seen_ids=()) if st.seen_ids else st for url, st in states.items()}
+
+    def _recall_seen(self, shard: str, urls: list[str]) -> None:
+        """Fill the cache for feeds about to be parsed that this process does not know (one lookup)."""
+        unknown = [u for u in urls if self.seen.get(u) is None]
+        if self.store is None or not unknown:
+            return
+        try:
+            self._slim(self.store.load(unknown))
+        except SearchError as exc:  # every entry goes on; the create-only write settles them
+            log.warning("seen entry ids not loaded (%s); passing on every entry of %d feed(s)", exc,
+                        len(unknown), extra={"shard": shard})
 
     def _tick(self, shard: str, feeds: tuple[Feed, ...], state: Any) -> Iterator[Any]:
-        stored: dict[str, PollState] = state.read() or {}
+        stored: dict[str, PollState] = self._slim(state.read() or {})
         missing = [f.url for f in feeds if f.url not in stored]
         restored = self._restore(shard, missing)
         current = {f.url: stored.get(f.url) or restored.get(f.url) or PollState() for f in feeds}
@@ -127,6 +161,7 @@ class FetchDueFeeds(beam.DoFn):
                     break  # the rest stay due: the next tick starts them
             self.fetcher.wait(shard, self.collect_wait_s)
         polled: dict[str, tuple[Feed, PollState]] = self.unsaved.pop(shard, {})
+        settled = []
         for result in self.fetcher.take(shard):
             configured = by_url.get(result.feed.url)
             if configured is None:
@@ -137,9 +172,15 @@ class FetchDueFeeds(beam.DoFn):
             new_state, outcome, parse = settle_poll(before, result, feed.interval_s, time.time(),
                                                     max_stretch=self.max_stretch)
             _log_changes(feed, before, new_state, result)
+            settled.append((feed, result, new_state, outcome, parse))
+        self._recall_seen(shard, [feed.url for feed, *_, parse in settled if parse])
+        for feed, result, new_state, outcome, parse in settled:
             if parse:
                 lifecycle.touch()
-                new_state, batch, failures = parse_new_entries(feed, result, new_state, self.m)
+                batch, failures = parse_new_entries(feed, result, new_state, self.m,
+                                                    self.seen.get(feed.url) or ())
+                if self.store is None:  # nothing commits to an engine: remember at once
+                    self.seen.put(feed.url, batch.commit.seen_ids)
                 for failure in failures:
                     yield beam.pvalue.TaggedOutput(FAILURES, failure)
                 yield batch
@@ -196,11 +237,13 @@ def parse_counted(feed: Feed, result: FetchResult, m: metrics.Metrics) -> tuple[
     return parsed, failures
 
 
-def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, m: metrics.Metrics
-                      ) -> tuple[PollState, FeedBatch, list[Failure]]:
-    """Parse a changed body; keep the entries the feed has not shown before; count what happened."""
+def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, m: metrics.Metrics,
+                      seen_ids: tuple[str, ...] = ()) -> tuple[FeedBatch, list[Failure]]:
+    """Parse a changed body; keep the entries not among the feed's ``seen_ids``; count what happened.
+
+    ``state`` is the feed's state after this poll (its validators and hash go into the batch's commit)."""
     parsed, failures = parse_counted(feed, result, m)
-    seen = set(state.seen_ids)
+    seen = set(seen_ids)
     fresh: dict[str, Article] = {}
     for article in parsed.articles:
         if article.article_id not in seen and article.article_id not in fresh:
@@ -210,10 +253,9 @@ def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, m: metr
         m.duplicates.inc(skipped)
         beam_metrics.inc("articles_duplicate", skipped)
     beam_metrics.inc("articles_unique", len(fresh))
-    seen_ids = remember_seen(state.seen_ids, [a.article_id for a in parsed.articles])
-    new_state = replace(state, seen_ids=seen_ids)
-    commit = FeedCommit(feed.url, new_state.etag, new_state.last_modified, new_state.body_hash, seen_ids)
-    return new_state, FeedBatch(feed, tuple(fresh.values()), commit, fetched_at=result.fetched_at), failures
+    remembered = remember_seen(seen_ids, [a.article_id for a in parsed.articles])
+    commit = FeedCommit(feed.url, state.etag, state.last_modified, state.body_hash, remembered)
+    return FeedBatch(feed, tuple(fresh.values()), commit, fetched_at=result.fetched_at), failures
 
 
 def _log_changes(feed: Feed, before: PollState, after: PollState, result: FetchResult) -> None:
@@ -227,25 +269,38 @@ def _log_changes(feed: Feed, before: PollState, after: PollState, result: FetchR
                  extra={"feed_url": feed.url, "new_url": after.url, "status": result.status})
 
 
-class PlanShards(beam.DoFn):
-    """Tick → (shard key, feeds): the configured feeds in shards, re-read from ``config_path`` when it changes.
+class FeedPlan:
+    """The configured feeds by shard, re-read from ``config_path`` when the file changes.
 
     Edits to feeds.yaml (added, removed, changed feeds) take effect on the next
     tick; an invalid edit is reported once and the last good list stays in use.
-    The number of shards is fixed when the job starts.
+    The number of shards is fixed when the job starts. Each worker keeps its
+    own copy (it travels with the DoFn), so ticks carry only shard keys.
     """
 
     def __init__(self, feeds: Sequence[Feed], shards: int, config_path: str | None = None) -> None:
-        self.feeds = list(feeds)
+        self.initial = list(feeds)
         self.shards = shards
         self.config_path = config_path
+        self.start()
 
-    def setup(self) -> None:
-        self.plan = plan_shards(self.feeds, self.shards)
+    def start(self) -> None:
+        self.all = list(self.initial)
+        self.by_shard = dict(plan_shards(self.all, self.shards))
         self.mtime: float | None = None
+        self.checked = 0.0
         if self.config_path:
             with contextlib.suppress(OSError):
                 self.mtime = os.stat(self.config_path).st_mtime
+
+    def keys(self) -> list[str]:
+        return [shard_key(i) for i in range(self.shards)]
+
+    def feeds(self, shard: str) -> tuple[Feed, ...]:
+        if self.config_path and time.monotonic() - self.checked >= 1.0:
+            self.checked = time.monotonic()
+            self._reload()
+        return self.by_shard.get(shard, ())
 
     def _reload(self) -> None:
         assert self.config_path is not None
@@ -266,16 +321,18 @@ class PlanShards(beam.DoFn):
             log.error("feeds file not reloaded: %s; polling the last good list", exc,
                       extra={"config": self.config_path})
             return
-        old = {f.url for f in self.feeds}
+        old = {f.url for f in self.all}
         new = {f.url for f in feeds}
-        self.feeds, self.plan = feeds, plan_shards(feeds, self.shards)
+        self.all, self.by_shard = feeds, dict(plan_shards(feeds, self.shards))
         log.info("feeds file reloaded: %d feed(s), %d added, %d removed", len(feeds), len(new - old),
                  len(old - new), extra={"config": self.config_path})
 
-    def process(self, _tick: Any) -> Iterator[tuple[str, tuple[Feed, ...]]]:
-        if self.config_path:
-            self._reload()
-        yield from self.plan
+    def __getstate__(self) -> dict[str, Any]:  # travels with the DoFn: the configuration, not what was derived
+        return {"initial": self.initial, "shards": self.shards, "config_path": self.config_path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.start()
 
 
 class PollFeeds(beam.PTransform):
@@ -307,11 +364,13 @@ class PollFeeds(beam.PTransform):
         stop = start + self.stop_after_s if self.stop_after_s else MAX_TIMESTAMP_S
         # Quick answers go out in the tick that asked; slower ones with the next tick.
         collect_wait_s = min(1.0, self.tick_s / 2)
+        plan = FeedPlan(self.feeds, self.shards, self.config_path)
         return (
             pbegin
             | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s)
-            | "AllShards" >> beam.ParDo(PlanShards(self.feeds, self.shards, self.config_path)).with_output_types(
-                beam.typehints.KV[str, tuple[Feed, ...]])
-            | "FetchDue" >> beam.ParDo(FetchDueFeeds(self.fetcher, collect_wait_s, self.max_stretch,
-                                                     self.search)).with_outputs(FAILURES, main="batches")
+            | "AllShards" >> beam.FlatMap(lambda _tick, keys: [(k, None) for k in keys], plan.keys())
+            .with_output_types(beam.typehints.KV[str, None])
+            | "FetchDue" >> beam.ParDo(FetchDueFeeds(plan, self.fetcher, self.tick_s, collect_wait_s,
+                                                     self.max_stretch, self.search)
+                                       ).with_outputs(FAILURES, main="batches")
         )
