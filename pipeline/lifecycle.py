@@ -52,6 +52,12 @@ def tick_completed(shard: str) -> None:
         _state.ticks[shard] = time.monotonic()
 
 
+def last_tick(shard: str) -> float | None:
+    """``time.monotonic()`` when ``shard`` last finished a tick in this process; None if it never did."""
+    with _state.lock:
+        return _state.ticks.get(shard)
+
+
 def oldest_tick_age(now: float | None = None) -> float | None:
     """Seconds since the shard that ticked least recently last ticked; None before any tick."""
     with _state.lock:

@@ -176,4 +176,8 @@ def plan_shards(feeds: Sequence[Feed], shards: int) -> list[tuple[str, tuple[Fee
     groups: dict[int, list[Feed]] = {}
     for feed in feeds:
         groups.setdefault(shard_of(feed.url, shards), []).append(feed)
-    return [(f"shard-{i:04d}", tuple(group)) for i, group in sorted(groups.items())]
+    return [(shard_key(i), tuple(group)) for i, group in sorted(groups.items())]
+
+
+def shard_key(index: int) -> str:
+    return f"shard-{index:04d}"
