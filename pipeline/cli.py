@@ -78,11 +78,13 @@ def _prism_binary() -> str:
 
 
 def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: bool,
-                  job_endpoint: str | None = None) -> Any:
+                  job_endpoint: str | None = None, worker_pool: str | None = None) -> Any:
     """Beam options from newsmon's own arguments plus the pass-through ones.
 
     For Prism, ``job_endpoint`` is the address of the Prism process newsmon started itself
     (:mod:`pipeline.prism`); without one, Beam starts Prism from ``--prism_location``.
+    ``worker_pool`` is the address of newsmon's own in-process SDK worker pool
+    (:mod:`pipeline.harness`); without one, Prism jobs use Beam's LOOPBACK harness.
     """
     from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -94,7 +96,9 @@ def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: boo
             argv.append(f"--job_endpoint={job_endpoint}")
         elif "--job_endpoint" not in joined and "--prism_location" not in joined:
             argv.append(f"--prism_location={_prism_binary()}")
-        if "--environment_type" not in joined:
+        if worker_pool and "--environment_type" not in joined:
+            argv += ["--environment_type=EXTERNAL", f"--environment_config={worker_pool}"]
+        elif "--environment_type" not in joined:
             # In-process SDK harness: DoFns share this process's Prometheus registry.
             argv.append("--environment_type=LOOPBACK")
     if streaming and "--streaming" not in joined:
@@ -104,6 +108,11 @@ def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: boo
 
 def _is_prism(args: argparse.Namespace, beam_args: list[str]) -> bool:
     return "prism" in args.runner.lower()
+
+
+def _own_harness(args: argparse.Namespace, beam_args: list[str]) -> bool:
+    """Whether ``newsmon run`` runs the DoFns in its own loopback-only worker pool (Prism, no environment given)."""
+    return _is_prism(args, beam_args) and "--environment_type" not in " ".join(beam_args)
 
 
 def _own_prism(args: argparse.Namespace, beam_args: list[str]) -> bool:
@@ -300,6 +309,7 @@ def _drain(grace_s: float, quiet_s: float) -> bool:
 
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.alerting.spikes import SpikeRule
+    from pipeline.harness import LocalWorkerPool
     from pipeline.prism import PrismServer
     from pipeline.service import ServiceServer, Status
 
@@ -312,7 +322,10 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if args.index:
         search = replace(search, index=args.index)
     prism = PrismServer(_prism_binary()) if _own_prism(args, beam_args) else None
-    options = _beam_options(args, beam_args, streaming=True, job_endpoint="localhost:0" if prism else None)
+    harness = LocalWorkerPool() if _own_harness(args, beam_args) else None
+    # Built once here to refuse bad options before the engine wait; again when the endpoints are known.
+    options = _beam_options(args, beam_args, streaming=True, job_endpoint="localhost:0" if prism else None,
+                            worker_pool="127.0.0.1:0" if harness else None)
     if args.spike_window <= 0:
         raise ConfigError(f"--spike-window {args.spike_window}: fix: use a positive number of seconds")
     try:
@@ -336,7 +349,8 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     # The DoFns report their ticks in this process only with the in-process (LOOPBACK) harness.
     from apache_beam.options.pipeline_options import PortableOptions
 
-    in_process = str(options.view_as(PortableOptions).environment_type or "").upper() == "LOOPBACK"
+    in_process = harness is not None or \
+        str(options.view_as(PortableOptions).environment_type or "").upper() == "LOOPBACK"
     stall_after = max(60.0, 12 * args.tick) if in_process else None
     # Endpoints first: an orchestrator sees a live process (and why it is not ready) while we wait.
     status = Status(readiness, stall_after_s=stall_after)
@@ -348,13 +362,17 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     except _StopRequested:
         log.info("stopped before the job started")
         return EXIT_OK
-    if prism is not None:
-        try:
-            options = _beam_options(args, beam_args, streaming=True, job_endpoint=prism.start())
-            return _run_job(args, options, feeds, search, rule, signals, status)
-        finally:
+    try:
+        if prism is not None or harness is not None:
+            options = _beam_options(args, beam_args, streaming=True,
+                                    job_endpoint=prism.start() if prism else None,
+                                    worker_pool=harness.start() if harness else None)
+        return _run_job(args, options, feeds, search, rule, signals, status)
+    finally:
+        if harness is not None:
+            harness.stop()
+        if prism is not None:
             prism.stop()
-    return _run_job(args, options, feeds, search, rule, signals, status)
 
 
 def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.SearchSettings, rule: Any,

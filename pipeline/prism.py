@@ -108,8 +108,9 @@ class PrismServer:
                 entry = json.loads(line)
                 level = str(entry.get("level", "INFO")).upper()
                 text = str(entry.get("msg", line))
-            except ValueError:
-                level, text = "INFO", line
+            except ValueError:  # not Prism's logger: a Go runtime message (a panic, GODEBUG output)
+                log.info("prism: %s", line)
+                continue
             log.log(logging.ERROR if level == "ERROR" else logging.WARNING if level.startswith("WARN")
                     else logging.DEBUG, "prism: %s", text)
 

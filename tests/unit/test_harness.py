@@ -1,0 +1,36 @@
+"""newsmon's own SDK worker pool listens on loopback only (Beam's LOOPBACK pool binds every interface)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.harness import LocalWorkerPool
+
+LISTEN = "0A"
+# 127.0.0.1 as /proc/net shows it: IPv4, or IPv4-mapped in an IPv6 socket (what gRPC opens) — both loopback only.
+LOOPBACK_IPV4 = {"0100007F", "0000000000000000FFFF00000100007F"}
+
+
+def _listeners(port: int) -> list[str]:
+    """Local addresses (hex, as in /proc/net/tcp*) listening on ``port``."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, state = fields[1], fields[3]
+            if state == LISTEN and int(address.rsplit(":", 1)[1], 16) == port:
+                found.append(address.rsplit(":", 1)[0])
+    return found
+
+
+def test_the_pool_listens_on_127_0_0_1_and_nowhere_else() -> None:
+    pool = LocalWorkerPool()
+    address = pool.start()
+    try:
+        host, port = address.rsplit(":", 1)
+        assert host == "127.0.0.1"
+        listeners = _listeners(int(port))
+        assert listeners and set(listeners) <= LOOPBACK_IPV4, listeners  # no [::] or 0.0.0.0
+    finally:
+        pool.stop()
+    assert _listeners(int(port)) == []
