@@ -1,6 +1,6 @@
 """Process-wide run state shared by the job's DoFns and the ``newsmon run`` launcher.
 
-With the in-process SDK harness (Prism with ``LOOPBACK``, the default) the
+With the in-process SDK harness (Prism, the default: :mod:`pipeline.harness`) the
 DoFns run in the launcher's own process, so a few plain flags carry what the
 launcher needs to know and to ask:
 

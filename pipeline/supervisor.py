@@ -5,7 +5,7 @@ streaming job: on portable runners (Prism, the Flink job server) Beam reads
 the job's state from a gRPC *stream* opened with ``job_server_timeout`` as its
 deadline (a ``PortableOptions`` default of 300 s). When that deadline passes
 the stream ends with ``DEADLINE_EXCEEDED``; Beam records that as the job's
-end and runs its clean-up, which stops the LOOPBACK SDK worker pool. A
+end and runs its clean-up, which stops the in-process SDK worker pool. A
 streaming job "ended" after exactly five minutes.
 
 :class:`JobWatcher` instead asks the job service for the state with one unary
