@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from prometheus_client import CollectorRegistry
 
-from pipeline import __version__, config
+from pipeline import __version__, config, metrics
 from pipeline.errors import ConfigError, NewsmonError, SearchError
 from pipeline.metrics import ARTICLES_CLASSIFIED, ENTRIES_PARSED, FEED_POLLS
 from pipeline.topics import TOPICS, UNTAGGED
@@ -150,8 +150,6 @@ class _Progress:
         self._thread = threading.Thread(target=self._loop, daemon=True, name="progress")
 
     def _loop(self) -> None:
-        from pipeline import metrics
-
         m = metrics.get()
         start = time.monotonic()
         while not self._stop.wait(1.0):
@@ -354,8 +352,10 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     stall_after = max(60.0, 12 * args.tick) if in_process else None
     # Endpoints first: an orchestrator sees a live process (and why it is not ready) while we wait.
     status = Status(readiness, stall_after_s=stall_after)
+    metrics.clear_multiprocess_dir()
     if args.metrics_port:
-        ServiceServer(args.metrics_addr, args.metrics_port, status).start_background()
+        ServiceServer(args.metrics_addr, args.metrics_port, status,
+                      registry=metrics.exporter_registry()).start_background()
         log.info("metrics, /healthz and /readyz on http://%s:%d", args.metrics_addr, args.metrics_port)
     try:
         writers.append(_connect_search(search, wait_s=args.engine_wait, sleep=signals.sleep))
@@ -469,6 +469,36 @@ def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
         print(f"newsmon dashboards: {exc}", file=sys.stderr)
         return EXIT_ENGINE
     print(f"imported {result.get('successCount', 0)} saved object(s) from {path} into {opts['kibana_url']}")
+    return EXIT_OK
+
+
+def cmd_export_metrics(args: argparse.Namespace, _beam: list[str]) -> int:
+    """Serve the metrics SDK worker processes write to a directory (a sidecar beside a TaskManager)."""
+    from pipeline.service import ServiceServer, Status
+
+    folder = args.dir or metrics.multiprocess_dir()
+    if not folder:
+        raise ConfigError(f"export-metrics: no directory — fix: pass --dir or set {metrics.MULTIPROC_ENV} "
+                          "to the directory the SDK workers are started with")
+    if not Path(folder).is_dir():
+        raise ConfigError(f"export-metrics: {folder} is not a directory — fix: create it (an emptyDir shared "
+                          "with the TaskManager) or point --dir at it")
+    if args.port is None:
+        args.port = config.env_port(os.environ, "NEWSMON_METRICS_PORT", 9108)
+    status = Status(lambda: None)
+    status.job_state = "RUNNING"
+    server = ServiceServer(args.addr, args.port, status,
+                           registry=metrics.exporter_registry({metrics.MULTIPROC_ENV: folder}))
+    log.info("serving the metrics of the SDK workers writing to %s on http://%s:%d/metrics",
+             folder, args.addr, args.port)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _n, _f: stop.set())
+    server.start_background()
+    while not stop.wait(1.0):
+        pass
+    server.shutdown()
+    log.info("stopped")
     return EXIT_OK
 
 
@@ -611,6 +641,14 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--no-overwrite", action="store_true", help="keep objects that already exist")
     di.add_argument("--wait", type=float, default=300.0, help="seconds to wait for Kibana to answer (default 300)")
     di.set_defaults(func=cmd_dashboards_import)
+
+    em = sub.add_parser("export-metrics", help="serve /metrics for SDK workers in other processes "
+                                              f"(the {metrics.MULTIPROC_ENV} directory they write to)")
+    em.add_argument("--dir", default=None, help=f"metrics directory (default ${metrics.MULTIPROC_ENV})")
+    em.add_argument("--addr", default=os.environ.get("NEWSMON_METRICS_ADDR", "0.0.0.0"),
+                    help="listen address (default $NEWSMON_METRICS_ADDR or all interfaces: Prometheus scrapes it)")
+    em.add_argument("--port", type=int, default=None, help="listen port (default $NEWSMON_METRICS_PORT or 9108)")
+    em.set_defaults(func=cmd_export_metrics)
 
     sf = sub.add_parser("serve-feeds", help="serve a folder of feed files over HTTP (ETag, 304, gzip, faults)")
     sf.add_argument("--root", required=True, help="folder of feed files")

@@ -7,14 +7,28 @@ such as Dataflow and Flink show them too.
 
 Use :func:`get` in ``DoFn.setup`` (metric objects hold locks and must not be
 pickled); tests build their own :class:`Metrics` on a fresh ``CollectorRegistry``.
+
+**Workers in other processes.** On Prism the DoFns run in the ``newsmon run``
+process, which serves its own registry. Where a runner starts SDK workers as
+processes of their own (Flink's PROCESS environment), each worker is started
+with ``PROMETHEUS_MULTIPROC_DIR`` set: prometheus_client then keeps every
+value in a file of that directory, and whoever serves ``/metrics`` for those
+workers (``newsmon run`` on the same host, or ``newsmon export-metrics`` beside
+a TaskManager) serves the sum over the directory (:func:`exporter_registry`)
+under the same names, so rules and dashboards work unchanged.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Final
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from pipeline import __version__
 from pipeline.topics import TOPICS, UNTAGGED
@@ -41,6 +55,8 @@ INDEX_DURATION: Final = "newsmon_index_request_duration_seconds"
 E2E_LATENCY: Final = "newsmon_end_to_end_latency_seconds"
 SPIKE_RATIO: Final = "newsmon_topic_spike_ratio"
 BUILD_INFO: Final = "newsmon_build"  # exported as newsmon_build_info
+MULTIPROC_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable
+log = logging.getLogger(__name__)
 
 _LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
 
@@ -57,7 +73,7 @@ class Metrics:
         self.fetch_duration = Histogram(FETCH_DURATION, "Time to fetch one feed (seconds).",
                                         buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60), registry=registry)
         self.last_success = Gauge(LAST_SUCCESSFUL_POLL, "Unix time of the last successful poll, by feed group.",
-                                  ["feed_group"], registry=registry)
+                                  ["feed_group"], registry=registry, multiprocess_mode="max")
         self.entries_parsed = Counter(name(ENTRIES_PARSED), "Feed entries parsed.", registry=registry)
         self.feeds_parsed = Counter(name(FEEDS_PARSED), "Feed documents parsed, by parser (fast, feedparser) and "
                                     "why the fast path declined (none when it did not).",
@@ -82,14 +98,57 @@ class Metrics:
         self.e2e_latency = Histogram(E2E_LATENCY, "Seconds from first seen (or published) to indexed.",
                                      ["since"], buckets=_LATENCY_BUCKETS, registry=registry)
         self.spike_ratio = Gauge(SPIKE_RATIO, "Current topic volume over its baseline.", ["topic"],
-                                 registry=registry)
-        self.build = Info(BUILD_INFO, "newsmon build information.", registry=registry)
-        self.build.info({"version": __version__})
+                                 registry=registry, multiprocess_mode="mostrecent")
+        self.build = _build_info(registry)
         # Every topic's series exists from start-up at 0: increase() needs a first sample to count the
         # first article, and a dashboard shows quiet topics as 0 rather than "no data".
         for topic in (*TOPICS, UNTAGGED):
             self.relevant.labels(topic=topic)
             self.spike_ratio.labels(topic=topic)
+
+
+def _build_info(registry: CollectorRegistry) -> Info:
+    info = Info(BUILD_INFO, "newsmon build information.", registry=registry)
+    info.info({"version": __version__})
+    return info
+
+
+def multiprocess_dir(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The directory worker processes write their metrics to, when there is one."""
+    return environ.get(MULTIPROC_ENV) or None
+
+
+def exporter_registry(environ: Mapping[str, str] = os.environ) -> CollectorRegistry:
+    """What ``/metrics`` serves: this process's registry, or the sum over the multiprocess directory.
+
+    In that directory each process (this one too, once it counts anything) has
+    its own files: counters and histograms add up, the last-success gauge takes
+    the largest value, the spike ratio the most recent. Info does not work
+    across processes, so build info is this process's."""
+    path = multiprocess_dir(environ)
+    if path is None:
+        get()
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=path)  # type: ignore[no-untyped-call]
+    _build_info(registry)
+    return registry
+
+
+def clear_multiprocess_dir(environ: Mapping[str, str] = os.environ) -> int:
+    """Remove the value files a previous run left (start of a run: counters begin again at 0, which
+    Prometheus reads as a reset). Returns how many were removed."""
+    path = multiprocess_dir(environ)
+    if path is None:
+        return 0
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = list(folder.glob("*.db"))
+    for file in stale:
+        file.unlink(missing_ok=True)
+    if stale:
+        log.info("removed %d metric file(s) of an earlier run from %s", len(stale), path)
+    return len(stale)
 
 
 _SAMPLE_SUFFIXES = {"counter": ("_total",), "info": ("_info",), "histogram": ("", "_bucket", "_sum", "_count")}

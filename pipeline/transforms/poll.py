@@ -293,7 +293,7 @@ class FeedPlan:
             with contextlib.suppress(OSError):
                 self.mtime = os.stat(self.config_path).st_mtime
 
-    def keys(self) -> list[str]:
+    def shard_keys(self) -> list[str]:
         return [shard_key(i) for i in range(self.shards)]
 
     def feeds(self, shard: str) -> tuple[Feed, ...]:
@@ -368,7 +368,7 @@ class PollFeeds(beam.PTransform):
         return (
             pbegin
             | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s)
-            | "AllShards" >> beam.FlatMap(lambda _tick, keys: [(k, None) for k in keys], plan.keys())
+            | "AllShards" >> beam.FlatMap(lambda _tick, keys: [(k, None) for k in keys], plan.shard_keys())
             .with_output_types(beam.typehints.KV[str, None])
             | "FetchDue" >> beam.ParDo(FetchDueFeeds(plan, self.fetcher, self.tick_s, collect_wait_s,
                                                      self.max_stretch, self.search)

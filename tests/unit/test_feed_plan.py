@@ -18,7 +18,7 @@ def _write(path: Path, urls: list[str], mtime: float) -> None:
 
 
 def _all(plan: FeedPlan) -> set[str]:
-    return {f.url for key in plan.keys() for f in plan.feeds(key)}
+    return {f.url for key in plan.shard_keys() for f in plan.feeds(key)}
 
 
 @pytest.fixture
@@ -30,8 +30,8 @@ def feeds_file(tmp_path: Path) -> Path:
 
 def test_every_feed_is_in_exactly_one_of_the_fixed_shards(feeds_file: Path) -> None:
     plan = FeedPlan(load_feeds(feeds_file), 4, str(feeds_file))
-    assert plan.keys() == ["shard-0000", "shard-0001", "shard-0002", "shard-0003"]
-    shards = [{f.url for f in plan.feeds(k)} for k in plan.keys()]
+    assert plan.shard_keys() == ["shard-0000", "shard-0001", "shard-0002", "shard-0003"]
+    shards = [{f.url for f in plan.feeds(k)} for k in plan.shard_keys()]
     assert sum(len(s) for s in shards) == 20 and set().union(*shards) == _all(plan)
     assert plan.feeds("shard-9999") == ()
 
@@ -54,5 +54,5 @@ def test_an_edit_is_picked_up_and_an_invalid_one_keeps_the_last_good_list(
 def test_it_travels_as_its_configuration_and_starts_afresh(feeds_file: Path) -> None:
     plan = FeedPlan(load_feeds(feeds_file), 4, str(feeds_file))
     copy = pickle.loads(pickle.dumps(plan))
-    assert copy.keys() == plan.keys() and _all(copy) == _all(plan)
+    assert copy.shard_keys() == plan.shard_keys() and _all(copy) == _all(plan)
     assert set(pickle.loads(pickle.dumps(plan)).__dict__) >= {"by_shard", "mtime"}

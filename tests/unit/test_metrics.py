@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from pipeline import metrics
@@ -32,3 +34,22 @@ def test_counters_end_in_total_and_durations_in_seconds() -> None:
             assert name.endswith("_total") or f"{name}_total" in text
         if kind == "histogram":
             assert name.endswith("_seconds")
+
+
+def test_a_run_starts_with_an_empty_multiprocess_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "counter_123.db").write_bytes(b"old")
+    (folder / "keep.txt").write_text("not ours")
+    assert metrics.clear_multiprocess_dir({metrics.MULTIPROC_ENV: str(folder)}) == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]
+    assert metrics.clear_multiprocess_dir({}) == 0  # single process: nothing to clear
+
+
+def test_export_metrics_without_a_directory_says_how_to_fix_it(monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline import cli
+
+    monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
+    assert cli.main(["export-metrics"]) == 2
+    assert "PROMETHEUS_MULTIPROC_DIR" in capsys.readouterr().err
