@@ -307,10 +307,11 @@ def _drain(grace_s: float, quiet_s: float) -> bool:
 
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.alerting.spikes import SpikeRule
-    from pipeline.harness import LocalWorkerPool
+    from pipeline.harness import LocalWorkerPool, limit_malloc_arenas
     from pipeline.prism import PrismServer
     from pipeline.service import ServiceServer, Status
 
+    limit_malloc_arenas()  # before the harness's threads exist
     feeds = config.load_feeds(args.config)
     if args.metrics_port is None:  # read here, not when building the parser: a bad value must not break --help
         args.metrics_port = config.env_port(os.environ, "NEWSMON_METRICS_PORT", 9108)

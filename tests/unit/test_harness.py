@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.harness import LocalWorkerPool
 
 LISTEN = "0A"
@@ -34,3 +36,12 @@ def test_the_pool_listens_on_127_0_0_1_and_nowhere_else() -> None:
     finally:
         pool.stop()
     assert _listeners(int(port)) == []
+
+
+def test_malloc_arenas_are_capped_unless_the_operator_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.harness import limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False  # the operator's value stands (glibc read it at start)
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert limit_malloc_arenas() is True  # glibc here: mallopt accepted
