@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -56,6 +57,34 @@ def count_poll(m: metrics.Metrics, outcome: str, feed: Feed) -> None:
     beam_metrics.inc(f"feed_polls_{outcome}")
     if outcome in ("ok", "unchanged", "not_modified"):
         m.last_success.labels(feed_group=feed.tags[0] if feed.tags else "default").set(time.time())
+
+
+class RecentStates:
+    """The newest poll state of each feed this process settled: a guard against stale runner state.
+
+    Prism 2.77 was seen, under load, handing a shard's tick the state from
+    before the shard's previous bundle (the 10k-feed soak: a few shards in 7
+    minutes, each re-polling the feeds that bundle had settled). The tick takes,
+    feed by feed, whichever of runner state and this is newer (by last poll).
+    On a cluster runner each worker keeps its own; runner state stays the record.
+    """
+
+    def __init__(self) -> None:
+        self._states: dict[str, PollState] = {}
+        self._lock = threading.Lock()
+
+    def put(self, feed_url: str, state: PollState) -> None:
+        with self._lock:
+            self._states[feed_url] = state
+
+    def newer(self, states: dict[str, PollState]) -> dict[str, PollState]:
+        """The states of ``states``' feeds known here with a later poll than theirs."""
+        with self._lock:
+            return {url: mine for url, st in states.items()
+                    if (mine := self._states.get(url)) is not None and mine.last_poll > st.last_poll}
+
+
+_recent = RecentStates()
 
 
 class FetchDueFeeds(beam.DoFn):
@@ -149,6 +178,11 @@ class FetchDueFeeds(beam.DoFn):
 
     def _tick(self, shard: str, feeds: tuple[Feed, ...], state: Any) -> Iterator[Any]:
         stored: dict[str, PollState] = self._slim(state.read() or {})
+        newer = _recent.newer({f.url: stored.get(f.url) or PollState() for f in feeds})
+        if newer:
+            log.info("runner state of %d feed(s) was older than their last poll here; using the newer",
+                     len(newer), extra={"shard": shard})
+            stored.update(newer)
         missing = [f.url for f in feeds if f.url not in stored]
         restored = self._restore(shard, missing)
         current = {f.url: stored.get(f.url) or restored.get(f.url) or PollState() for f in feeds}
@@ -193,6 +227,7 @@ class FetchDueFeeds(beam.DoFn):
                                        "retry_in_s": round(new_state.next_due - time.time(), 1)})
             current[feed.url] = new_state
             polled[feed.url] = (feed, new_state)
+            _recent.put(feed.url, new_state)
             dirty = True
         if dirty:
             state.write(current)
