@@ -18,9 +18,13 @@ gold topic of an article the detector missed is a false negative.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -245,6 +249,93 @@ def parse_gold_line(line: str) -> GoldItem:
                     relevant=relevant, topics=tuple(t for t in TOPICS if t in topics), categories=tuple(categories))
 
 
+# --- real feed items (labels kept apart from the publishers' text) ----------------------------
+
+REAL_LABELS_FILE = "news-feeds-labels.jsonl"
+UNCERTAIN = "uncertain"  # category tag of a genuinely borderline item
+REAL = "real"  # category tag of every item read from the feed corpus
+
+
+def real_labels_dir() -> Path:
+    """``$NEWSMON_REAL_LABELS``, else ``../shared/real-labels`` next to the repository."""
+    default = Path(__file__).resolve().parent.parent.parent / "shared" / "real-labels"
+    return Path(os.environ.get("NEWSMON_REAL_LABELS", default))
+
+
+def corpus_dir() -> Path:
+    """``$NEWSMON_CORPUS``, else ``../shared/corpus`` next to the repository."""
+    default = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+    return Path(os.environ.get("NEWSMON_CORPUS", default))
+
+
+def load_real_labels(labels: str | Path | None = None, corpus: str | Path | None = None) -> list[GoldItem]:
+    """The labelled real feed items, their text read from the corpus the way the pipeline reads it.
+
+    ``labels`` is the labels file or its folder (default :func:`real_labels_dir`); each line names a
+    feed file (``corpus/...``, resolved under ``corpus``, default :func:`corpus_dir`) and the entry's
+    ``link``/``guid``. Each entry is parsed by feedparser and normalised by
+    :func:`pipeline.sources.parse.normalise_entry`, so title, summary and body are what ``newsmon run``
+    would classify; the id is the pipeline's article id. Items get the categories ``real`` and, when
+    marked so, ``uncertain``. Raises :class:`GoldFileError` naming every label that cannot be resolved.
+    """
+    import feedparser
+
+    from pipeline.model import Article, Feed
+    from pipeline.sources.parse import normalise_entry
+
+    path = Path(labels) if labels is not None else real_labels_dir()
+    if path.is_dir():
+        path = path / REAL_LABELS_FILE
+    root = Path(corpus) if corpus is not None else corpus_dir()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoldFileError(f"{path}: cannot read the real labels (set NEWSMON_REAL_LABELS): {exc}") from exc
+    feeds: dict[str, dict[str, Any]] = {}
+    items: list[GoldItem] = []
+    problems: list[str] = []
+    now = datetime(2030, 1, 1, tzinfo=UTC)  # any date: the text, not the date, is used
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            name = str(row["file"]).removeprefix("corpus/")
+            relevant, topics = row["relevant"], row.get("topics") or []
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            problems.append(f"{path}:{number}: not a label line: {exc}")
+            continue
+        if name not in feeds:
+            parsed = feedparser.parse(str(root / name), sanitize_html=False, resolve_relative_uris=True)
+            by_key: dict[str, Any] = {}
+            for entry in parsed.get("entries") or []:
+                for key in (entry.get("link"), entry.get("id")):
+                    if key:
+                        by_key.setdefault(str(key), entry)
+            feeds[name] = by_key
+        entry = feeds[name].get(row.get("link") or "") or feeds[name].get(row.get("guid") or "")
+        if entry is None:
+            problems.append(f"{path}:{number}: no entry with link {row.get('link')!r} in {root / name}"
+                            " (set NEWSMON_CORPUS)")
+            continue
+        article = normalise_entry(entry, Feed(url=f"file:{name}", name=name.split("/")[0]), None, "", now)
+        if not isinstance(article, Article):
+            problems.append(f"{path}:{number}: entry unusable: {article.detail}")
+            continue
+        categories = (REAL, UNCERTAIN) if row.get("uncertain") else (REAL,)
+        items.append(GoldItem(id=article.article_id, title=article.title, summary=article.summary,
+                              body=article.body, language=None, relevant=bool(relevant),
+                              topics=tuple(t for t in TOPICS if t in topics), categories=categories))
+    if problems:
+        raise GoldFileError("\n".join(problems[:_MAX_BAD_LINES_SHOWN]))
+    return items
+
+
+def fold_of(item_id: str, folds: int) -> int:
+    """The cross-validation fold of an item: a hash of its id, so folds never depend on file order."""
+    return int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "big") % folds
+
+
 # --- evaluating -----------------------------------------------------------------------------
 
 def _default_classifier() -> Classifier:
@@ -253,16 +344,24 @@ def _default_classifier() -> Classifier:
     return classify
 
 
-def evaluate(items: Sequence[GoldItem], classifier: Classifier | None = None) -> EvalReport:
-    """Classify every item (language left to the detector) and score the verdicts against the gold labels."""
+def classify_items(items: Sequence[GoldItem], classifier: Classifier | None = None) -> list[Classification]:
+    """Each item's verdict, language left to the detector."""
     classify = classifier or _default_classifier()
+    return [classify(item.title, item.summary, item.body, None) for item in items]
+
+
+def evaluate(items: Sequence[GoldItem], classifier: Classifier | None = None,
+             verdicts: Sequence[Classification] | None = None) -> EvalReport:
+    """Score verdicts against the gold labels: ``verdicts`` (one per item, same order) when given, else
+    each item classified by ``classifier`` (default :func:`pipeline.detect.classify`)."""
+    if verdicts is None:
+        verdicts = classify_items(items, classifier)
     rel = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     per_topic = {name: [0, 0, 0] for name in TOPICS}  # tp, fp, fn
     categories: dict[str, list[int]] = {}  # tag → [total, correct]
     lang_checked = lang_correct = 0
     misses: list[Miss] = []
-    for item in items:
-        verdict = classify(item.title, item.summary, item.body, None)
+    for item, verdict in zip(items, verdicts, strict=True):
         predicted = verdict.relevant
         rel[("tp" if item.relevant else "fp") if predicted else ("fn" if item.relevant else "tn")] += 1
         gold_topics, got_topics = set(item.topics), set(verdict.topics)
@@ -303,6 +402,71 @@ def evaluate(items: Sequence[GoldItem], classifier: Classifier | None = None) ->
         language_correct=lang_correct,
         misses=tuple(misses),
     )
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Relevance at one threshold of ``relevance_score``."""
+
+    threshold: float
+    scores: Scores
+
+
+CURVE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 .. 0.95
+
+
+def pr_curve(items: Sequence[GoldItem], verdicts: Sequence[Classification],
+             thresholds: Sequence[float] = CURVE_THRESHOLDS) -> list[CurvePoint]:
+    """Precision and recall of ``relevance_score >= t`` for each threshold ``t`` (the precision–recall curve)."""
+    pairs = [(verdict.relevance_score, item.relevant) for item, verdict in zip(items, verdicts, strict=True)]
+    points = []
+    for t in thresholds:
+        tp = sum(1 for score, gold in pairs if score >= t and gold)
+        fp = sum(1 for score, gold in pairs if score >= t and not gold)
+        fn = sum(1 for score, gold in pairs if score < t and gold)
+        points.append(CurvePoint(t, Scores(tp, fp, fn)))
+    return points
+
+
+@dataclass(frozen=True)
+class Bin:
+    """Reliability of the score in one band: mean predicted probability against the observed rate."""
+
+    low: float
+    high: float
+    items: int
+    mean_score: float
+    relevant: int
+
+
+def reliability(items: Sequence[GoldItem], verdicts: Sequence[Classification],
+                edges: Sequence[float] = (0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 1.0001)) -> tuple[list[Bin], float]:
+    """Reliability bins of ``relevance_score`` and the Brier score (mean squared error of the probability)."""
+    bins = []
+    pairs = [(verdict.relevance_score, item.relevant) for item, verdict in zip(items, verdicts, strict=True)]
+    for low, high in pairwise(edges):
+        inside = [(s, g) for s, g in pairs if low <= s < high]
+        mean = sum(s for s, _ in inside) / len(inside) if inside else 0.0
+        bins.append(Bin(low, min(high, 1.0), len(inside), mean, sum(1 for _, g in inside if g)))
+    brier = sum((s - (1.0 if g else 0.0)) ** 2 for s, g in pairs) / len(pairs) if pairs else 0.0
+    return bins, brier
+
+
+def without_uncertain(items: Sequence[GoldItem], verdicts: Sequence[Classification]) -> tuple[list[GoldItem],
+                                                                                                list[Classification]]:
+    """The items (and their verdicts) not tagged ``uncertain``."""
+    kept = [(item, verdict) for item, verdict in zip(items, verdicts, strict=True) if UNCERTAIN not in item.categories]
+    return [item for item, _ in kept], [verdict for _, verdict in kept]
+
+
+def topics_on_relevant(items: Sequence[GoldItem], verdicts: Sequence[Classification]) -> Scores:
+    """Topic micro scores over the gold-relevant items only (topics of a missed item count as missed)."""
+    tp = fp = fn = 0
+    for item, verdict in zip(items, verdicts, strict=True):
+        if item.relevant:
+            gold, got = set(item.topics), set(verdict.topics) if verdict.relevant else set()
+            tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
+    return Scores(tp, fp, fn)
 
 
 def _base_language(code: object) -> str | None:

@@ -73,6 +73,7 @@ _NEGATIVE_RULES: Final = {
     "human_interest": "human_interest_story", "consumer": "consumer_news", "reaction": "generic_reaction",
     "third_share": "third_country_focus", "many_countries": "many_countries", "body_only": "side_only_in_body",
     "third_in_title": "third_country_headline", "firm_only": "company_story",
+    "parallel": "parallel_not_bilateral",  # a stage-2 feature (pipeline.detect.stage2.EXTRA_FEATURES)
 }
 _TOPIC_ORDER: Final = {name: index for index, name in enumerate(TOPICS)}
 

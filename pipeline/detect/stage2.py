@@ -1,0 +1,194 @@
+"""The second stage: a small linear model over the rule features and word/phrase n-grams.
+
+Stage 1 (:mod:`.scoring`) turns the lexicon tally into named features. Stage 2 reads those features
+plus the article's own words and phrases and gives
+
+- a **relevance probability**: ``p = 1 / (1 + exp(-(a × logit + c)))`` with
+  ``logit = bias + Σ w_f × feature_f + Σ w_g`` over the n-grams ``g`` present, where ``a, c`` are a
+  Platt calibration fitted on out-of-fold scores of real feed items (so ``p`` is a probability on a
+  real stream, where about 5% of the items naming India are relevant) and the article is relevant
+  when ``p >= threshold``;
+- a **probability per topic**, the same form with the topic's stage-1 evidence (its lexicon mass,
+  whether the stage-1 rule chose it) as features; a topic is labelled when its probability is at
+  least :data:`TOPIC_PROBABILITY`.
+
+N-grams are lower-cased word unigrams and bigrams of the title (``t:``, with ``<s>`` before the first
+word so "<s> india" says India is the headline's subject), and of the summary plus the body's lede
+(``s:``); see :func:`grams`. Only n-grams in the model's vocabulary count. The "parallel, not
+bilateral" pattern ("US and Indian exporters", "American, Indian firms": the two sides side by side
+as adjectives of one noun, not acting on each other) is a dense feature, :func:`parallel`.
+
+The weights are data: ``stage2.json`` next to this module, written by ``python -m
+pipeline.detect.train`` (deterministic: same data, same file). Loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from itertools import pairwise
+from typing import Any, Final
+
+from pipeline.topics import TOPICS
+
+MODEL_FILE: Final = "stage2.json"
+TOPIC_PROBABILITY: Final = 0.5
+SUMMARY_CHARS: Final = 500  # of summary + lede read for n-grams: the lead says what the story is
+TOP_GRAMS: Final = 6  # n-grams listed in the evidence (largest |weight| first)
+
+_TOKEN: Final = re.compile(r"[0-9a-z\u0900-\u0963\u0966-\u097f]+")
+# Nukta spellings and plain ones are one word (वीज़ा = वीजा), as in the lexicons.
+_NUKTA: Final = {0x093C: None, **{0x0958 + i: base for i, base in enumerate("कखगजडढफय")}}
+_US_DOTS: Final = re.compile(r"\bu\.s\.(?:a\.)?")
+# The two sides side by side as adjectives of one noun ("US and Indian exporters", "Indian and American
+# students"): parallel actors, not one acting on the other. Country nouns ("the US and India") do not match.
+_PARALLEL: Final = re.compile(
+    r"\b(?:us|american|america's)\s*(?:,|and|&|/)\s*(?:indian|india's)\s+(?!government|governments|officials?|"
+    r"leaders?|ties|relations|talks|negotiators|delegations?|ministers?)[a-z]"
+    r"|\b(?:indian|india's)\s*(?:,|and|&|/)\s*(?:us|american|america's)\s+(?!government|governments|officials?|"
+    r"leaders?|ties|relations|talks|negotiators|delegations?|ministers?)[a-z]")
+
+# Dense relevance features stage 2 adds to stage 1's, with their meaning (sign fixed in training).
+EXTRA_FEATURES: Final[dict[str, str]] = {
+    "parallel": "1 when the two sides stand side by side as adjectives of one noun (parallel, not bilateral)",
+}
+# Dense features of each topic's model.
+TOPIC_FEATURES: Final[dict[str, str]] = {
+    "rule": "1 when stage 1 (lexicon mass over its threshold) chose the topic",
+    "mass": "the topic's lexicon mass in title, summary and lede, 1 - exp(-mass)",
+    "leader": "1 when a leader is named (a meeting or statement: diplomacy's usual evidence)",
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    """Stage-2 weights (see the module docstring); ``grams`` maps an n-gram to its 1 + len(TOPICS) weights."""
+
+    bias: float
+    dense: dict[str, float]
+    platt: tuple[float, float]
+    threshold: float
+    topic_bias: dict[str, float]
+    topic_dense: dict[str, dict[str, float]]
+    grams: dict[str, tuple[float, ...]]
+    trained_on: dict[str, Any]
+
+    def to_json(self) -> str:
+        """The model file's text: sorted keys, one n-gram per line, so a retrain diffs line by line."""
+        head = {"bias": self.bias, "dense": self.dense, "platt": list(self.platt), "threshold": self.threshold,
+                "topic_bias": self.topic_bias, "topic_dense": self.topic_dense, "topics": list(TOPICS),
+                "trained_on": self.trained_on}
+        lines = [json.dumps(head, sort_keys=True, ensure_ascii=False)[:-1] + ', "grams": {']
+        items = sorted(self.grams.items())
+        for index, (gram, values) in enumerate(items):
+            comma = "," if index < len(items) - 1 else ""
+            lines.append(f"  {json.dumps(gram, ensure_ascii=False)}: {json.dumps(list(values))}{comma}")
+        lines.append("}}")
+        return "\n".join(lines) + "\n"
+
+
+def model_from_dict(data: dict[str, Any]) -> Model:
+    """A :class:`Model` from the parsed model file; ``ValueError`` when it was written for another topic set."""
+    if tuple(data.get("topics", ())) != TOPICS:
+        raise ValueError(f"stage-2 model is for topics {data.get('topics')}, not {list(TOPICS)}: retrain it")
+    return Model(bias=float(data["bias"]), dense={k: float(v) for k, v in data["dense"].items()},
+                 platt=(float(data["platt"][0]), float(data["platt"][1])), threshold=float(data["threshold"]),
+                 topic_bias={k: float(v) for k, v in data["topic_bias"].items()},
+                 topic_dense={k: {f: float(w) for f, w in v.items()} for k, v in data["topic_dense"].items()},
+                 grams={k: tuple(float(x) for x in v) for k, v in data["grams"].items()},
+                 trained_on=dict(data.get("trained_on") or {}))
+
+
+@functools.cache
+def shipped_model() -> Model:
+    """The model in the package (``stage2.json``), read on first use."""
+    text = resources.files("pipeline.detect").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    return model_from_dict(json.loads(text))
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.lower()
+    if not text.isascii():
+        text = text.translate(_NUKTA)
+    if "u.s" in text:
+        text = _US_DOTS.sub("us", text)
+    return _TOKEN.findall(text)
+
+
+def grams(title: str, summary: str, lede: str = "") -> set[str]:
+    """The article's n-gram features: title and lead unigrams and bigrams, prefixed ``t:`` / ``s:``."""
+    out: set[str] = set()
+    words = ["<s>", *_tokens(title)]
+    out.update(["t:" + w for w in words[1:]])
+    out.update([f"t:{a} {b}" for a, b in pairwise(words)])
+    lead = summary if len(summary) >= SUMMARY_CHARS or not lede else f"{summary} {lede}"
+    words = _tokens(lead[:SUMMARY_CHARS])
+    out.update(["s:" + w for w in words])
+    out.update([f"s:{a} {b}" for a, b in pairwise(words)])
+    return out
+
+
+def parallel(title: str, summary: str) -> float:
+    """1.0 when the title or summary sets the two sides side by side as parallel actors (see the module docstring)."""
+    text = f"{title}\n{summary[:SUMMARY_CHARS]}".lower()
+    if "u.s" in text:
+        text = _US_DOTS.sub("us", text)
+    return 1.0 if _PARALLEL.search(text) else 0.0
+
+
+def _sigmoid(x: float) -> float:
+    if x < -30.0:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Stage 2's answer: probability, its logit, what contributed, and the topic probabilities."""
+
+    probability: float
+    logit: float
+    dense: dict[str, float]  # weight × value of each non-zero dense feature
+    top_grams: list[tuple[str, float]]  # the n-grams that weighed most, with their weights
+    grams_sum: float
+
+
+def relevance(model: Model, features: dict[str, float], found: set[str]) -> Verdict:
+    """Relevance probability from the dense features (stage 1's plus :data:`EXTRA_FEATURES`) and n-grams."""
+    dense = model.dense
+    contributions = {name: dense[name] * value for name, value in features.items() if value and name in dense}
+    table = model.grams
+    hits = [(gram, table[gram][0]) for gram in found & table.keys()]
+    grams_sum = sum(weight for _, weight in hits)
+    logit = model.bias + sum(contributions.values()) + grams_sum
+    a, c = model.platt
+    hits.sort(key=lambda item: (-abs(item[1]), item[0]))
+    return Verdict(probability=_sigmoid(a * logit + c), logit=logit, dense=contributions,
+                   top_grams=hits[:TOP_GRAMS], grams_sum=grams_sum)
+
+
+def topic_features(mass: dict[str, float], chosen: tuple[str, ...], leader: bool) -> dict[str, dict[str, float]]:
+    """Per topic, the values of :data:`TOPIC_FEATURES`."""
+    out = {}
+    for name in TOPICS:
+        m = mass.get(name, 0.0)
+        out[name] = {"rule": 1.0 if name in chosen else 0.0, "mass": 1.0 - math.exp(-m) if m else 0.0,
+                     "leader": 1.0 if leader else 0.0}
+    return out
+
+
+def topic_probabilities(model: Model, values: dict[str, dict[str, float]], found: set[str]) -> dict[str, float]:
+    """Probability of each topic for a relevant article."""
+    table = model.grams
+    present = [table[gram] for gram in found & table.keys()]
+    out = {}
+    for index, name in enumerate(TOPICS, start=1):
+        weights = model.topic_dense[name]
+        logit = model.topic_bias[name] + sum(weights.get(f, 0.0) * v for f, v in values[name].items())
+        logit += sum(row[index] for row in present)
+        out[name] = _sigmoid(logit)
+    return out
