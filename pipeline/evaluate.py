@@ -34,8 +34,9 @@ from pipeline.topics import TOPICS
 
 # Category prefixes whose items are all negatives that look relevant; their accuracy is a target.
 HARD_NEGATIVE_PREFIXES = ("hard_negative:", "false_friend:")
-# Targets from the issue "Detection quality"; the report says whether each is met.
-TARGETS = {"relevance_f1": 0.95, "topic_micro_f1": 0.90, "hard_negative_accuracy": 0.95}
+# Targets from issue 11 ("Detection that holds on real news"), out of sample; the report says whether each is met.
+# (Topic micro-F1: 0.85 on real relevant items, 0.92 on written ones; the stricter one is shown.)
+TARGETS = {"relevance_f1": 0.90, "relevance_precision": 0.90, "topic_micro_f1": 0.92, "hard_negative_accuracy": 0.95}
 _MAX_BAD_LINES_SHOWN = 20
 
 Classifier = Callable[[str, str, str, str | None], Classification]
@@ -140,7 +141,8 @@ class EvalReport:
 
     def targets(self) -> dict[str, tuple[float, float, bool]]:
         """Target name → (measured, target, met)."""
-        measured = {"relevance_f1": self.relevance.f1, "topic_micro_f1": self.topic_micro.f1,
+        measured = {"relevance_f1": self.relevance.f1, "relevance_precision": self.relevance.precision,
+                    "topic_micro_f1": self.topic_micro.f1,
                     "hard_negative_accuracy": self.hard_negatives.accuracy}
         return {name: (measured[name], target, measured[name] >= target) for name, target in TARGETS.items()}
 

@@ -64,7 +64,7 @@ def classify(title: str, summary: str = "", body: str = "", language: str | None
 
     gate = scoring.gate_rule(tally)
     verdict: stage2.Verdict | None = None
-    phrases: set[str] = set()
+    phrases: stage2.Phrases = (set(), set(), set(), set())
     topic_p: dict[str, float] = {}
     fallback: str | None = None
     contributions: dict[str, float]
@@ -80,8 +80,8 @@ def classify(title: str, summary: str = "", body: str = "", language: str | None
     else:
         model = model or stage2.shipped_model()
         values = scoring.features(tally)
-        values["parallel"] = stage2.parallel(title, summary)
-        phrases = stage2.grams(title, summary, body[:LEDE_CHARS])
+        values.update(stage2.extra_features(tally, title, summary, "firm_only" in values))
+        phrases = stage2.phrases(title, summary, body[:LEDE_CHARS])
         verdict = stage2.relevance(model, values, phrases)
         score, contributions, threshold, bias = verdict.probability, verdict.dense, model.threshold, model.bias
         relevant = score >= threshold

@@ -103,7 +103,7 @@ HARD_NEGATIVES = [
     ("markets_report", "US stocks fall as Fed holds rates", "Markets in Japan, India and Europe also slipped.",
      "third_country_focus"),
     ("markets_comovement", "Indian, US markets rally on Fed rate cut hopes",
-     "Sensex and Nifty rose 1%, tracking Wall Street.", "markets_without_policy"),
+     "Sensex and Nifty rose 1%, tracking Wall Street.", ("markets_without_policy", "parallel_not_bilateral")),
     ("passing_mention", "US weighs new export rules for Chinese chipmakers",
      "Officials in Beijing protested; suppliers in Taiwan, South Korea and India are watching.",
      ("third_country_focus", "third_country_headline", "many_countries")),  # the penalties weigh about the same
