@@ -254,6 +254,8 @@ def parse_gold_line(line: str) -> GoldItem:
 # --- real feed items (labels kept apart from the publishers' text) ----------------------------
 
 REAL_LABELS_FILE = "news-feeds-labels.jsonl"
+# Real corpus entries the shared file does not label, labelled for this project (ids and labels, no text).
+PROJECT_REAL_LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real-labels-extra.jsonl"
 UNCERTAIN = "uncertain"  # category tag of a genuinely borderline item
 REAL = "real"  # category tag of every item read from the feed corpus
 
@@ -331,6 +333,20 @@ def load_real_labels(labels: str | Path | None = None, corpus: str | Path | None
     if problems:
         raise GoldFileError("\n".join(problems[:_MAX_BAD_LINES_SHOWN]))
     return items
+
+
+def real_items(labels: str | Path | None = None, corpus: str | Path | None = None) -> list[GoldItem]:
+    """Every labelled real item, once per article id: the shared labels, then :data:`PROJECT_REAL_LABELS`."""
+    items = load_real_labels(labels, corpus)
+    if PROJECT_REAL_LABELS.exists():
+        items += load_real_labels(PROJECT_REAL_LABELS, corpus)
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        if item.id not in seen:  # an article two feeds carry is labelled twice (alike)
+            seen.add(item.id)
+            unique.append(item)
+    return unique
 
 
 def fold_of(item_id: str, folds: int) -> int:
@@ -589,7 +605,7 @@ def cross_validated(real: str | Path | None = None, folds: int = 5) -> tuple[lis
     from pipeline.detect import classify
     from pipeline.detect.train import cross_validate, training_items
 
-    written, items = training_items(real=real)
+    written, items = training_items(real=real)  # the shared labels and the project's own
     models = cross_validate(written, items, folds)
     return items, [classify(item.title, item.summary, item.body, None, model=models[item.id]) for item in items]
 

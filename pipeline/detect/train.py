@@ -38,7 +38,7 @@ import numpy as np
 from pipeline.detect import scoring, stage2, weights
 from pipeline.detect.classifier import tally_of
 from pipeline.detect.tally import LEDE_CHARS
-from pipeline.evaluate import REAL, GoldItem, fold_of, load_gold, load_real_labels
+from pipeline.evaluate import REAL, GoldItem, fold_of, load_gold, real_items
 from pipeline.topics import TOPICS
 
 MIN_DF = 3
@@ -292,14 +292,7 @@ def cross_validate(written: Sequence[GoldItem], real: Sequence[GoldItem], folds:
 def training_items(gold: str | Path = DEFAULT_GOLD, real: str | Path | None = None) -> tuple[list[GoldItem],
                                                                                               list[GoldItem]]:
     """The written development items and the real labelled items (duplicates of an article id dropped)."""
-    written = load_gold(gold)
-    seen: set[str] = set()
-    real_items = []
-    for item in load_real_labels(real):
-        if item.id not in seen:
-            seen.add(item.id)
-            real_items.append(item)
-    return written, real_items
+    return load_gold(gold), real_items(real)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     written, real = training_items(args.gold, args.real)
     model = fit(examples(written) + examples(real), INNER_FOLDS,
-                {"written": Path(args.gold).name, "real": "news-feeds-labels.jsonl"})
+                {"written": Path(args.gold).name, "real": "news-feeds-labels.jsonl + real-labels-extra.jsonl"})
     text = model.to_json()
     if args.write:
         path = Path(__file__).with_name(stage2.MODEL_FILE)
