@@ -205,3 +205,20 @@ def test_every_hard_negative_category_is_mostly_right(dev_report: EvalReport) ->
 
 def test_language_is_detected_for_the_dev_set(dev_report: EvalReport) -> None:
     assert dev_report.language_accuracy >= 0.98
+
+
+def test_eval_needs_exactly_one_source(capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.cli import main
+
+    assert main(["eval"]) == 2
+    assert "--gold FILE or --real" in capsys.readouterr().err
+
+
+def test_run_eval_on_the_real_items_cross_validates() -> None:
+    out = io.StringIO()
+    assert run_eval(None, out, json_out=True, real="", folds=2) == 0
+    report = json.loads(out.getvalue())
+    assert report["items"] == 416 and report["relevant_items"] == 20
+    assert report["without_uncertain"]["items"] == 416 - 11
+    assert [point["threshold"] for point in report["pr_curve"]][:2] == [0.05, 0.1]
+    assert sum(b["items"] for b in report["reliability"]["bins"]) == 416
