@@ -74,6 +74,7 @@ EXTRA_FEATURES: Final[dict[str, str]] = {
                         "enforcement (barred, fined, probe, ban): routine regulation, not a policy between the two",
 }
 LEAD_MIN: Final = 0.5
+_TOGETHER: Final = re.compile(r"\b(?:joint(?:ly)?|together|bilateral|each other|one another|with (?:india|the us))\b")
 _ENFORCEMENT: Final = re.compile(
     r"\b(?:bar(?:s|red)?|fine[sd]?|penalt(?:y|ies)|probe[sd]?|raid(?:s|ed)?|ban(?:s|ned)?|order(?:s|ed)? (?:the )?"
     r"removal|crack(?:s|ed)? down|show[- ]cause|violat(?:ed|ion|ions)|regulator|watchdog|sebi|rbi)\b")
@@ -211,11 +212,12 @@ def extra_features(tally: Tally, title: str, summary: str, firm_only: bool) -> d
 
 
 def parallel(title: str, summary: str) -> float:
-    """1.0 when the title or summary sets the two sides side by side as parallel actors (see the module docstring)."""
+    """1.0 when the title or summary sets the two sides side by side as parallel actors (see the module
+    docstring), unless it says they act together ("joint", "together", "bilateral")."""
     text = f"{title}\n{summary[:SUMMARY_CHARS]}".lower()
     if "u.s" in text:
         text = _US_DOTS.sub("us", text)
-    return 1.0 if _PARALLEL.search(text) else 0.0
+    return 1.0 if _PARALLEL.search(text) and not _TOGETHER.search(text) else 0.0
 
 
 def _sigmoid(x: float) -> float:
@@ -241,11 +243,12 @@ def relevance(model: Model, features: dict[str, float], found: Phrases) -> Verdi
     contributions = {name: dense[name] * value for name, value in features.items() if value and name in dense}
     hits = [table[key] for table, present in zip(model.relevance_tables, found, strict=True)
             for key in present & table.keys()]
+    # Sorted before summing: a set's order depends on the hash seed, and so would the float sum's last bit.
+    # The sort also gives the strongest phrases for and against (by (weight, name), no key function).
+    hits.sort()
     grams_sum = sum([hit[0] for hit in hits])
     logit = model.bias + sum(contributions.values()) + grams_sum
     a, c = model.platt
-    # The strongest phrases for, then against: one sort of (weight, name) pairs, no key function.
-    hits.sort()
     half = TOP_GRAMS // 2
     top = [hit for hit in hits[:-half - 1:-1] if hit[0] > 0] + [hit for hit in hits[:half] if hit[0] < 0]
     return Verdict(probability=_sigmoid(a * logit + c), logit=logit, dense=contributions,
@@ -265,6 +268,7 @@ def topic_features(mass: dict[str, float], chosen: tuple[str, ...], leader: bool
 def topic_probabilities(model: Model, values: dict[str, dict[str, float]], found: Phrases) -> dict[str, float]:
     """Probability of each topic for a relevant article."""
     present = [table[key] for table, keys in zip(model.tables, found, strict=True) for key in keys & table.keys()]
+    present.sort()  # a set's order depends on the hash seed; the float sums must not
     out = {}
     for index, name in enumerate(TOPICS, start=1):
         weights = model.topic_dense[name]

@@ -12,10 +12,11 @@ random numbers, fixed iteration counts, sorted vocabularies, so the same data gi
   and the n-grams, solved by accelerated projected gradient descent. Dense weights are pulled towards
   stage 1's fitted weights and kept on the side of zero their meaning fixes (:data:`SIGNS`); n-gram
   weights are pulled towards 0.
-- **Calibration**: :data:`INNER_FOLDS`-fold cross-validation inside the training data gives
-  out-of-fold logits of its real items; a Platt scaling fitted on them makes the score a probability
-  on real streams (prevalence about 5% among items naming India). The default threshold is the fixed
-  :data:`THRESHOLD` on that probability.
+- **Calibration and threshold**: :data:`INNER_FOLDS`-fold cross-validation inside the training data
+  gives out-of-fold logits of its real items; a Platt scaling fitted on them makes the score a
+  probability on real streams (prevalence about 5% among items naming India), and the default
+  threshold is the lowest cut at which those out-of-fold items reach precision
+  :data:`TARGET_PRECISION` (:func:`_precision_threshold`; :data:`THRESHOLD` when none does).
 - **Topics**: per topic, logistic regression over the gold-relevant items on
   :data:`stage2.TOPIC_FEATURES` and the n-grams.
 
@@ -48,10 +49,12 @@ L2_GRAMS = 1.0
 L2_TOPICS = 1.0
 STEPS = 400
 INNER_FOLDS = 5
-# The default cut of the calibrated probability: fixed, not fitted. Choosing it from the labels (e.g. the
-# lowest cut with precision 0.9) was tried with inner cross-validation and chose unstable, too-high cuts
-# with 20 real positives; `newsmon eval` prints the precision-recall curve to pick another.
+# The default cut of the calibrated probability aims at precision TARGET_PRECISION on real news: the
+# lowest cut of PRECISION_GRID at which the inner cross-validation's out-of-fold real items reach it
+# (with at least 3 true positives); THRESHOLD when none does. `newsmon eval` prints the whole curve.
 THRESHOLD = 0.5
+TARGET_PRECISION = 0.9
+PRECISION_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(13))  # 0.30 .. 0.90
 TOPIC_PRIORS = {"rule": 2.0, "mass": 1.0, "leader": 0.0}
 SIGNS: dict[str, int] = {**{name: 1 if w > 0 else -1 for name, w in weights.PRIOR_WEIGHTS.items()},
                          "parallel": -1, "lead_pair": 1, "lead_actors": 1, "firm_enforcement": -1}
@@ -173,7 +176,7 @@ class _Relevance:
     def logit(self, ex: Example) -> float:
         assert ex.dense is not None
         return (self.bias + sum(self.dense[k] * v for k, v in ex.dense.items() if k in self.dense)
-                + sum(self.grams.get(g, 0.0) for g in ex.grams))
+                + sum(self.grams.get(g, 0.0) for g in sorted(ex.grams)))  # sorted: hash-seed proof
 
 
 def _fit_relevance(data: Sequence[Example]) -> _Relevance:
@@ -232,6 +235,17 @@ def _platt(logits: Sequence[float], labels: Sequence[bool]) -> tuple[float, floa
     return a, c
 
 
+def _precision_threshold(probabilities: Sequence[float], labels: Sequence[bool]) -> float | None:
+    """The lowest cut of :data:`PRECISION_GRID` at which these out-of-fold predictions reach
+    :data:`TARGET_PRECISION` with at least 3 true positives (None when none does)."""
+    for cut in PRECISION_GRID:
+        tp = sum(1 for p, y in zip(probabilities, labels, strict=True) if p >= cut and y)
+        fp = sum(1 for p, y in zip(probabilities, labels, strict=True) if p >= cut and not y)
+        if tp >= 3 and tp / (tp + fp) >= TARGET_PRECISION:
+            return cut
+    return None
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
@@ -250,7 +264,9 @@ def fit(data: Sequence[Example], inner_folds: int = INNER_FOLDS, note: dict[str,
                     logits.append(inner.logit(ex))
                     labels.append(ex.relevant)
     a, c = _platt(logits, labels)
-    threshold = THRESHOLD
+    gated = sum(1 for ex in data if ex.real and ex.dense is None)
+    precise = _precision_threshold([_sigmoid(a * s + c) for s in logits], labels)
+    threshold = THRESHOLD if precise is None else precise
     topic_bias: dict[str, float] = {}
     topic_dense: dict[str, dict[str, float]] = {}
     topic_grams: dict[str, dict[str, float]] = {}
@@ -262,7 +278,7 @@ def fit(data: Sequence[Example], inner_folds: int = INNER_FOLDS, note: dict[str,
         if max(abs(v) for v in row) >= 0.005:  # below this no verdict moves; keeps the file small
             table[gram] = tuple(_r(v) for v in row)
     trained_on = {"items": len(data), "real_items": sum(ex.real for ex in data),
-                  "relevant": sum(ex.relevant for ex in data), **(note or {})}
+                  "relevant": sum(ex.relevant for ex in data), "gated_real": gated, **(note or {})}
     return stage2.Model(bias=_r(relevance.bias), dense={k: _r(v) for k, v in relevance.dense.items()},
                         platt=(_r(a), _r(c)), threshold=threshold,
                         topic_bias={k: _r(v) for k, v in topic_bias.items()},

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from pipeline.detect import classify, stage2, train
@@ -33,6 +36,7 @@ def test_parallel_not_bilateral() -> None:
     assert stage2.parallel("Indian and American students rally for climate", "") == 1.0
     assert stage2.parallel("US and India sign trade pact", "") == 0.0
     assert stage2.parallel("US and Indian officials met in Delhi", "") == 0.0
+    assert stage2.parallel("US and Indian navies patrol the Indian Ocean together", "") == 0.0
 
 
 def test_parallel_pattern_lowers_the_score_and_names_the_rule() -> None:
@@ -43,7 +47,8 @@ def test_parallel_pattern_lowers_the_score_and_names_the_rule() -> None:
 
 def test_shipped_model_is_complete() -> None:
     model = stage2.shipped_model()
-    assert set(model.topic_bias) == set(TOPICS) and model.threshold == train.THRESHOLD
+    assert set(model.topic_bias) == set(TOPICS)
+    assert model.threshold in (*train.PRECISION_GRID, train.THRESHOLD)
     assert set(model.dense) == set(train.DENSE)
     for name, weight in model.dense.items():
         assert weight * train.SIGNS[name] >= 0, name  # evidence counts the way it was designed to
@@ -65,3 +70,16 @@ def test_training_is_deterministic_and_learns() -> None:
     # The fitted model separates its own training items (a sanity check, not a quality figure).
     right = sum(classify(i.title, i.summary, i.body, model=first).relevant == i.relevant for i in items)
     assert right >= 0.9 * len(items)
+
+
+def test_training_is_deterministic_across_hash_seeds() -> None:
+    # n-gram sets iterate in a hash-seed order; the weights must not depend on it.
+    code = ("from pipeline.detect import train; from pipeline.evaluate import load_gold; "
+            f"print(train.fit(train.examples(load_gold({str(DEV)!r})[:120]), inner_folds=1).to_json())")
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                              timeout=300, cwd=Path(__file__).resolve().parents[2])
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
