@@ -210,7 +210,11 @@ def cmd_classify(args: argparse.Namespace, _beam: list[str]) -> int:
 def cmd_eval(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline.evaluate import run_eval
 
-    return run_eval(args.gold, sys.stdout, json_out=args.json, show_errors=not args.no_errors)
+    if (args.gold is None) == (args.real is None):
+        print("newsmon eval: give --gold FILE or --real [DIR] (one of them)", file=sys.stderr)
+        return 2
+    return run_eval(args.gold, sys.stdout, json_out=args.json, show_errors=not args.no_errors, real=args.real,
+                    folds=args.folds)
 
 
 def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
@@ -599,7 +603,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "topics (list), optional category. Prints relevance and per-topic "
                                     "precision/recall/F1, micro-averaged topic F1, accuracy per category and the "
                                     "misclassified ids with their evidence.")
-    ev.add_argument("--gold", required=True, help="labelled JSON Lines, e.g. tests/data/dev.jsonl")
+    ev.add_argument("--gold", help="labelled JSON Lines, e.g. tests/data/holdout.jsonl")
+    ev.add_argument("--real", nargs="?", const="", default=None,
+                    help="the real labelled feed items, cross-validated (default folder $NEWSMON_REAL_LABELS)")
+    ev.add_argument("--folds", type=int, default=5, help="cross-validation folds for --real")
     ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
     ev.add_argument("--no-errors", action="store_true", help="omit the list of misclassified items")
     ev.set_defaults(func=cmd_eval)

@@ -13,7 +13,9 @@ How a verdict is made, module by module:
                        third countries, off-topic domains, topic vocabularies, in English and Hindi;
 - :mod:`.matcher`      one Aho-Corasick pass over an article's title, summary and body;
 - :mod:`.tally`        matches → per-side, per-topic, per-domain masses and evidence;
-- :mod:`.scoring`      gates, then a logistic score over named features; the rule; the topics;
+- :mod:`.scoring`      gates, then named features (stage 1) and their logistic score; the rule; the topics;
+- :mod:`.stage2`       the second stage: calibrated relevance from the features and n-grams (``stage2.json``);
+- :mod:`.train`        trains :mod:`.stage2` on labelled items, cross-validates on real ones (a development tool);
 - :mod:`.weights`      the score's weights and topic thresholds (data);
 - :mod:`.calibrate`    refits :mod:`.weights` on a labelled file (a development tool);
 - :mod:`.entities`     canonical entities by kind, and names found by patterns;

@@ -15,7 +15,7 @@ import functools
 from typing import Any, Final
 
 from pipeline.detect import entities as entity_patterns
-from pipeline.detect import scoring, weights
+from pipeline.detect import scoring, stage2
 from pipeline.detect.language import detect_language
 from pipeline.detect.lexicon import ALL_TERMS, DETECTOR_VERSION, ENTITY_KINDS
 from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher
@@ -23,7 +23,7 @@ from pipeline.detect.tally import LEDE_CHARS, Tally, r3
 from pipeline.model import Classification
 
 BODY_SCAN_CHARS: Final = 20_000  # the lede carries the signal; bounds the cost of 100 kB bodies
-RELEVANCE_THRESHOLD: Final = 0.5
+STAGE1_THRESHOLD: Final = 0.5  # stage 1 alone (``stage2=False``): its logistic score's cut
 
 
 @functools.cache
@@ -47,33 +47,71 @@ def tally_of(title: str, summary: str = "", body: str = "") -> Tally:
     return tally
 
 
-def classify(title: str, summary: str = "", body: str = "", language: str | None = None) -> Classification:
-    """Is the article about US–India relations, on which topics, naming whom? Pure and deterministic."""
+def classify(title: str, summary: str = "", body: str = "", language: str | None = None, *,
+             model: stage2.Model | None = None, use_stage2: bool = True,
+             stage2_topics: bool = False) -> Classification:
+    """Is the article about US–India relations, on which topics, naming whom? Pure and deterministic.
+
+    ``model`` replaces the shipped stage-2 model (cross-validation uses it); ``use_stage2=False``
+    gives stage 1's verdict alone (the baseline the evaluation compares against). Topics come from
+    stage 1's lexicon rules; ``stage2_topics=True`` uses stage 2's topic models instead (measured
+    worse out of sample, see the README, so not the default).
+    """
     body = body[:BODY_SCAN_CHARS]
     tally = tally_of(title, summary, body)
     if language is None:
         language = detect_language(f"{title} {summary}" if summary else title)
 
     gate = scoring.gate_rule(tally)
-    if gate is None:
-        values = scoring.features(tally)
-        score, contributions = scoring.relevance(values)
-        relevant = score >= RELEVANCE_THRESHOLD
+    verdict: stage2.Verdict | None = None
+    phrases: stage2.Phrases = (set(), set(), set(), set())
+    topic_p: dict[str, float] = {}
+    fallback: str | None = None
+    contributions: dict[str, float]
+    if gate is not None:
+        contributions, score, relevant, rule = {}, 0.0, False, gate
+        bias = 0.0
+        threshold = (model or stage2.shipped_model()).threshold if use_stage2 else STAGE1_THRESHOLD
+    elif not use_stage2:
+        score, contributions = scoring.relevance(scoring.features(tally))
+        relevant = score >= STAGE1_THRESHOLD
         rule = scoring.rule(tally, relevant, contributions)
+        bias, threshold = weights_bias(), STAGE1_THRESHOLD
     else:
-        values, contributions, score, relevant, rule = {}, {}, 0.0, False, gate
-    if relevant:
+        model = model or stage2.shipped_model()
+        values = scoring.features(tally)
+        values.update(stage2.extra_features(tally, title, summary, "firm_only" in values))
+        phrases = stage2.phrases(title, summary, body[:LEDE_CHARS])
+        verdict = stage2.relevance(model, values, phrases)
+        score, contributions, threshold, bias = verdict.probability, verdict.dense, model.threshold, model.bias
+        relevant = score >= threshold
+        rule = _rule(tally, relevant, contributions, verdict.grams_sum)
+    if relevant and stage2_topics and verdict is not None and model is not None:
+        chosen, _, _ = scoring.topics(tally)
+        topic_p = stage2.topic_probabilities(model, stage2.topic_features(tally.topic_mass, chosen, tally.leader),
+                                             phrases)
+        picked = sorted((p, name) for name, p in topic_p.items() if p >= stage2.TOPIC_PROBABILITY)
+        topics = tuple(name for _, name in sorted(picked, key=lambda item: -item[0]))
+        topic_scores = {name: r3(mass) for name, mass in tally.topic_mass.items()} if tally.topic_mass else {}
+    elif relevant:
         topics, topic_scores, fallback = scoring.topics(tally)
     else:
-        topics, fallback = (), None
+        topics = ()
         topic_scores = {name: r3(mass) for name, mass in tally.topic_mass.items()} if tally.topic_mass else {}
 
     # Names no list knows are looked for only in relevant articles: they are what gets indexed.
     found = _pattern_entities(tally, summary, body) if relevant else []
     names, by_kind = _entities(tally, found)
-    evidence = _evidence(tally, rule, contributions, score, topic_scores, language, found, by_kind)
+    evidence = _evidence(tally, rule, contributions, score, threshold, bias, topic_scores, language, found, by_kind)
     if fallback:
         evidence["topic_fallback"] = fallback
+    if verdict is not None:
+        # Stage 2: the logit before calibration and the words and phrases that weighed most in it.
+        evidence["stage2"] = {"logit": int(verdict.logit * 1000.0 + (0.5 if verdict.logit > 0 else -0.5)) / 1000.0,
+                              "phrases_total": round(verdict.grams_sum, 3),
+                              "phrases": {gram: weight for gram, weight in verdict.top_grams}}
+        if topic_p:
+            evidence["topic_probabilities"] = {name: round(p, 3) for name, p in topic_p.items() if p >= 0.05}
     return Classification(
         relevant=relevant,
         relevance_score=round(score, 4),
@@ -82,6 +120,20 @@ def classify(title: str, summary: str = "", body: str = "", language: str | None
         matched_terms=tuple(tally.matched.values()),
         evidence=evidence,
     )
+
+
+def weights_bias() -> float:
+    """Stage 1's bias (for its evidence when stage 2 is off)."""
+    from pipeline.detect import weights
+
+    return weights.BIAS
+
+
+def _rule(tally: Tally, relevant: bool, contributions: dict[str, float], phrases: float) -> str:
+    """Stage 1's rule names, or ``phrase_evidence`` when the words and phrases outweighed every feature."""
+    if not relevant and phrases < -0.5 and phrases < min(contributions.values(), default=0.0):
+        return "phrase_evidence"
+    return scoring.rule(tally, relevant, contributions)
 
 
 def _entities(tally: Tally, found: list[tuple[str, str, str]]) -> tuple[list[str], dict[str, list[str]]]:
@@ -110,20 +162,21 @@ def _pattern_entities(tally: Tally, summary: str, body: str) -> list[tuple[str, 
     return found
 
 
-def _evidence(tally: Tally, rule: str, contributions: dict[str, float], score: float, topic_scores: dict[str, float],
-              language: str | None, found: list[tuple[str, str, str]], by_kind: dict[str, list[str]]) -> dict[str, Any]:
+def _evidence(tally: Tally, rule: str, contributions: dict[str, float], score: float, threshold: float, bias: float,
+              topic_scores: dict[str, float], language: str | None, found: list[tuple[str, str, str]],
+              by_kind: dict[str, list[str]]) -> dict[str, Any]:
     third, offtopic = tally.third_countries, tally.offtopic_mass
     evidence: dict[str, Any] = {
         "rule": rule,
         "score": {
             "relevance": round(score, 4),
-            "threshold": RELEVANCE_THRESHOLD,
+            "threshold": threshold,
             "us_mass": r3(tally.us.mass), "india_mass": r3(tally.india.mass),
-            # weight × feature value of each non-zero feature (see pipeline.detect.scoring.FEATURES and
-            # weights.WEIGHTS); the logit is bias + their sum.
+            # weight × feature value of each non-zero feature (pipeline.detect.scoring.FEATURES and
+            # stage2.EXTRA_FEATURES, weights in stage2.json); the logit is bias + their sum + the phrases'.
             "contributions": {name: int(value * 1000.0 + (0.5 if value > 0 else -0.5)) / 1000.0
                               for name, value in contributions.items()} if contributions else {},
-            "bias": weights.BIAS,
+            "bias": bias,
         },
         "us_terms": tally.us.evidence,
         "india_terms": tally.india.evidence,

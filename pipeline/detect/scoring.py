@@ -16,7 +16,10 @@ Relevance is decided in two stages, both in the evidence:
    negative contribution — ``third_country_focus``, ``third_country_headline``, ``many_countries``,
    ``sports_without_policy``, ``markets_without_policy``, ``culture_story``,
    ``human_interest_story``, ``consumer_news``, ``generic_reaction``, ``side_only_in_body``,
-   ``company_story`` — or ``weak_cooccurrence``.
+   ``company_story``, and with stage 2 (:mod:`pipeline.detect.stage2`) ``parallel_not_bilateral`` or
+   ``phrase_evidence`` (the words and phrases outweighed every feature) — or ``weak_cooccurrence``.
+   Stage 2 reuses these features with its own weights and makes the final call; this module's
+   score is stage 1's alone (``classify(..., use_stage2=False)``).
 
 Topics (relevant articles only): a topic is assigned when its mass reaches its threshold in
 :data:`pipeline.detect.weights.TOPIC_THRESHOLDS` and ``weights.TOPIC_RELATIVE`` of the strongest
@@ -73,6 +76,7 @@ _NEGATIVE_RULES: Final = {
     "human_interest": "human_interest_story", "consumer": "consumer_news", "reaction": "generic_reaction",
     "third_share": "third_country_focus", "many_countries": "many_countries", "body_only": "side_only_in_body",
     "third_in_title": "third_country_headline", "firm_only": "company_story",
+    "parallel": "parallel_not_bilateral",  # a stage-2 feature (pipeline.detect.stage2.EXTRA_FEATURES)
 }
 _TOPIC_ORDER: Final = {name: index for index, name in enumerate(TOPICS)}
 

@@ -39,6 +39,7 @@ MAX_OCCURRENCES: Final = 3
 LIST_DAMP: Final = 0.35
 INTERACTION_CUE: Final = 0.3  # bilateral-cue strength of a side named as the object of a preposition
 BODY_CAP: Final = 0.4  # what the rest of the body may add per side, country, domain and topic
+_LEAD_END: Final = re.compile(r"[.!?।](?:\s|$)")  # the end of the summary's first sentence
 # Text between two enumerated topic words ("trade, energy and defence").
 _SEPARATORS: Final = frozenset({",", "and", ", and", "or", ", or", "&", "/", ";", "as well as", "and the", ", the",
                                 ", and the", "and a", "and its"})
@@ -52,13 +53,16 @@ def r3(value: float) -> float:
 class Side:
     """One side's (US or India) masses and evidence, with ambiguous mentions held until settled."""
 
-    __slots__ = ("actor", "body", "evidence", "firm", "head", "lede", "mass", "name", "pending", "title")
+    __slots__ = ("actor", "body", "evidence", "firm", "head", "lead", "lead_actor", "lede", "mass", "name", "pending",
+                 "title")
 
     def __init__(self, name: str) -> None:
         self.name = name
         # head: title + summary; lede: the body's first LEDE_CHARS; body: the rest (capped)
         self.head = self.lede = self.body = self.title = self.actor = self.mass = 0.0
         self.firm = 0.0  # mass of the side's firms (a company story when it is all the side has)
+        # mass in the lead (title + the summary's first sentence): the story's principals; of it, state actors
+        self.lead = self.lead_actor = 0.0
         self.evidence: list[dict[str, Any]] = []
         self.pending: list[tuple[dict[str, Any], float, str, bool, tuple[str, ...]]] = []
 
@@ -149,6 +153,13 @@ class Tally:
         listings: list[int] = []  # where listing words end (never in a title: its list is its subject)
         is_body = field == "body"
         where = field
+        if field == "title":
+            lead_end = len(text)
+        elif field == "summary":
+            sentence = _LEAD_END.search(text)
+            lead_end = sentence.end() if sentence else len(text)
+        else:
+            lead_end = -1
         side_w, topic_w = FIELD_WEIGHTS[field]
         head = not is_body
         us, india = self.us, self.india
@@ -189,6 +200,10 @@ class Tally:
                             side.pending.append((item, weight, where, actor, names))
                             continue
                         side.evidence.append(item)
+                        if start < lead_end:
+                            side.lead += weight
+                            if actor:
+                                side.lead_actor += weight
                         if term.kind == FIRM:
                             side.firm += weight
                         if not is_body:

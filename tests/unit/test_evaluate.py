@@ -1,4 +1,7 @@
-"""pipeline.evaluate: loading gold files, the metrics, the report, and the quality gate on the dev set."""
+"""pipeline.evaluate: loading gold files, the metrics and the report; the dev set's coverage of the spec.
+
+The quality gate (held-out data only) is in test_detect_quality.py.
+"""
 
 from __future__ import annotations
 
@@ -145,15 +148,16 @@ def test_run_eval_exit_codes_and_outputs(tmp_path: Path) -> None:
     good = write(tmp_path, row(title="India, US sign trade pact", summary="Tariffs on farm goods will fall."))
     out = io.StringIO()
     assert run_eval(str(good), out) == 0
-    assert "relevance:" in out.getvalue()
+    assert "relevance:" in out.getvalue() and "precision-recall over the threshold" in out.getvalue()
     out = io.StringIO()
     assert run_eval(str(good), out, json_out=True) == 0
     assert json.loads(out.getvalue())["items"] == 1
+    assert len(json.loads(out.getvalue())["pr_curve"]) == 19
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{\n", encoding="utf-8")
     out = io.StringIO()
     assert run_eval(str(bad), out) == 1
-    assert "invalid gold file" in out.getvalue() and f"{bad}:1:" in out.getvalue()
+    assert "invalid labels" in out.getvalue() and f"{bad}:1:" in out.getvalue()
     out = io.StringIO()
     assert run_eval(str(bad), out, json_out=True) == 1
     assert "error" in json.loads(out.getvalue())
@@ -193,13 +197,6 @@ def test_holdout_is_a_valid_separate_gold_file() -> None:
     assert not {item.title for item in holdout} & {item.title for item in dev}
 
 
-def test_quality_gate_targets_are_met_on_the_dev_set(dev_report: EvalReport) -> None:
-    # The issue's targets (relevance F1 >= 0.95, topic micro-F1 >= 0.90, hard negatives >= 95% correct),
-    # measured on tests/data/dev.jsonl. A quality gate, not a timing threshold.
-    failing = {name: value for name, (value, _, met) in dev_report.targets().items() if not met}
-    assert not failing, format_report(dev_report)
-
-
 def test_every_hard_negative_category_is_mostly_right(dev_report: EvalReport) -> None:
     for tag, result in dev_report.categories.items():
         if tag.startswith(("hard_negative:", "false_friend:")):
@@ -208,3 +205,20 @@ def test_every_hard_negative_category_is_mostly_right(dev_report: EvalReport) ->
 
 def test_language_is_detected_for_the_dev_set(dev_report: EvalReport) -> None:
     assert dev_report.language_accuracy >= 0.98
+
+
+def test_eval_needs_exactly_one_source(capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.cli import main
+
+    assert main(["eval"]) == 2
+    assert "--gold FILE or --real" in capsys.readouterr().err
+
+
+def test_run_eval_on_the_real_items_cross_validates() -> None:
+    out = io.StringIO()
+    assert run_eval(None, out, json_out=True, real="", folds=2) == 0
+    report = json.loads(out.getvalue())
+    assert report["items"] == 416 and report["relevant_items"] == 20
+    assert report["without_uncertain"]["items"] == 416 - 11
+    assert [point["threshold"] for point in report["pr_curve"]][:2] == [0.05, 0.1]
+    assert sum(b["items"] for b in report["reliability"]["bins"]) == 416

@@ -19,7 +19,7 @@ from pipeline.detect.lexicon.entity_kinds import entity_kinds
 from pipeline.detect.terms import Term
 
 # Bump when a change to the lexicons or the scoring changes verdicts, so stored evidence can be traced.
-DETECTOR_VERSION: Final = "2"
+DETECTOR_VERSION: Final = "3"  # 3: the stage-2 model decides relevance
 
 ALL_TERMS: Final[tuple[Term, ...]] = (*en_actors.TERMS, *en_context.TERMS, *en_topics.TERMS, *hi.TERMS)
 ENTITY_KINDS: Final[dict[str, str]] = entity_kinds(ALL_TERMS)

@@ -1,0 +1,85 @@
+"""pipeline.detect.stage2 and .train: the n-gram features, the parallel pattern, the model file, training."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.detect import classify, stage2, train
+from pipeline.evaluate import load_gold
+from pipeline.topics import TOPICS
+
+DEV = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
+
+
+def test_grams_mark_the_headline_subject_and_read_the_lead() -> None:
+    found = stage2.grams("India and U.S. sign defence pact", "The U.S. said the deal covers drones.")
+    assert {"t:<s> india", "t:india and", "t:and us", "t:pact"} <= found
+    assert {"s:us said", "s:drones"} <= found
+    assert not any(gram.startswith("t:") and "drones" in gram for gram in found)
+
+
+def test_lede_counts_only_when_the_summary_is_short() -> None:
+    assert "s:lede" in stage2.grams("t", "short", "lede words")
+    assert "s:lede" not in stage2.grams("t", "x " * 300, "lede words")
+
+
+def test_nukta_spellings_are_one_gram() -> None:
+    assert stage2.grams("वीज़ा नियम", "") == stage2.grams("वीजा नियम", "")
+
+
+def test_parallel_not_bilateral() -> None:
+    assert stage2.parallel("US, Indian fuel exporters profit from supply uncertainty", "") == 1.0
+    assert stage2.parallel("Indian and American students rally for climate", "") == 1.0
+    assert stage2.parallel("US and India sign trade pact", "") == 0.0
+    assert stage2.parallel("US and Indian officials met in Delhi", "") == 0.0
+    assert stage2.parallel("US and Indian navies patrol the Indian Ocean together", "") == 0.0
+
+
+def test_parallel_pattern_lowers_the_score_and_names_the_rule() -> None:
+    result = classify("US, Indian fuel exporters profiting from supply uncertainty during wars",
+                      "Refiners in both countries sold more diesel to Europe.")
+    assert result.evidence["score"]["contributions"]["parallel"] < 0
+
+
+def test_shipped_model_is_complete() -> None:
+    model = stage2.shipped_model()
+    assert set(model.topic_bias) == set(TOPICS)
+    assert model.threshold in (*train.PRECISION_GRID, train.THRESHOLD)
+    assert set(model.dense) == set(train.DENSE)
+    for name, weight in model.dense.items():
+        assert weight * train.SIGNS[name] >= 0, name  # evidence counts the way it was designed to
+    assert all(len(row) == 1 + len(TOPICS) for row in model.grams.values())
+    assert model.trained_on["real_items"] == 416
+
+
+def test_model_file_round_trips() -> None:
+    model = stage2.shipped_model()
+    assert stage2.model_from_dict(json.loads(model.to_json())) == model
+
+
+def test_training_is_deterministic_and_learns() -> None:
+    items = load_gold(DEV)[:150]
+    first = train.fit(train.examples(items), inner_folds=1)
+    second = train.fit(train.examples(items), inner_folds=1)
+    assert first.to_json() == second.to_json()
+    assert first.grams and first.platt == (1.0, 0.0)  # no real items: no calibration
+    # The fitted model separates its own training items (a sanity check, not a quality figure).
+    right = sum(classify(i.title, i.summary, i.body, model=first).relevant == i.relevant for i in items)
+    assert right >= 0.9 * len(items)
+
+
+def test_training_is_deterministic_across_hash_seeds() -> None:
+    # n-gram sets iterate in a hash-seed order; the weights must not depend on it.
+    code = ("from pipeline.detect import train; from pipeline.evaluate import load_gold; "
+            f"print(train.fit(train.examples(load_gold({str(DEV)!r})[:120]), inner_folds=1).to_json())")
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                              timeout=300, cwd=Path(__file__).resolve().parents[2])
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
