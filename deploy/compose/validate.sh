@@ -97,8 +97,9 @@ install_compose
 [[ $install_only -eq 1 ]] && { say "compose ready: $(compose version)"; exit 0; }
 
 # Secrets from the caller's environment would mask a missing .env: drop them.
-unset ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD KIBANA_ENCRYPTION_KEY GRAFANA_ADMIN_PASSWORD \
-    NEWSMON_FEEDS_FILE
+unset ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD NEWSMON_DASHBOARDS_PASSWORD \
+    KIBANA_SECURITY_ENCRYPTION_KEY KIBANA_SAVED_OBJECTS_ENCRYPTION_KEY KIBANA_REPORTING_ENCRYPTION_KEY \
+    GRAFANA_ADMIN_PASSWORD NEWSMON_COMPOSE_SECRETS NEWSMON_FEEDS_FILE
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -109,6 +110,15 @@ compose -f "$compose_file" --env-file "$here/env.example" config -q
 say "config with secrets made by make-env.sh"
 bash "$here/make-env.sh" "$tmp/generated.env" >/dev/null 2>&1
 compose -f "$compose_file" --env-file "$tmp/generated.env" config -q
+
+say "no secret value in the resolved stack (secrets reach the containers only as files)"
+compose -f "$compose_file" --env-file "$tmp/generated.env" config >"$tmp/resolved.yml"
+while IFS='=' read -r name value; do
+    [[ $name =~ (PASSWORD|_KEY)$ && -n "$value" ]] || continue
+    if grep -qF -- "$value" "$tmp/resolved.yml"; then
+        die "the value of $name appears in \`docker compose config\`: pass it as a secret file"
+    fi
+done <"$tmp/generated.env"
 
 say "config without secrets must refuse and name make-env.sh"
 : >"$tmp/empty.env"
