@@ -2,7 +2,7 @@
 # Installs what the local (no-Docker) stack and the tests need, idempotently:
 #
 #   apt         Debian prometheus + prometheus-alertmanager (promtool, amtool)
-#   prism       Beam's Prism runner, go install -> .cache/bin/prism
+#   prism       Beam's Prism runner, job service on 127.0.0.1 -> .cache/bin/prism
 #   opensearch  OpenSearch node jars via Maven -> .cache/opensearch/lib,
 #               plus the compiled launcher -> .cache/opensearch/classes
 #   flink       Beam's Flink job server (embedded Flink) jars via Maven ->
@@ -143,31 +143,44 @@ install_apt() {
 
 # -------------------------------------------------------------- prism ------
 
-# `go version -m` prints the module versions a Go binary was built from; the
-# binary is current when it was built from the pinned Beam release.
+# Prism is built by deploy/prism/build.sh (shared with deploy/Dockerfile): the
+# pinned Beam release with its job service bound to 127.0.0.1 instead of every
+# interface (why: that script's header). The binary is current when `go
+# version -m` shows it was built from the pinned release through that script's
+# patched copy (`=> ./beam`), and the stamp next to it holds the script's hash.
+PRISM_BUILD_SCRIPT="$REPO_ROOT/deploy/prism/build.sh"
+PRISM_STAMP="$PRISM_BIN.build"
+
+prism_build_key() {
+    printf 'beam=%s script=%s\n' "$BEAM_VERSION" "$(sha256sum "$PRISM_BUILD_SCRIPT" | cut -d' ' -f1)"
+}
+
 prism_is_current() {
     local info
-    [[ -x "$PRISM_BIN" ]] || return 1
+    [[ -x "$PRISM_BIN" && -f "$PRISM_STAMP" && "$(cat "$PRISM_STAMP")" == "$(prism_build_key)" ]] || return 1
     info="$(go version -m "$PRISM_BIN" 2>/dev/null)" || return 1
-    grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/apache/beam/sdks/v2[[:space:]]+v${BEAM_VERSION}[[:space:]]" <<<"$info"
+    grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/apache/beam/sdks/v2[[:space:]]+v${BEAM_VERSION}[[:space:]]*$" <<<"$info" &&
+        grep -Eq "^[[:space:]]+=>[[:space:]]+\./beam[[:space:]]" <<<"$info"
 }
 
 install_prism() {
-    need_cmd go "Prism is built with 'go install' (install Go, e.g. Debian golang-go)"
+    need_cmd go "Prism is built with Go (install Go, e.g. Debian golang-go)"
     if prism_is_current; then
-        say "prism: $PRISM_BIN is Beam v$BEAM_VERSION, skipping"
+        say "prism: $PRISM_BIN is Beam v$BEAM_VERSION (job service on 127.0.0.1), skipping"
         return 0
     fi
-    say "prism: go install github.com/apache/beam/sdks/v2/go/cmd/prism@v$BEAM_VERSION (a few minutes on 2 cores)"
+    say "prism: building Beam v$BEAM_VERSION's Prism with deploy/prism/build.sh (a few minutes on 2 cores)"
     mkdir -p "$BIN_DIR"
+    rm -f "$PRISM_STAMP"
     # Module and build caches inside .cache so the repo is self-contained;
     # -modcacherw keeps the module cache deletable with plain rm -rf.
     # GOTOOLCHAIN=local: build with the installed Go, never fetch another one.
-    run_logged prism env GOBIN="$BIN_DIR" GOPATH="$CACHE_DIR/go" \
+    run_logged prism env GOPATH="$CACHE_DIR/go" \
         GOMODCACHE="$CACHE_DIR/go/pkg/mod" GOCACHE="$CACHE_DIR/go-build" \
-        GOFLAGS=-modcacherw GOTOOLCHAIN=local \
-        go install "github.com/apache/beam/sdks/v2/go/cmd/prism@v$BEAM_VERSION"
-    prism_is_current || die "prism: $PRISM_BIN missing or not v$BEAM_VERSION after go install"
+        GOFLAGS=-modcacherw GOTOOLCHAIN=local CGO_ENABLED=0 \
+        bash "$PRISM_BUILD_SCRIPT" "$BEAM_VERSION" "$PRISM_BIN" "$CACHE_DIR/prism-build"
+    prism_build_key >"$PRISM_STAMP"
+    prism_is_current || die "prism: $PRISM_BIN missing or not the patched Beam v$BEAM_VERSION after the build"
     say "prism: installed $PRISM_BIN"
 }
 

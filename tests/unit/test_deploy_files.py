@@ -100,7 +100,11 @@ def test_dockerfile_prism_version_matches_versions_env() -> None:
     args = dict(rest.partition("=")[::2] for word, rest in dockerfile_instructions() if word == "ARG" and "=" in rest)
     assert args["BEAM_VERSION"] == beam_version()
     text = DOCKERFILE.read_text(encoding="utf-8")
-    assert "github.com/apache/beam/sdks/v2/go/cmd/prism@v${BEAM_VERSION}" in text
+    # The image's Prism is built like the one the tests run: deploy/prism/build.sh (loopback job service).
+    assert 'bash /src/build-prism.sh "${BEAM_VERSION}" /out/prism' in text
+    assert ("COPY", "deploy/prism/build.sh /src/build-prism.sh") in dockerfile_instructions()
+    install = (DEPLOY / "local" / "install.sh").read_text(encoding="utf-8")
+    assert 'PRISM_BUILD_SCRIPT="$REPO_ROOT/deploy/prism/build.sh"' in install
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert f'"apache-beam=={beam_version()}"' in pyproject
 
