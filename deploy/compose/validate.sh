@@ -7,8 +7,10 @@
 #
 # Checks: `docker compose config -q` with the placeholder secrets
 # (compose/env.example) and with a file made by make-env.sh; that without
-# secrets `config` refuses and names make-env.sh; `promtool check config` on
-# compose/prometheus.yml; `bash -n` on the scripts.
+# secrets `config` refuses and names make-env.sh; that no secret value appears
+# in the resolved stack; `promtool check config` (the Prometheus release of the
+# compose image, .cache/bin/promtool) on compose/prometheus.yml; `bash -n` on
+# the scripts.
 #
 # Compose: `docker compose` when the machine has the plugin. Otherwise Docker
 # Compose $COMPOSE_VERSION is built from the Go module proxy into
@@ -127,12 +129,14 @@ if compose -f "$compose_file" --env-file "$tmp/empty.env" config -q >"$tmp/out" 
 fi
 grep -q "make-env.sh" "$tmp/out" || die "config without secrets failed without naming make-env.sh: $(cat "$tmp/out")"
 
-if command -v promtool >/dev/null 2>&1; then
-    say "promtool check config compose/prometheus.yml"
-    promtool check config --syntax-only "$here/prometheus.yml" >/dev/null
+# The promtool of the compose image's Prometheus release (deploy/local/install.sh promtool).
+promtool="$cache/bin/promtool"
+if [[ -x "$promtool" ]]; then
+    say "promtool check config compose/prometheus.yml ($("$promtool" --version 2>&1 | head -n 1))"
+    "$promtool" check config --syntax-only "$here/prometheus.yml" >/dev/null
 else
-    die "promtool not found — fix: bash deploy/local/install.sh apt (Debian's prometheus package)"
+    die "$promtool not found — fix: bash deploy/local/install.sh promtool"
 fi
 
-bash -n "$here/setup.sh" "$here/make-env.sh"
+bash -n "$here/setup.sh" "$here/make-env.sh" "$here/kibana-entrypoint.sh"
 say "ok"

@@ -42,6 +42,11 @@ def beam_version() -> str:
     return match.group(1)
 
 
+def versions_env() -> dict[str, str]:
+    text = (DEPLOY / "local" / "versions.env").read_text(encoding="utf-8")
+    return dict(re.findall(r"^([A-Z_]+)=([^\s$]+)$", text, re.M))
+
+
 def env_names_read_by_code() -> set[str]:
     """Environment variable names in pipeline/ (string constants), plus NAME_FILE for secrets."""
     names: set[str] = set()
@@ -318,6 +323,21 @@ def test_compose_prometheus_scrapes_newsmon_and_alerts_alertmanager(compose: dic
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
     assert "./alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro" in \
         compose["services"]["alertmanager"]["volumes"]
+
+
+def test_prometheus_image_promtool_and_module_versions_agree(compose: dict[str, Any]) -> None:
+    """The rule tests run on the promtool install.sh builds from the Prometheus Go module: the same release
+    as the compose image, and the one deploy/README.md tells Kubernetes users the rules are tested on."""
+    pinned = versions_env()
+    version = pinned["PROMETHEUS_VERSION"]
+    major, minor, patch = (int(n) for n in version.split("."))
+    image = compose["services"]["prometheus"]["image"]
+    assert image == f"prom/prometheus:v{version}", "compose image and PROMETHEUS_VERSION differ"
+    # Prometheus 3.M.P is published to the Go module proxy as github.com/prometheus/prometheus v0.3MM.P.
+    assert major == 3, "the rule tests are written for Prometheus 3 range semantics"
+    assert pinned["PROMETHEUS_MODULE_VERSION"] == f"v0.{major * 100 + minor}.{patch}"
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    assert f"tested on Prometheus {major}.{minor}" in readme
 
 
 def test_compose_feeds_file_is_valid() -> None:
