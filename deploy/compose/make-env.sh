@@ -26,14 +26,28 @@ fi
 chmod 600 "$env_file"
 
 added=0
-for name in ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD GRAFANA_ADMIN_PASSWORD KIBANA_ENCRYPTION_KEY; do
+# A file from before the three Kibana keys had one KIBANA_ENCRYPTION_KEY for all of them: the
+# saved-objects key keeps its value, or the objects it encrypted would become unreadable.
+old_key="$(sed -n 's/^KIBANA_ENCRYPTION_KEY=//p' "$env_file" | tail -n 1)"
+for name in ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD NEWSMON_DASHBOARDS_PASSWORD \
+    GRAFANA_ADMIN_PASSWORD KIBANA_SECURITY_ENCRYPTION_KEY KIBANA_SAVED_OBJECTS_ENCRYPTION_KEY \
+    KIBANA_REPORTING_ENCRYPTION_KEY; do
     if ! grep -q "^${name}=" "$env_file"; then
         length=32
-        [[ $name == KIBANA_ENCRYPTION_KEY ]] && length=48
-        printf '%s=%s\n' "$name" "$(random_secret "$length")" >>"$env_file"
+        [[ $name == *_ENCRYPTION_KEY ]] && length=48
+        if [[ $name == KIBANA_SAVED_OBJECTS_ENCRYPTION_KEY && -n "$old_key" ]]; then
+            value="$old_key"
+        else
+            value="$(random_secret "$length")"
+        fi
+        printf '%s=%s\n' "$name" "$value" >>"$env_file"
         added=$((added + 1))
     fi
 done
+# Not a secret: docker-compose.yml requires it, so that no deploy/.env means a stop naming this script.
+if ! grep -q "^NEWSMON_COMPOSE_SECRETS=" "$env_file"; then
+    printf 'NEWSMON_COMPOSE_SECRETS=made-by-make-env.sh\n' >>"$env_file"
+fi
 echo "make-env: $env_file has all secrets ($added new)"
 
 # Warn when git would pick the file up.

@@ -8,17 +8,43 @@
 #      this script: what `newsmon run` needs and no more (the reason for each
 #      privilege is in deploy/README.md, "Elasticsearch privileges")
 #   3. creates/updates the user newsmon with that role (NEWSMON_ES_PASSWORD)
+#   4. creates/updates the role newsmon_dashboards from newsmon-dashboards-role.json
+#      (only the Kibana feature privileges `newsmon dashboards import` needs) and
+#      the user newsmon_dashboards with it (NEWSMON_DASHBOARDS_PASSWORD)
+#
+# Each password comes from NAME or, as compose passes them, from the file named
+# by NAME_FILE (/run/secrets/...). It authenticates as `elastic`: on a new
+# cluster no other user can create users and roles.
 #
 # The index template is installed by `newsmon run` at start-up, and the Kibana
 # saved objects by the `dashboards` service once Kibana is healthy.
 set -euo pipefail
 
 es="${ELASTICSEARCH_URL:-http://elasticsearch:9200}"
-: "${ELASTIC_PASSWORD:?ELASTIC_PASSWORD is not set — fix: bash deploy/compose/make-env.sh}"
-: "${KIBANA_SYSTEM_PASSWORD:?KIBANA_SYSTEM_PASSWORD is not set — fix: bash deploy/compose/make-env.sh}"
-: "${NEWSMON_ES_PASSWORD:?NEWSMON_ES_PASSWORD is not set — fix: bash deploy/compose/make-env.sh}"
 
-for name in KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD; do
+# secret NAME: NAME from the environment, else the content of the file NAME_FILE.
+secret() {
+    local name="$1" file_var="${1}_FILE"
+    if [[ -n "${!name:-}" ]]; then
+        return 0
+    fi
+    if [[ -n "${!file_var:-}" ]]; then
+        if [[ ! -r "${!file_var}" ]]; then
+            echo "setup: $file_var=${!file_var}: cannot read the file — fix: bash deploy/compose/make-env.sh" >&2
+            exit 2
+        fi
+        printf -v "$name" '%s' "$(<"${!file_var}")"
+    fi
+    if [[ -z "${!name:-}" ]]; then
+        echo "setup: $name is not set (nor $file_var) — fix: bash deploy/compose/make-env.sh" >&2
+        exit 2
+    fi
+}
+for name in ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD NEWSMON_DASHBOARDS_PASSWORD; do
+    secret "$name"
+done
+
+for name in KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD NEWSMON_DASHBOARDS_PASSWORD; do
     if [[ ! ${!name} =~ ^[A-Za-z0-9_-]{12,}$ ]]; then
         echo "setup: $name must be at least 12 letters, digits, '-' or '_' — fix: bash deploy/compose/make-env.sh" >&2
         exit 2
@@ -50,11 +76,17 @@ api GET "/_cluster/health?wait_for_status=yellow&timeout=5s"
 echo "setup: kibana_system password"
 api POST /_security/user/kibana_system/_password "{\"password\":\"${KIBANA_SYSTEM_PASSWORD}\"}"
 
+here="$(dirname "${BASH_SOURCE[0]}")"
 echo "setup: role newsmon_writer"
-role_file="${NEWSMON_WRITER_ROLE:-$(dirname "${BASH_SOURCE[0]}")/newsmon-writer-role.json}"
-api PUT /_security/role/newsmon_writer "$(cat "$role_file")"
+api PUT /_security/role/newsmon_writer "$(cat "${NEWSMON_WRITER_ROLE:-$here/newsmon-writer-role.json}")"
 
 echo "setup: user newsmon"
 api PUT /_security/user/newsmon "{\"password\":\"${NEWSMON_ES_PASSWORD}\",\"roles\":[\"newsmon_writer\"],\"full_name\":\"newsmon pipeline\"}"
+
+echo "setup: role newsmon_dashboards"
+api PUT /_security/role/newsmon_dashboards "$(cat "${NEWSMON_DASHBOARDS_ROLE:-$here/newsmon-dashboards-role.json}")"
+
+echo "setup: user newsmon_dashboards"
+api PUT /_security/user/newsmon_dashboards "{\"password\":\"${NEWSMON_DASHBOARDS_PASSWORD}\",\"roles\":[\"newsmon_dashboards\"],\"full_name\":\"newsmon Kibana saved objects import\"}"
 
 echo "setup: done"

@@ -7,8 +7,10 @@
 #
 # Checks: `docker compose config -q` with the placeholder secrets
 # (compose/env.example) and with a file made by make-env.sh; that without
-# secrets `config` refuses and names make-env.sh; `promtool check config` on
-# compose/prometheus.yml; `bash -n` on the scripts.
+# secrets `config` refuses and names make-env.sh; that no secret value appears
+# in the resolved stack; `promtool check config` (the Prometheus release of the
+# compose image, .cache/bin/promtool) on compose/prometheus.yml; `bash -n` on
+# the scripts.
 #
 # Compose: `docker compose` when the machine has the plugin. Otherwise Docker
 # Compose $COMPOSE_VERSION is built from the Go module proxy into
@@ -97,8 +99,9 @@ install_compose
 [[ $install_only -eq 1 ]] && { say "compose ready: $(compose version)"; exit 0; }
 
 # Secrets from the caller's environment would mask a missing .env: drop them.
-unset ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD KIBANA_ENCRYPTION_KEY GRAFANA_ADMIN_PASSWORD \
-    NEWSMON_FEEDS_FILE
+unset ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD NEWSMON_ES_PASSWORD NEWSMON_DASHBOARDS_PASSWORD \
+    KIBANA_SECURITY_ENCRYPTION_KEY KIBANA_SAVED_OBJECTS_ENCRYPTION_KEY KIBANA_REPORTING_ENCRYPTION_KEY \
+    GRAFANA_ADMIN_PASSWORD NEWSMON_COMPOSE_SECRETS NEWSMON_FEEDS_FILE
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -110,6 +113,15 @@ say "config with secrets made by make-env.sh"
 bash "$here/make-env.sh" "$tmp/generated.env" >/dev/null 2>&1
 compose -f "$compose_file" --env-file "$tmp/generated.env" config -q
 
+say "no secret value in the resolved stack (secrets reach the containers only as files)"
+compose -f "$compose_file" --env-file "$tmp/generated.env" config >"$tmp/resolved.yml"
+while IFS='=' read -r name value; do
+    [[ $name =~ (PASSWORD|_KEY)$ && -n "$value" ]] || continue
+    if grep -qF -- "$value" "$tmp/resolved.yml"; then
+        die "the value of $name appears in \`docker compose config\`: pass it as a secret file"
+    fi
+done <"$tmp/generated.env"
+
 say "config without secrets must refuse and name make-env.sh"
 : >"$tmp/empty.env"
 if compose -f "$compose_file" --env-file "$tmp/empty.env" config -q >"$tmp/out" 2>&1; then
@@ -117,12 +129,14 @@ if compose -f "$compose_file" --env-file "$tmp/empty.env" config -q >"$tmp/out" 
 fi
 grep -q "make-env.sh" "$tmp/out" || die "config without secrets failed without naming make-env.sh: $(cat "$tmp/out")"
 
-if command -v promtool >/dev/null 2>&1; then
-    say "promtool check config compose/prometheus.yml"
-    promtool check config --syntax-only "$here/prometheus.yml" >/dev/null
+# The promtool of the compose image's Prometheus release (deploy/local/install.sh promtool).
+promtool="$cache/bin/promtool"
+if [[ -x "$promtool" ]]; then
+    say "promtool check config compose/prometheus.yml ($("$promtool" --version 2>&1 | head -n 1))"
+    "$promtool" check config --syntax-only "$here/prometheus.yml" >/dev/null
 else
-    die "promtool not found — fix: bash deploy/local/install.sh apt (Debian's prometheus package)"
+    die "$promtool not found — fix: bash deploy/local/install.sh promtool"
 fi
 
-bash -n "$here/setup.sh" "$here/make-env.sh"
+bash -n "$here/setup.sh" "$here/make-env.sh" "$here/kibana-entrypoint.sh"
 say "ok"

@@ -11,8 +11,9 @@
 # time from anywhere else: kustomize with `go install` (Go module proxy) into
 # .cache/bin/kustomize; kubernetes-validate (ships the Kubernetes JSON
 # schemas) and cloudcoil-models-prometheus-operator (CRD models) with pip into
-# .cache/k8s-validate-venv. promtool comes from Debian's prometheus package
-# (deploy/local/install.sh apt). Rendered manifests land in .cache/k8s/.
+# .cache/k8s-validate-venv. promtool is the one of the Prometheus release the
+# rules are written for (deploy/local/install.sh promtool -> .cache/bin/promtool).
+# Rendered manifests land in .cache/k8s/.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -82,6 +83,9 @@ fi
 
 "$venv/bin/python" "$here/gen_prometheusrule.py" --check
 
+promtool="$cache/bin/promtool"
+[[ -x "$promtool" ]] || die "$promtool not found — fix: bash deploy/local/install.sh promtool"
+
 version_args=()
 for v in "${KUBERNETES_VERSIONS[@]}"; do version_args+=(--kubernetes-version "$v"); done
 mkdir -p "$cache/k8s"
@@ -93,6 +97,6 @@ for overlay in "${overlays[@]}"; do
         status=1
         continue
     fi
-    "$venv/bin/python" "$here/validate_manifests.py" "$out" "${version_args[@]}" || status=1
+    "$venv/bin/python" "$here/validate_manifests.py" "$out" "${version_args[@]}" --promtool "$promtool" || status=1
 done
 exit "$status"

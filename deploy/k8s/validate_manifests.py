@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             problems += check_operator_kind(doc)
             if doc["kind"] == "PrometheusRule":
                 if not args.promtool:
-                    problems.append(f"{_where(doc)}: promtool not found — fix: install Debian's prometheus "
-                                    "package (bash deploy/local/install.sh apt)")
+                    problems.append(f"{_where(doc)}: promtool not found — fix: bash deploy/local/install.sh "
+                                    "promtool (.cache/bin/promtool), or pass --promtool")
                 else:
                     problems += check_rules(doc, args.promtool)
         else:

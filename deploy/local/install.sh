@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the local (no-Docker) stack and the tests need, idempotently:
 #
-#   apt         Debian prometheus + prometheus-alertmanager (promtool, amtool)
-#   prism       Beam's Prism runner, go install -> .cache/bin/prism
+#   apt         Debian prometheus + prometheus-alertmanager (prometheus, amtool)
+#   promtool    promtool and prometheus of the compose image's Prometheus
+#               release, built from the Prometheus Go module -> .cache/bin/
+#   prism       Beam's Prism runner, job service on 127.0.0.1 -> .cache/bin/prism
 #   opensearch  OpenSearch node jars via Maven -> .cache/opensearch/lib,
 #               plus the compiled launcher -> .cache/opensearch/classes
 #   flink       Beam's Flink job server (embedded Flink) jars via Maven ->
@@ -22,11 +24,11 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_COMPONENTS=(apt prism opensearch flink python deploy)
+ALL_COMPONENTS=(apt promtool prism opensearch flink python deploy)
 INSTALL_LOG_DIR="$LOG_DIR/install"
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Run a command with its output in a log file; on failure show the log's tail
@@ -141,33 +143,121 @@ install_apt() {
     say "apt: done"
 }
 
+# ----------------------------------------------------------- promtool ------
+
+# The rule tests must run on the Prometheus the deployments run (3.x: range
+# selectors are left-open), not on Debian's 2.x: promtool for the unit tests,
+# the server (API only, no web UI assets) for the live rule test. Prometheus 3.x is published to
+# the Go module proxy as github.com/prometheus/prometheus v0.3MM.P (3.5.0 ->
+# v0.305.0, pinned in versions.env). `go install pkg@version` refuses that
+# module because its go.mod has replace and exclude directives, so promtool is
+# built from a wrapper module (.cache/promtool-build) that repeats them, taken
+# from the module's own go.mod: the build list is then Prometheus's own.
+PROMTOOL_BUILD_DIR="$CACHE_DIR/promtool-build"
+PROMTOOL_BIN="$BIN_DIR/promtool"
+PROMETHEUS3_BIN="$BIN_DIR/prometheus"
+
+# Current when built from the pinned module version (`go version -m`) with the
+# pinned release name stamped in (what `--version` prints).
+prometheus_binary_is_current() {
+    local bin="$1" name="$2" info version
+    [[ -x "$bin" ]] || return 1
+    info="$(go version -m "$bin" 2>/dev/null)" || return 1
+    grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/prometheus/prometheus[[:space:]]+${PROMETHEUS_MODULE_VERSION}[[:space:]]" <<<"$info" || return 1
+    version="$("$bin" --version 2>&1)" || return 1
+    [[ "$version" == "$name, version ${PROMETHEUS_VERSION} "* ]]
+}
+promtool_is_current() {
+    prometheus_binary_is_current "$PROMTOOL_BIN" promtool &&
+        prometheus_binary_is_current "$PROMETHEUS3_BIN" prometheus
+}
+
+# The replace and exclude directives of a go.mod, single-line or blocks.
+gomod_directives() {
+    awk '/^(replace|exclude)[[:space:]]*\($/ {block = 1}
+         block {print; if ($0 ~ /^\)/) block = 0; next}
+         /^(replace|exclude)[[:space:]]/ {print}' "$1"
+}
+
+# (A subshell: it changes directory and exports the Go cache locations.)
+build_promtool() (
+    local module=github.com/prometheus/prometheus gomod
+    rm -rf "$PROMTOOL_BUILD_DIR"
+    mkdir -p "$PROMTOOL_BUILD_DIR" "$BIN_DIR"
+    cd "$PROMTOOL_BUILD_DIR"
+    export GOPATH="$CACHE_DIR/go" GOMODCACHE="$CACHE_DIR/go/pkg/mod" GOCACHE="$CACHE_DIR/go-build" \
+        GOFLAGS=-modcacherw GOTOOLCHAIN=local
+    gomod="$(go mod download -json "$module@$PROMETHEUS_MODULE_VERSION" |
+        sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
+    [[ -f "$gomod" ]] || { echo "no go.mod downloaded for $module@$PROMETHEUS_MODULE_VERSION"; return 1; }
+    {
+        printf 'module newsmon.local/promtool-build\n\ngo 1.23.0\n\n'
+        gomod_directives "$gomod"
+    } >go.mod
+    cat go.mod
+    go get "$module/cmd/promtool@$PROMETHEUS_MODULE_VERSION" "$module/cmd/prometheus@$PROMETHEUS_MODULE_VERSION"
+    local cmd bin
+    for cmd in promtool prometheus; do
+        bin="$BIN_DIR/$cmd"
+        go build -trimpath -o "$bin.tmp" \
+            -ldflags "-X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
+            "$module/cmd/$cmd"
+        mv "$bin.tmp" "$bin"
+    done
+)
+
+install_promtool() {
+    need_cmd go "promtool is built from the Prometheus Go module (install Go, e.g. Debian golang-go)"
+    if promtool_is_current; then
+        say "promtool: $PROMTOOL_BIN and $PROMETHEUS3_BIN are Prometheus $PROMETHEUS_VERSION, skipping"
+        return 0
+    fi
+    say "promtool: building Prometheus $PROMETHEUS_VERSION's promtool and prometheus ($PROMETHEUS_MODULE_VERSION) from the Go module proxy (several minutes on 2 cores)"
+    run_logged promtool build_promtool
+    promtool_is_current || die "promtool: $PROMTOOL_BIN or $PROMETHEUS3_BIN missing or not Prometheus $PROMETHEUS_VERSION after the build"
+    say "promtool: installed $PROMTOOL_BIN and $PROMETHEUS3_BIN ($("$PROMTOOL_BIN" --version 2>&1 | head -n 1))"
+}
+
 # -------------------------------------------------------------- prism ------
 
-# `go version -m` prints the module versions a Go binary was built from; the
-# binary is current when it was built from the pinned Beam release.
+# Prism is built by deploy/prism/build.sh (shared with deploy/Dockerfile): the
+# pinned Beam release with its job service bound to 127.0.0.1 instead of every
+# interface (why: that script's header). The binary is current when `go
+# version -m` shows it was built from the pinned release through that script's
+# patched copy (`=> ./beam`), and the stamp next to it holds the script's hash.
+PRISM_BUILD_SCRIPT="$REPO_ROOT/deploy/prism/build.sh"
+PRISM_STAMP="$PRISM_BIN.build"
+
+prism_build_key() {
+    printf 'beam=%s script=%s\n' "$BEAM_VERSION" "$(sha256sum "$PRISM_BUILD_SCRIPT" | cut -d' ' -f1)"
+}
+
 prism_is_current() {
     local info
-    [[ -x "$PRISM_BIN" ]] || return 1
+    [[ -x "$PRISM_BIN" && -f "$PRISM_STAMP" && "$(cat "$PRISM_STAMP")" == "$(prism_build_key)" ]] || return 1
     info="$(go version -m "$PRISM_BIN" 2>/dev/null)" || return 1
-    grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/apache/beam/sdks/v2[[:space:]]+v${BEAM_VERSION}[[:space:]]" <<<"$info"
+    grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/apache/beam/sdks/v2[[:space:]]+v${BEAM_VERSION}[[:space:]]*$" <<<"$info" &&
+        grep -Eq "^[[:space:]]+=>[[:space:]]+\./beam[[:space:]]" <<<"$info"
 }
 
 install_prism() {
-    need_cmd go "Prism is built with 'go install' (install Go, e.g. Debian golang-go)"
+    need_cmd go "Prism is built with Go (install Go, e.g. Debian golang-go)"
     if prism_is_current; then
-        say "prism: $PRISM_BIN is Beam v$BEAM_VERSION, skipping"
+        say "prism: $PRISM_BIN is Beam v$BEAM_VERSION (job service on 127.0.0.1), skipping"
         return 0
     fi
-    say "prism: go install github.com/apache/beam/sdks/v2/go/cmd/prism@v$BEAM_VERSION (a few minutes on 2 cores)"
+    say "prism: building Beam v$BEAM_VERSION's Prism with deploy/prism/build.sh (a few minutes on 2 cores)"
     mkdir -p "$BIN_DIR"
+    rm -f "$PRISM_STAMP"
     # Module and build caches inside .cache so the repo is self-contained;
     # -modcacherw keeps the module cache deletable with plain rm -rf.
     # GOTOOLCHAIN=local: build with the installed Go, never fetch another one.
-    run_logged prism env GOBIN="$BIN_DIR" GOPATH="$CACHE_DIR/go" \
+    run_logged prism env GOPATH="$CACHE_DIR/go" \
         GOMODCACHE="$CACHE_DIR/go/pkg/mod" GOCACHE="$CACHE_DIR/go-build" \
-        GOFLAGS=-modcacherw GOTOOLCHAIN=local \
-        go install "github.com/apache/beam/sdks/v2/go/cmd/prism@v$BEAM_VERSION"
-    prism_is_current || die "prism: $PRISM_BIN missing or not v$BEAM_VERSION after go install"
+        GOFLAGS=-modcacherw GOTOOLCHAIN=local CGO_ENABLED=0 \
+        bash "$PRISM_BUILD_SCRIPT" "$BEAM_VERSION" "$PRISM_BIN" "$CACHE_DIR/prism-build"
+    prism_build_key >"$PRISM_STAMP"
+    prism_is_current || die "prism: $PRISM_BIN missing or not the patched Beam v$BEAM_VERSION after the build"
     say "prism: installed $PRISM_BIN"
 }
 
@@ -406,7 +496,7 @@ main() {
     fi
     for c in "${components[@]}"; do
         case "$c" in
-        apt | prism | opensearch | flink | python | deploy) ;;
+        apt | promtool | prism | opensearch | flink | python | deploy) ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown component '$c' (expected: ${ALL_COMPONENTS[*]})" ;;
         esac

@@ -39,6 +39,27 @@ def binary(*names: str) -> str:
     pytest.fail(f"{' / '.join(names)} is not installed: run deploy/local/install.sh")
 
 
+PROMETHEUS_BIN_DIR = REPO / ".cache" / "bin"
+
+
+def _prometheus_release_binary(name: str) -> str:
+    path = PROMETHEUS_BIN_DIR / name
+    if not path.is_file():
+        pytest.fail(f"{path} is not installed: run deploy/local/install.sh promtool")
+    return str(path)
+
+
+def promtool() -> str:
+    """The promtool of the deployments' Prometheus release (deploy/local/versions.env PROMETHEUS_VERSION),
+    built by ``deploy/local/install.sh promtool``; Debian's (2.x) evaluates ranges differently."""
+    return _prometheus_release_binary("promtool")
+
+
+def prometheus3() -> str:
+    """The Prometheus server of that release (same install step; API only, no web UI assets)."""
+    return _prometheus_release_binary("prometheus")
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
 

@@ -42,6 +42,11 @@ def beam_version() -> str:
     return match.group(1)
 
 
+def versions_env() -> dict[str, str]:
+    text = (DEPLOY / "local" / "versions.env").read_text(encoding="utf-8")
+    return dict(re.findall(r"^([A-Z_]+)=([^\s$]+)$", text, re.M))
+
+
 def env_names_read_by_code() -> set[str]:
     """Environment variable names in pipeline/ (string constants), plus NAME_FILE for secrets."""
     names: set[str] = set()
@@ -100,7 +105,11 @@ def test_dockerfile_prism_version_matches_versions_env() -> None:
     args = dict(rest.partition("=")[::2] for word, rest in dockerfile_instructions() if word == "ARG" and "=" in rest)
     assert args["BEAM_VERSION"] == beam_version()
     text = DOCKERFILE.read_text(encoding="utf-8")
-    assert "github.com/apache/beam/sdks/v2/go/cmd/prism@v${BEAM_VERSION}" in text
+    # The image's Prism is built like the one the tests run: deploy/prism/build.sh (loopback job service).
+    assert 'bash /src/build-prism.sh "${BEAM_VERSION}" /out/prism' in text
+    assert ("COPY", "deploy/prism/build.sh /src/build-prism.sh") in dockerfile_instructions()
+    install = (DEPLOY / "local" / "install.sh").read_text(encoding="utf-8")
+    assert 'PRISM_BUILD_SCRIPT="$REPO_ROOT/deploy/prism/build.sh"' in install
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert f'"apache-beam=={beam_version()}"' in pyproject
 
@@ -190,21 +199,107 @@ def test_newsmon_services_get_only_variables_the_code_reads(compose: dict[str, A
     assert compose["services"]["dashboards"]["command"][:2] == ["dashboards", "import"]
 
 
-def test_secrets_come_from_env_file_and_are_required(compose: dict[str, Any]) -> None:
+SECRET_KEY = re.compile(r"PASSWORD|SECRET|API_KEY|ENCRYPTION")
+MARKER = "NEWSMON_COMPOSE_SECRETS"  # not a secret: make-env.sh writes it, the compose file requires it
+
+
+def env_example() -> dict[str, str]:
+    lines = (DEPLOY / "compose" / "env.example").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def make_env(path: Path) -> dict[str, str]:
+    """Run compose/make-env.sh on ``path`` and return the variables it holds."""
+    run = subprocess.run(["bash", str(DEPLOY / "compose" / "make-env.sh"), str(path)], capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#"))
+
+
+def service_uid(service: dict[str, Any]) -> str:
+    assert service.get("user"), "the service must name the user it runs as"
+    return str(service["user"]).split(":")[0]
+
+
+def test_secrets_reach_containers_only_as_files(compose: dict[str, Any]) -> None:
+    """Every secret is a top-level secret whose value is a deploy/.env variable; no container environment
+    holds one: services get NAME_FILE=/run/secrets/<a secret they list>."""
     code = "\n".join(line for line in COMPOSE.read_text(encoding="utf-8").splitlines()
                      if not line.lstrip().startswith("#"))
-    required = set(re.findall(r"\$\{(\w+):\?", code))
-    example = dict(line.split("=", 1) for line in (DEPLOY / "compose" / "env.example").read_text().splitlines()
-                   if line and not line.startswith("#"))
-    assert set(example) == required, "compose/env.example must list exactly the required variables"
-    assert all("not-a-secret" in v for v in example.values())
-    make_env = (DEPLOY / "compose" / "make-env.sh").read_text(encoding="utf-8")
-    generated = set(re.search(r"for name in ([A-Z_ ]+); do", make_env).group(1).split())  # type: ignore[union-attr]
-    assert generated == required, "make-env.sh must generate every required variable"
+    assert set(re.findall(r"\$\{(\w+):\?", code)) == {MARKER}, "only the marker is interpolated"
+    sources = {name: spec["environment"] for name, spec in compose["secrets"].items()}
+    assert all(set(spec) == {"environment"} for spec in compose["secrets"].values())
+    example = env_example()
+    assert set(example) == set(sources.values()) | {MARKER}, "env.example must list exactly the secrets"
+    assert all("not-a-secret" in v for k, v in example.items() if k != MARKER)
+    used: set[str] = set()
     for name, service in compose["services"].items():
+        listed = {s["source"] for s in service.get("secrets", [])}
+        used |= listed
         for key, value in (service.get("environment") or {}).items():
-            if re.search(r"PASSWORD|SECRET|API_KEY|ENCRYPTION", key):
-                assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", str(value)), f"{name}.{key} must be ${{VAR:?...}}"
+            if not SECRET_KEY.search(key):
+                continue
+            assert key.endswith("_FILE") or key.endswith("__FILE"), f"{name}.{key}: a secret in the environment"
+            secret = str(value).removeprefix("/run/secrets/")
+            assert str(value) == f"/run/secrets/{secret}" and secret in listed, f"{name}.{key}={value}"
+    assert used == set(sources), "a secret no service uses, or one used but not defined"
+
+
+def test_make_env_generates_every_secret_and_the_marker(tmp_path: Path) -> None:
+    compose_doc = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    wanted = {spec["environment"] for spec in compose_doc["secrets"].values()}
+    values = make_env(tmp_path / "deploy.env")
+    assert set(values) == wanted | {MARKER}
+    assert all(re.fullmatch(r"[A-Za-z0-9]{32,}", values[k]) for k in wanted)
+    assert len({values[k] for k in wanted}) == len(wanted), "two secrets share a value"
+    assert oct((tmp_path / "deploy.env").stat().st_mode & 0o777) == "0o600"
+    assert make_env(tmp_path / "deploy.env") == values, "re-running changed a secret"
+
+
+def test_make_env_keeps_the_old_single_kibana_key_for_saved_objects(tmp_path: Path) -> None:
+    """A deploy/.env from before the three keys: encrypted saved objects stay readable, the other two are new."""
+    old = "A" * 48
+    path = tmp_path / "deploy.env"
+    path.write_text(f"ELASTIC_PASSWORD={'b' * 32}\nKIBANA_ENCRYPTION_KEY={old}\n")
+    values = make_env(path)
+    assert values["ELASTIC_PASSWORD"] == "b" * 32
+    assert values["KIBANA_SAVED_OBJECTS_ENCRYPTION_KEY"] == old
+    assert old not in (values["KIBANA_SECURITY_ENCRYPTION_KEY"], values["KIBANA_REPORTING_ENCRYPTION_KEY"])
+
+
+def test_secret_files_belong_to_the_user_the_service_runs_as(compose: dict[str, Any]) -> None:
+    """Compose writes each secret file with the uid/gid/mode given; Elasticsearch refuses a _FILE that is not
+    mode 400/600, and a file the service's user cannot read would stop it."""
+    for name, service in compose["services"].items():
+        for secret in service.get("secrets", []):
+            assert secret["mode"] == 0o400, f"{name}: {secret['source']} mode"
+            assert secret["uid"] == service_uid(service), f"{name}: {secret['source']} owned by another uid"
+    newsmon_uid = next(rest for word, rest in dockerfile_instructions() if word == "USER").split(":")[0]
+    for name in NEWSMON_SERVICES:
+        assert service_uid(compose["services"][name]) == newsmon_uid
+
+
+def test_one_shots_run_unprivileged_and_only_setup_is_the_superuser(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, service in services.items():
+        if "user" in service:
+            assert service_uid(service) != "0", f"{name} runs as root"
+    for name in ("setup", "dashboards"):
+        assert services[name].get("user"), f"{name}: no explicit user"
+    holders = {name for name, svc in services.items()
+               if "elastic_password" in {s["source"] for s in svc.get("secrets", [])}}
+    assert holders == {"elasticsearch", "setup"}, "only the bootstrap and setup get the superuser password"
+    env = services["dashboards"]["environment"]
+    assert env["KIBANA_USERNAME"] == "newsmon_dashboards"
+    assert services["newsmon"]["environment"]["ELASTICSEARCH_USERNAME"] == "newsmon"
+    assert "setup" in services["dashboards"]["depends_on"], "the import user is created by setup"
+
+
+def test_prometheus_has_no_lifecycle_api(compose: dict[str, Any]) -> None:
+    """--web.enable-lifecycle lets anyone on the compose network POST /-/quit; reload is SIGHUP instead."""
+    command = compose["services"]["prometheus"]["command"]
+    assert not [c for c in command if "enable-lifecycle" in c or "enable-admin-api" in c]
+    assert "kill -s SIGHUP prometheus" in (DEPLOY / "README.md").read_text(encoding="utf-8")
 
 
 def test_bind_mounts_exist(compose: dict[str, Any]) -> None:
@@ -228,6 +323,21 @@ def test_compose_prometheus_scrapes_newsmon_and_alerts_alertmanager(compose: dic
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
     assert "./alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro" in \
         compose["services"]["alertmanager"]["volumes"]
+
+
+def test_prometheus_image_promtool_and_module_versions_agree(compose: dict[str, Any]) -> None:
+    """The rule tests run on the promtool install.sh builds from the Prometheus Go module: the same release
+    as the compose image, and the one deploy/README.md tells Kubernetes users the rules are tested on."""
+    pinned = versions_env()
+    version = pinned["PROMETHEUS_VERSION"]
+    major, minor, patch = (int(n) for n in version.split("."))
+    image = compose["services"]["prometheus"]["image"]
+    assert image == f"prom/prometheus:v{version}", "compose image and PROMETHEUS_VERSION differ"
+    # Prometheus 3.M.P is published to the Go module proxy as github.com/prometheus/prometheus v0.3MM.P.
+    assert major == 3, "the rule tests are written for Prometheus 3 range semantics"
+    assert pinned["PROMETHEUS_MODULE_VERSION"] == f"v0.{major * 100 + minor}.{patch}"
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    assert f"tested on Prometheus {major}.{minor}" in readme
 
 
 def test_compose_feeds_file_is_valid() -> None:
@@ -329,18 +439,84 @@ def test_prometheusrule_is_the_rule_files_copy() -> None:
     assert gen.main(["--check"]) == 0
 
 
+KIBANA_KEYS = ("xpack.security.encryptionKey", "xpack.encryptedSavedObjects.encryptionKey",
+               "xpack.reporting.encryptionKey")
+
+
+def kibana_entrypoint_pairs() -> dict[str, str]:
+    """Variable -> secret file name, as compose/kibana-entrypoint.sh exports them."""
+    text = (DEPLOY / "compose" / "kibana-entrypoint.sh").read_text(encoding="utf-8")
+    return dict(re.findall(r"^\s+([A-Z_]+)=([a-z_]+)(?: \\|; do)$", text, re.M))
+
+
 def test_kibana_config_and_setup_agree_with_compose(compose: dict[str, Any]) -> None:
     kibana = yaml.safe_load((DEPLOY / "compose" / "kibana.yml").read_text(encoding="utf-8"))
     assert kibana["elasticsearch.username"] == "kibana_system"
-    env = compose["services"]["kibana"]["environment"]
-    for value in (kibana["elasticsearch.password"], kibana["xpack.encryptedSavedObjects.encryptionKey"]):
-        assert value.strip("${}") in env
+    service = compose["services"]["kibana"]
+    assert "environment" not in service, "Kibana's secrets come from files"
+    listed = {s["source"] for s in service["secrets"]}
+    pairs = kibana_entrypoint_pairs()
+    referenced = {str(v).strip("${}") for v in kibana.values() if str(v).startswith("${")}
+    assert referenced == set(pairs), "kibana.yml names a variable the entrypoint does not export, or vice versa"
+    assert set(pairs.values()) == listed
+    assert service["entrypoint"][-1] in {str(v).split(":")[1] for v in service["volumes"]}
     setup = (DEPLOY / "compose" / "setup.sh").read_text(encoding="utf-8")
     assert "/_security/user/kibana_system/_password" in setup
-    assert "newsmon-writer-role.json" in setup
     mounts = compose["services"]["setup"]["volumes"]
-    assert "./compose/newsmon-writer-role.json:/setup/newsmon-writer-role.json:ro" in mounts
-    assert compose["services"]["newsmon"]["environment"]["ELASTICSEARCH_USERNAME"] == "newsmon"
+    for role in ("newsmon-writer-role.json", "newsmon-dashboards-role.json"):
+        assert role in setup
+        assert f"./compose/{role}:/setup/{role}:ro" in mounts
+
+
+def test_kibana_encryption_keys_are_three_distinct_secrets() -> None:
+    kibana = yaml.safe_load((DEPLOY / "compose" / "kibana.yml").read_text(encoding="utf-8"))
+    variables = [str(kibana[k]).strip("${}") for k in KIBANA_KEYS]
+    assert len(set(variables)) == 3, variables
+    files = [kibana_entrypoint_pairs()[v] for v in variables]
+    assert len(set(files)) == 3, files
+    example = env_example()
+    assert len({example[v] for v in variables}) == 3 and all(len(example[v]) >= 32 for v in variables)
+
+
+def test_kibana_entrypoint_exports_the_secret_files_and_runs_the_command(tmp_path: Path) -> None:
+    pairs = kibana_entrypoint_pairs()
+    for variable, file in pairs.items():
+        (tmp_path / file).write_text(f"value-of-{variable}\n")
+    script = str(DEPLOY / "compose" / "kibana-entrypoint.sh")
+    env = {"PATH": "/usr/bin:/bin", "NEWSMON_SECRETS_DIR": str(tmp_path)}
+    run = subprocess.run(["bash", script, "env"], env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert run.returncode == 0, run.stderr
+    exported = dict(line.split("=", 1) for line in run.stdout.splitlines() if "=" in line)
+    assert {k: exported[k] for k in pairs} == {k: f"value-of-{k}" for k in pairs}
+    (tmp_path / next(iter(pairs.values()))).unlink()
+    missing = subprocess.run(["bash", script, "env"], env=env, capture_output=True, text=True, timeout=30,
+                             check=False)
+    assert missing.returncode == 2 and "make-env.sh" in missing.stderr
+
+
+# Kibana 9's features and the saved-object types each grants `all` on (the feature registry of the
+# data views, Discover, Visualize Library and Dashboard plugins): the import writes objects of a type
+# only with a feature that grants it (the import route delegates to the saved objects client).
+KIBANA_FEATURE_WRITES = {
+    "index-pattern": "indexPatterns",
+    "search": "discover_v2",
+    "lens": "visualize_v2",
+    "visualization": "visualize_v2",
+    "dashboard": "dashboard_v2",
+}
+DASHBOARDS_ROLE = json.loads((DEPLOY / "compose" / "newsmon-dashboards-role.json").read_text(encoding="utf-8"))
+
+
+def test_the_dashboards_role_grants_exactly_what_the_import_writes() -> None:
+    from pipeline.dashboards import REPO_OBJECTS, load_saved_objects
+
+    types = {obj["type"] for obj in load_saved_objects(REPO_OBJECTS)}
+    assert types <= set(KIBANA_FEATURE_WRITES), f"no known feature writes {types - set(KIBANA_FEATURE_WRITES)}"
+    assert DASHBOARDS_ROLE["cluster"] == [] and DASHBOARDS_ROLE["indices"] == []
+    assert "run_as" not in DASHBOARDS_ROLE
+    [app] = DASHBOARDS_ROLE["applications"]
+    assert app["application"] == "kibana-.kibana" and app["resources"] == ["space:default"]
+    assert set(app["privileges"]) == {f"feature_{KIBANA_FEATURE_WRITES[t]}.all" for t in types}
 
 
 def test_setup_script_against_a_fake_elasticsearch(tmp_path: Path) -> None:
@@ -377,13 +553,25 @@ def test_setup_script_against_a_fake_elasticsearch(tmp_path: Path) -> None:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
+        # As compose runs it: every password from a NAME_FILE.
+        secrets = {"ELASTIC_PASSWORD": "elastic-pw", "KIBANA_SYSTEM_PASSWORD": "kibana-system-pw-1",
+                   "NEWSMON_ES_PASSWORD": "newsmon-pw-12345", "NEWSMON_DASHBOARDS_PASSWORD": "dashboards-pw-123"}
+        for name, value in secrets.items():
+            (tmp_path / name.lower()).write_text(value + "\n")
         env = {"PATH": "/usr/bin:/bin:/usr/local/bin",
-               "ELASTICSEARCH_URL": f"http://127.0.0.1:{server.server_address[1]}",
-               "ELASTIC_PASSWORD": "elastic-pw", "KIBANA_SYSTEM_PASSWORD": "kibana-system-pw-1",
-               "NEWSMON_ES_PASSWORD": "newsmon-pw-12345", "TMPDIR": str(tmp_path)}
+               "ELASTICSEARCH_URL": f"http://127.0.0.1:{server.server_address[1]}", "TMPDIR": str(tmp_path),
+               **{f"{name}_FILE": str(tmp_path / name.lower()) for name in secrets}}
         run = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], env=env, capture_output=True,
                              text=True, timeout=60, check=False)
         assert run.returncode == 0, run.stderr
+        no_file = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], capture_output=True, text=True,
+                                 env={**env, "NEWSMON_ES_PASSWORD_FILE": str(tmp_path / "absent")}, timeout=60,
+                                 check=False)
+        assert no_file.returncode == 2 and "NEWSMON_ES_PASSWORD_FILE" in no_file.stderr
+        env = {k: v for k, v in env.items() if not k.endswith("_FILE")} | secrets
+        plain = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], env=env, capture_output=True,
+                               text=True, timeout=60, check=False)
+        assert plain.returncode == 0, plain.stderr  # plain variables work too (docker compose run -e ...)
         bad = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], capture_output=True, text=True,
                              env={**env, "NEWSMON_ES_PASSWORD": 'has"quote'}, timeout=60, check=False)
         assert bad.returncode == 2 and "make-env.sh" in bad.stderr
@@ -398,6 +586,9 @@ def test_setup_script_against_a_fake_elasticsearch(tmp_path: Path) -> None:
     assert writes[("PUT", "/_security/role/newsmon_writer")] == WRITER_ROLE
     user = writes[("PUT", "/_security/user/newsmon")]
     assert user["password"] == "newsmon-pw-12345" and user["roles"] == ["newsmon_writer"]
+    assert writes[("PUT", "/_security/role/newsmon_dashboards")] == DASHBOARDS_ROLE
+    importer = writes[("PUT", "/_security/user/newsmon_dashboards")]
+    assert importer["password"] == "dashboards-pw-123" and importer["roles"] == ["newsmon_dashboards"]
 
 
 def test_grafana_mounts_match_its_provisioning(compose: dict[str, Any]) -> None:
