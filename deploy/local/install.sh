@@ -6,7 +6,9 @@
 #   opensearch  OpenSearch node jars via Maven -> .cache/opensearch/lib,
 #               plus the compiled launcher -> .cache/opensearch/classes
 #   flink       Beam's Flink job server (embedded Flink) jars via Maven ->
-#               .cache/flink/lib, launched by .cache/flink/flink-job-server.jar
+#               .cache/flink/lib, launched by .cache/flink/flink-job-server.jar;
+#               the jars of a Flink session cluster (stack.sh up flink) ->
+#               .cache/flink-cluster/lib
 #   python      .venv with the project installed: pip install -e '.[dev]'
 #   deploy      offline validators for deploy/: Docker Compose and kustomize (go
 #               install), Kubernetes schemas (pip) -> .cache/
@@ -350,11 +352,45 @@ check_flink_launcher() {
     say "flink: launcher starts FlinkJobServerDriver on Java $(java_major "$(command -v java)") (the java on PATH)"
 }
 
+# The session cluster (JobManager + TaskManager processes for stack.sh):
+# Flink's module jars at FLINK_VERSION, which must be the Flink release the job
+# server's runner was built against, so client and cluster speak one protocol.
+FLINK_CLUSTER_POM="$LOCAL_DIR/flink/cluster/pom.xml"
+FLINK_CLUSTER_STAMP="$CACHE_DIR/flink-cluster/lib.stamp"
+
+flink_cluster_lib_key() {
+    printf 'flink=%s pom=%s\n' "$FLINK_VERSION" "$(sha256sum "$FLINK_CLUSTER_POM" | cut -d' ' -f1)"
+}
+
+verify_flink_cluster_lib() {
+    local dir="$1" jar stray
+    for jar in flink-runtime flink-streaming-java flink-rpc-akka-loader flink-clients; do
+        [[ -f "$dir/$jar-$FLINK_VERSION.jar" ]] || die "flink: $jar-$FLINK_VERSION.jar missing from $dir"
+    done
+    stray="$(find "$dir" -name 'flink-*.jar' ! -name 'flink-shaded-*' -printf '%f\n' |
+        grep -v -- "-$FLINK_VERSION\.jar$" || true)"
+    [[ -z "$stray" ]] || die "flink: jars of another Flink version in $dir: $stray"
+}
+
+# The job server's own flink-runtime must be the cluster's release.
+check_flink_versions_match() {
+    [[ -f "$FLINK_LIB/flink-runtime-$FLINK_VERSION.jar" ]] ||
+        die "flink: the job server in $FLINK_LIB is not built on Flink $FLINK_VERSION ($(find "$FLINK_LIB" -name 'flink-runtime-*.jar' -printf '%f ')); set FLINK_VERSION in versions.env to its release"
+}
+
+fetch_flink_cluster_jars() {
+    maven_fetch_lib flink-cluster "$FLINK_CLUSTER_POM" "$FLINK_CLUSTER_LIB" "$FLINK_CLUSTER_STAMP" \
+        "$(flink_cluster_lib_key)" verify_flink_cluster_lib "the Flink $FLINK_VERSION session cluster (~65 MB)" \
+        -Dflink.version="$FLINK_VERSION"
+}
+
 install_flink() {
     fetch_flink_jars
     write_flink_launcher
     check_flink_launcher
-    say "flink: ready (--runner FlinkRunner --flink_master=[local] --flink_version=$FLINK_MINOR --flink_job_server_jar=$FLINK_JOB_SERVER_JAR)"
+    check_flink_versions_match
+    fetch_flink_cluster_jars
+    say "flink: ready (--runner FlinkRunner --flink_master=[local] --flink_version=$FLINK_MINOR --flink_job_server_jar=$FLINK_JOB_SERVER_JAR; a cluster: deploy/local/stack.sh up flink)"
 }
 
 # ------------------------------------------------------------- python ------
