@@ -6,6 +6,17 @@ effects: HTTP requests; poll metrics; feed state in the search engine. Per-feed
 state lives in Beam state keyed by a stable shard of the feed URL (so it
 follows the feed when the runner moves work) and in the engine (so it
 survives restarts).
+
+The tick source depends on the runner. Everywhere but Flink it is Beam's
+``PeriodicImpulse``, a splittable DoFn that defers its remainder once per tick.
+On FlinkRunner it is Beam's Flink streaming impulse (a Flink source function),
+because the portable Flink runner keeps every self-checkpoint residual of a
+Python SDF in keyed state and never clears it (apache/beam issue 27648; present
+in the 2.62.0 job server used here, measured at ~4 KB of checkpoint per tick —
+see deploy/FLINK_DATAFLOW.md). That source has no state, so checkpoints stay
+the same size, but it emits no watermark: on Flink the event-time watermark
+does not advance, and event-time windows downstream (the spike detector's)
+never close.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from apache_beam.coders import PickleCoder
 from apache_beam.pvalue import PBegin
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+from apache_beam.transforms.window import TimestampedValue
 
 from pipeline import config, lifecycle, metrics
 from pipeline.config import load_feeds
@@ -278,10 +290,47 @@ class PlanShards(beam.DoFn):
         yield from self.plan
 
 
+def on_flink(pipeline: beam.Pipeline) -> bool:
+    """Whether ``pipeline`` runs on Beam's (portable) FlinkRunner."""
+    from apache_beam.runners.portability.flink_runner import FlinkRunner
+
+    return isinstance(pipeline.runner, FlinkRunner)
+
+
+def impulse_count(tick_s: float, stop_after_s: float | None) -> int:
+    """Ticks the Flink impulse emits before it ends (0: it never ends)."""
+    return max(1, int(stop_after_s // tick_s) + 1) if stop_after_s else 0
+
+
+class StampNow(beam.DoFn):
+    """A tick of the Flink impulse (an empty record at the minimum timestamp) → the wall-clock time, at that time."""
+
+    def process(self, _tick: Any) -> Iterator[TimestampedValue]:
+        now = time.time()
+        yield TimestampedValue(now, now)
+
+
+class FlinkTicks(beam.PTransform):
+    """PBegin → one wall-clock timestamp every ``tick_s``, from Flink's streaming impulse (FlinkRunner only)."""
+
+    def __init__(self, tick_s: float, count: int = 0) -> None:
+        super().__init__()
+        self.tick_s, self.count = tick_s, count
+
+    def expand(self, pbegin: PBegin) -> Any:
+        from apache_beam.io.flink.flink_streaming_impulse_source import FlinkStreamingImpulseSource
+
+        source = FlinkStreamingImpulseSource()
+        source.config = {}  # the class keeps its config in a class attribute shared by all instances
+        source.set_interval_ms(max(1, round(self.tick_s * 1000))).set_message_count(self.count)
+        return pbegin | "Impulse" >> source | "Stamp" >> beam.ParDo(StampNow())
+
+
 class PollFeeds(beam.PTransform):
     """PBegin → FeedBatch (new entries of changed feeds), plus Failure on the ``failures`` tag.
 
-    A PeriodicImpulse every ``tick_s``; each shard of feeds starts its due
+    A tick every ``tick_s`` (PeriodicImpulse; Flink's streaming impulse on
+    FlinkRunner, see the module docstring); each shard of feeds starts its due
     fetches and handles the completed ones. Side effects: HTTP requests, poll
     metrics, feed state in the engine when ``search`` is set."""
 
@@ -307,9 +356,12 @@ class PollFeeds(beam.PTransform):
         stop = start + self.stop_after_s if self.stop_after_s else MAX_TIMESTAMP_S
         # Quick answers go out in the tick that asked; slower ones with the next tick.
         collect_wait_s = min(1.0, self.tick_s / 2)
+        tick: beam.PTransform = (
+            FlinkTicks(self.tick_s, impulse_count(self.tick_s, self.stop_after_s)) if on_flink(pbegin.pipeline)
+            else PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s))
         return (
             pbegin
-            | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s)
+            | "Tick" >> tick
             | "AllShards" >> beam.ParDo(PlanShards(self.feeds, self.shards, self.config_path)).with_output_types(
                 beam.typehints.KV[str, tuple[Feed, ...]])
             | "FetchDue" >> beam.ParDo(FetchDueFeeds(self.fetcher, collect_wait_s, self.max_stretch,
