@@ -12,7 +12,9 @@
 # .cache/bin/kustomize; kubernetes-validate (ships the Kubernetes JSON
 # schemas) and cloudcoil-models-prometheus-operator (CRD models) with pip into
 # .cache/k8s-validate-venv. promtool comes from Debian's prometheus package
-# (deploy/local/install.sh apt). Rendered manifests land in .cache/k8s/.
+# (deploy/local/install.sh apt). The Flink Kubernetes Operator's
+# FlinkDeployment CRD (overlays/flink) comes from its API jar on Maven Central
+# (mvn) into .cache/k8s-crds/. Rendered manifests land in .cache/k8s/.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -61,6 +63,27 @@ install_validators() {
     printf '%s\n' "$want" >"$stamp"
 }
 
+# The CRDs of the non-built-in kinds the overlays use, extracted from the
+# operator's API jar (its fabric8-generated CRD files).
+FLINK_K8S_OPERATOR_VERSION=1.10.0
+crd_dir="$cache/k8s-crds"
+flink_crd="$crd_dir/flinkdeployments.flink.apache.org-v1beta1-$FLINK_K8S_OPERATOR_VERSION.yml"
+install_crds() {
+    [[ -s "$flink_crd" ]] && return 0
+    command -v mvn >/dev/null 2>&1 || die "mvn not found: the FlinkDeployment CRD is fetched with Maven (Debian package maven)"
+    command -v unzip >/dev/null 2>&1 || die "unzip not found (Debian package unzip)"
+    local artifact="org.apache.flink:flink-kubernetes-operator-api:$FLINK_K8S_OPERATOR_VERSION" tmp
+    say "mvn dependency:copy $artifact -> $crd_dir"
+    tmp="$(mktemp -d)"
+    mvn -B -ntp -q -Dmaven.repo.local="$cache/m2" dependency:copy -Dartifact="$artifact" \
+        -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1 || { cat "$tmp/mvn.log" >&2; die "could not fetch $artifact"; }
+    mkdir -p "$crd_dir"
+    unzip -p "$tmp"/flink-kubernetes-operator-api-*.jar \
+        META-INF/fabric8/flinkdeployments.flink.apache.org-v1beta1.yml >"$flink_crd.tmp"
+    mv "$flink_crd.tmp" "$flink_crd"
+    rm -rf "$tmp"
+}
+
 overlays=()
 install_only=0
 for arg in "$@"; do
@@ -74,6 +97,7 @@ done
 
 install_kustomize
 install_validators
+install_crds
 [[ $install_only -eq 1 ]] && { say "tools installed"; exit 0; }
 
 if [[ ${#overlays[@]} -eq 0 ]]; then
@@ -93,6 +117,6 @@ for overlay in "${overlays[@]}"; do
         status=1
         continue
     fi
-    "$venv/bin/python" "$here/validate_manifests.py" "$out" "${version_args[@]}" || status=1
+    "$venv/bin/python" "$here/validate_manifests.py" "$out" "${version_args[@]}" --crd "$flink_crd" || status=1
 done
 exit "$status"
