@@ -244,6 +244,16 @@ FLINK_STAMP="$FLINK_CACHE/lib.stamp"
 FLINK_JOB_SERVER_JAR="$FLINK_CACHE/flink-job-server.jar"
 FLINK_MANIFEST="$FLINK_CACHE/MANIFEST.MF"
 FLINK_MAIN_CLASS=org.apache.beam.runners.flink.FlinkJobServerDriver
+# A second launcher on the same jars: Beam's Java expansion service, which
+# PollFeeds starts while building the pipeline for FlinkRunner to expand its
+# tick (Java's GenerateSequence; pipeline/transforms/poll.py), in its own
+# directory with Class-Path ../flink/lib/*.jar. pipeline/transforms/poll.py
+# looks it up at ../flink-expansion/flink-expansion-service.jar from the job
+# server jar (or NEWSMON_FLINK_EXPANSION_JAR).
+FLINK_EXPANSION_DIR="$CACHE_DIR/flink-expansion"
+FLINK_EXPANSION_JAR="$FLINK_EXPANSION_DIR/flink-expansion-service.jar"
+FLINK_EXPANSION_MANIFEST="$FLINK_EXPANSION_DIR/MANIFEST.MF"
+FLINK_EXPANSION_MAIN_CLASS=org.apache.beam.sdk.expansion.service.ExpansionService
 # What Flink's own scripts pass on Java 17+ (env.java.opts.all), carried as
 # manifest attributes because Beam's launcher adds no JVM flags of its own.
 FLINK_ADD_OPENS=(java.base/java.lang java.base/java.net java.base/java.io java.base/java.nio
@@ -290,12 +300,12 @@ manifest_list() {
 }
 
 flink_manifest() {
-    local jars=() j
+    local main="${1:-$FLINK_MAIN_CLASS}" prefix="${2:-lib/}" jars=() j
     for j in "$FLINK_LIB"/*.jar; do
-        jars+=("lib/${j##*/}")
+        jars+=("$prefix${j##*/}")
     done
     printf 'Manifest-Version: 1.0\n'
-    printf 'Main-Class: %s\n' "$FLINK_MAIN_CLASS"
+    printf 'Main-Class: %s\n' "$main"
     printf 'Implementation-Title: newsmon launcher for %s\n' "$FLINK_RUNNER_ARTIFACT"
     manifest_list Add-Opens "${FLINK_ADD_OPENS[@]}"
     manifest_list Add-Exports "${FLINK_ADD_EXPORTS[@]}"
@@ -318,25 +328,33 @@ find_jar_tool() {
     return 1
 }
 
-# Rewrite the launcher when the jar set (or the manifest recipe) changed.
-write_flink_launcher() {
-    local manifest
-    manifest="$(flink_manifest)"
-    if [[ -f "$FLINK_JOB_SERVER_JAR" && -f "$FLINK_MANIFEST" && "$(cat "$FLINK_MANIFEST")" == "$manifest" ]]; then
-        say "flink: launcher $FLINK_JOB_SERVER_JAR up to date, skipping"
+# Rewrite a launcher when the jar set (or the manifest recipe) changed.
+#   write_launcher JAR MANIFEST_COPY MAIN_CLASS CLASS_PATH_PREFIX
+write_launcher() {
+    local jar="$1" copy="$2" main="$3" prefix="$4" manifest
+    manifest="$(flink_manifest "$main" "$prefix")"
+    if [[ -f "$jar" && -f "$copy" && "$(cat "$copy")" == "$manifest" ]]; then
+        say "flink: launcher $jar up to date, skipping"
         return 0
     fi
     find_jar_tool || exit 1
-    say "flink: writing launcher $FLINK_JOB_SERVER_JAR (Main-Class $FLINK_MAIN_CLASS, Class-Path lib/*.jar)"
-    local tmp="$FLINK_CACHE/launcher.tmp"
+    say "flink: writing launcher $jar (Main-Class $main, Class-Path ${prefix}*.jar)"
+    local tmp
+    tmp="$(dirname "$jar")/launcher.tmp"
     rm -rf "$tmp"
     mkdir -p "$tmp/empty"
     printf '%s\n' "$manifest" >"$tmp/MANIFEST.MF"
     run_logged flink-jar "$JAR_BIN" --create --file "$tmp/launcher.jar" \
         --manifest "$tmp/MANIFEST.MF" -C "$tmp/empty" .
-    mv "$tmp/launcher.jar" "$FLINK_JOB_SERVER_JAR"
-    mv "$tmp/MANIFEST.MF" "$FLINK_MANIFEST"
+    mv "$tmp/launcher.jar" "$jar"
+    mv "$tmp/MANIFEST.MF" "$copy"
     rm -rf "$tmp"
+}
+
+write_flink_launcher() {
+    write_launcher "$FLINK_JOB_SERVER_JAR" "$FLINK_MANIFEST" "$FLINK_MAIN_CLASS" lib/
+    mkdir -p "$FLINK_EXPANSION_DIR"
+    write_launcher "$FLINK_EXPANSION_JAR" "$FLINK_EXPANSION_MANIFEST" "$FLINK_EXPANSION_MAIN_CLASS" ../flink/lib/
 }
 
 # The driver answers an unknown option with its usage and exit status 1: that

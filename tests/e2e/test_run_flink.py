@@ -17,7 +17,10 @@ count is the initial one plus the appended items.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +58,10 @@ def named_job(tmp_path: Path, search_url: str, prism_location: str, served: tupl
     job = Job(tmp_path, config, search_url, prism_location, *flink_run_args(tmp_path, name),
               "--log-format", "text")
     yield job, name
+    if job.alive():  # a failed test: the job server Beam started is in the job's process group
+        assert job.proc is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(job.proc.pid, signal.SIGKILL)
     job.close()
     for live in cluster.rest.live_jobs_named(name):  # a failed test must not leave the job on the cluster
         cluster.rest.cancel(live.jid)

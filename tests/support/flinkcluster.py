@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -49,6 +50,12 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident set (VmHWM) in MiB; 0 when it is gone."""
     try:
@@ -76,6 +83,7 @@ class FlinkCluster:
 
     def __init__(self) -> None:
         self.port = int(os.environ.get("FLINK_REST_PORT") or _versions_env("FLINK_REST_PORT"))
+        self.tm_rpc_port = int(os.environ.get("FLINK_TM_RPC_PORT") or _versions_env("FLINK_TM_RPC_PORT"))
         self.rest = FlinkRest(f"http://127.0.0.1:{self.port}")
         self.started = False
 
@@ -101,13 +109,16 @@ class FlinkCluster:
         return path.read_text(errors="replace")[-chars:] if path.exists() else ""
 
     def kill_taskmanager(self) -> None:
-        """SIGKILL, as a crashed machine would; returns once the process is gone."""
+        """SIGKILL, as a crashed machine would; returns once the process is gone and its RPC port is free.
+
+        (A killed JVM's main thread is a zombie before its other threads are gone, and
+        those hold its sockets a little longer: the port is what a restart needs.)"""
         pid = self.pid("taskmanager")
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while _alive(pid):
+        deadline = time.monotonic() + 90
+        while _alive(pid) or _listening(self.tm_rpc_port):
             if time.monotonic() > deadline:
-                pytest.fail(f"TaskManager {pid} still alive 60s after SIGKILL")
+                pytest.fail(f"TaskManager {pid} (or its port {self.tm_rpc_port}) still there 90s after SIGKILL")
             time.sleep(0.2)
 
     def start_taskmanager(self) -> None:
