@@ -9,14 +9,12 @@ survives restarts).
 
 The tick source depends on the runner. Everywhere but Flink it is Beam's
 ``PeriodicImpulse``, a splittable DoFn that defers its remainder once per tick.
-On FlinkRunner it is Beam's Flink streaming impulse (a Flink source function),
-because the portable Flink runner keeps every self-checkpoint residual of a
-Python SDF in keyed state and never clears it (apache/beam issue 27648; present
-in the 2.62.0 job server used here, measured at ~4 KB of checkpoint per tick —
-see deploy/FLINK_DATAFLOW.md). That source has no state, so checkpoints stay
-the same size, but it emits no watermark: on Flink the event-time watermark
-does not advance, and event-time windows downstream (the spike detector's)
-never close.
+Not on FlinkRunner: the portable Flink runner keeps every self-checkpoint
+residual of a Python SDF in keyed state and never clears it (apache/beam issue
+27648; present in the 2.62.0 job server used here, measured at ~4 KB of
+checkpoint per tick — see deploy/FLINK_DATAFLOW.md). There the tick is Java's
+``GenerateSequence`` run natively by the Flink runner (see ``FlinkTicks``):
+its checkpoint is its position, and its watermark follows the clock.
 """
 
 from __future__ import annotations
@@ -377,7 +375,7 @@ class FlinkTicks(beam.PTransform):
 class PollFeeds(beam.PTransform):
     """PBegin → FeedBatch (new entries of changed feeds), plus Failure on the ``failures`` tag.
 
-    A tick every ``tick_s`` (PeriodicImpulse; Flink's streaming impulse on
+    A tick every ``tick_s`` (PeriodicImpulse; Java's GenerateSequence on
     FlinkRunner, see the module docstring); each shard of feeds starts its due
     fetches and handles the completed ones. Side effects: HTTP requests, poll
     metrics, feed state in the engine when ``search`` is set."""
