@@ -6,8 +6,10 @@
 #   opensearch  OpenSearch node jars via Maven -> .cache/opensearch/lib,
 #               plus the compiled launcher -> .cache/opensearch/classes
 #   flink       Beam's Flink job server (embedded Flink) jars via Maven ->
-#               .cache/flink/lib, launched by .cache/flink/flink-job-server.jar;
-#               the jars of a Flink session cluster (stack.sh up flink) ->
+#               .cache/flink/lib, launched by .cache/flink/flink-job-server.jar
+#               (and Beam's Java expansion service on the same jars by
+#               .cache/flink-expansion/flink-expansion-service.jar); the jars
+#               of a Flink session cluster (stack.sh up flink) ->
 #               .cache/flink-cluster/lib
 #   python      .venv with the project installed: pip install -e '.[dev]'
 #   deploy      offline validators for deploy/: Docker Compose and kustomize (go
