@@ -30,7 +30,7 @@ ALL_COMPONENTS=(apt prism opensearch flink python deploy)
 INSTALL_LOG_DIR="$LOG_DIR/install"
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Run a command with its output in a log file; on failure show the log's tail
