@@ -71,15 +71,17 @@ flink_crd="$crd_dir/flinkdeployments.flink.apache.org-v1beta1-$FLINK_K8S_OPERATO
 install_crds() {
     [[ -s "$flink_crd" ]] && return 0
     command -v mvn >/dev/null 2>&1 || die "mvn not found: the FlinkDeployment CRD is fetched with Maven (Debian package maven)"
-    command -v unzip >/dev/null 2>&1 || die "unzip not found (Debian package unzip)"
     local artifact="org.apache.flink:flink-kubernetes-operator-api:$FLINK_K8S_OPERATOR_VERSION" tmp
     say "mvn dependency:copy $artifact -> $crd_dir"
     tmp="$(mktemp -d)"
     mvn -B -ntp -q -Dmaven.repo.local="$cache/m2" dependency:copy -Dartifact="$artifact" \
         -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1 || { cat "$tmp/mvn.log" >&2; die "could not fetch $artifact"; }
     mkdir -p "$crd_dir"
-    unzip -p "$tmp"/flink-kubernetes-operator-api-*.jar \
-        META-INF/fabric8/flinkdeployments.flink.apache.org-v1beta1.yml >"$flink_crd.tmp"
+    "$venv/bin/python" - "$tmp"/flink-kubernetes-operator-api-*.jar "$flink_crd.tmp" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as jar, open(sys.argv[2], "wb") as out:
+    out.write(jar.read("META-INF/fabric8/flinkdeployments.flink.apache.org-v1beta1.yml"))
+PY
     mv "$flink_crd.tmp" "$flink_crd"
     rm -rf "$tmp"
 }
