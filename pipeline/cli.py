@@ -103,7 +103,22 @@ def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: boo
             argv.append("--environment_type=LOOPBACK")
     if streaming and "--streaming" not in joined:
         argv.append("--streaming")
+    if streaming and _flink_rest(args, beam_args) and "--job_name" not in joined:
+        from pipeline.flink import job_name_for_run
+
+        argv.append(f"--job_name={job_name_for_run()}")  # how the job is found on the cluster to stop it
     return PipelineOptions(argv)
+
+
+def _flink_rest(args: argparse.Namespace, beam_args: list[str]) -> str | None:
+    """The JobManager REST URL when the job runs on a Flink cluster (not an embedded Flink)."""
+    if "flink" not in args.runner.lower():
+        return None
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions
+
+    from pipeline.flink import rest_url
+
+    return rest_url(PipelineOptions(beam_args).view_as(FlinkRunnerOptions).flink_master)
 
 
 def _is_prism(args: argparse.Namespace, beam_args: list[str]) -> bool:
@@ -406,6 +421,7 @@ def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.
     name = signal.Signals(signals.received[0]).name if signals.received else "stop"
     log.info("%s received: finishing work in flight (at most %gs), then stopping", name, args.grace_period)
     drained = _drain(max(0.0, args.grace_period - 5.0), quiet_s=max(2.0, 2 * args.tick)) if in_process else True
+    _stop_on_flink_cluster(options, args.grace_period)
     _quiet_runner_logs()
     try:
         result.cancel()
@@ -413,6 +429,19 @@ def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.
         log.warning("cancel: %s", exc)
     log.info("stopped%s", "" if drained else " (grace period too short to finish all work in flight)")
     return EXIT_OK
+
+
+def _stop_on_flink_cluster(options: Any, grace_s: float) -> None:
+    """On a Flink cluster, stop the job there (Beam's cancel leaves it running): see :mod:`pipeline.flink`."""
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions, GoogleCloudOptions, StandardOptions
+
+    from pipeline.flink import FlinkRest, rest_url, stop_job
+
+    runner = str(options.view_as(StandardOptions).runner or "")
+    url = rest_url(options.view_as(FlinkRunnerOptions).flink_master) if "flink" in runner.lower() else None
+    name = options.view_as(GoogleCloudOptions).job_name
+    if url and name:
+        stop_job(FlinkRest(url), name, timeout_s=max(5.0, grace_s - 5.0))
 
 
 def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:

@@ -13,7 +13,9 @@
 # schemas) and cloudcoil-models-prometheus-operator (CRD models) with pip into
 # .cache/k8s-validate-venv. promtool is the one of the Prometheus release the
 # rules are written for (deploy/local/install.sh promtool -> .cache/bin/promtool).
-# Rendered manifests land in .cache/k8s/.
+# The Flink Kubernetes Operator's FlinkDeployment CRD (overlays/flink) comes
+# from its API jar on Maven Central (mvn) into .cache/k8s-crds/. Rendered
+# manifests land in .cache/k8s/.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -62,6 +64,29 @@ install_validators() {
     printf '%s\n' "$want" >"$stamp"
 }
 
+# The CRDs of the non-built-in kinds the overlays use, extracted from the
+# operator's API jar (its fabric8-generated CRD files).
+FLINK_K8S_OPERATOR_VERSION=1.10.0
+crd_dir="$cache/k8s-crds"
+flink_crd="$crd_dir/flinkdeployments.flink.apache.org-v1beta1-$FLINK_K8S_OPERATOR_VERSION.yml"
+install_crds() {
+    [[ -s "$flink_crd" ]] && return 0
+    command -v mvn >/dev/null 2>&1 || die "mvn not found: the FlinkDeployment CRD is fetched with Maven (Debian package maven)"
+    local artifact="org.apache.flink:flink-kubernetes-operator-api:$FLINK_K8S_OPERATOR_VERSION" tmp
+    say "mvn dependency:copy $artifact -> $crd_dir"
+    tmp="$(mktemp -d)"
+    mvn -B -ntp -q -Dmaven.repo.local="$cache/m2" dependency:copy -Dartifact="$artifact" \
+        -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1 || { cat "$tmp/mvn.log" >&2; die "could not fetch $artifact"; }
+    mkdir -p "$crd_dir"
+    "$venv/bin/python" - "$tmp"/flink-kubernetes-operator-api-*.jar "$flink_crd.tmp" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as jar, open(sys.argv[2], "wb") as out:
+    out.write(jar.read("META-INF/fabric8/flinkdeployments.flink.apache.org-v1beta1.yml"))
+PY
+    mv "$flink_crd.tmp" "$flink_crd"
+    rm -rf "$tmp"
+}
+
 overlays=()
 install_only=0
 for arg in "$@"; do
@@ -75,6 +100,7 @@ done
 
 install_kustomize
 install_validators
+install_crds
 [[ $install_only -eq 1 ]] && { say "tools installed"; exit 0; }
 
 if [[ ${#overlays[@]} -eq 0 ]]; then
@@ -97,6 +123,6 @@ for overlay in "${overlays[@]}"; do
         status=1
         continue
     fi
-    "$venv/bin/python" "$here/validate_manifests.py" "$out" "${version_args[@]}" --promtool "$promtool" || status=1
+    "$venv/bin/python" "$here/validate_manifests.py" "$out" "${version_args[@]}" --promtool "$promtool" --crd "$flink_crd" || status=1
 done
 exit "$status"

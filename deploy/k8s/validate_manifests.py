@@ -10,6 +10,10 @@
   the pydantic models of ``cloudcoil-models-prometheus-operator``, generated
   from the operator's CRD schemas; a field the model does not know is an error.
 * PrometheusRule groups: ``promtool check rules`` (PromQL and templates).
+* Kinds of a CRD given with ``--crd FILE`` (e.g. the Flink Kubernetes
+  Operator's FlinkDeployment, from its API jar: validate.sh fetches it): the
+  CRD's openAPIV3Schema with jsonschema, strict (a field the schema does not
+  declare is an error, unless the schema preserves unknown fields).
 * Any other kind is an error: add a validator before adding the resource.
 
 Exit status 0 when every document passes, 1 otherwise; one line per problem.
@@ -81,6 +85,43 @@ def check_rules(doc: dict[str, Any], promtool: str) -> list[str]:
     return []
 
 
+def load_crds(paths: list[Path]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) → openAPIV3Schema, from CustomResourceDefinition files (v1 or the old v1beta1 layout)."""
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in paths:
+        for crd in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            spec = crd["spec"]
+            for version in spec["versions"]:
+                schema = (version.get("schema") or spec.get("validation") or {}).get("openAPIV3Schema")
+                if schema:
+                    schemas[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = schema
+    return schemas
+
+
+def _strict(schema: Any) -> Any:
+    """The schema with additionalProperties false wherever it lists properties and keeps no unknown fields."""
+    if isinstance(schema, dict):
+        out = {k: _strict(v) for k, v in schema.items()}
+        if ("properties" in out and "additionalProperties" not in out
+                and not out.get("x-kubernetes-preserve-unknown-fields")):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_strict(v) for v in schema]
+    return schema
+
+
+def check_custom(doc: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    import jsonschema
+
+    body = {k: v for k, v in doc.items() if k not in ("apiVersion", "kind", "metadata")}
+    strict = _strict({**schema, "properties": {k: v for k, v in schema.get("properties", {}).items()
+                                               if k not in ("apiVersion", "kind", "metadata")}})
+    validator = jsonschema.Draft7Validator(strict)
+    return [f"{_where(doc)}: {'.'.join(str(p) for p in err.absolute_path) or '.'}: {err.message}"
+            for err in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))]
+
+
 def check_builtin(doc: dict[str, Any], versions: list[str]) -> list[str]:
     problems = []
     for version in versions:
@@ -102,8 +143,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="validate against this Kubernetes version (repeatable; default 1.30.0 and 1.34.0)")
     parser.add_argument("--promtool", default=shutil.which("promtool"),
                         help="promtool binary for PrometheusRule groups (default: from PATH)")
+    parser.add_argument("--crd", action="append", type=Path, default=[],
+                        help="a CustomResourceDefinition file whose kinds to validate (repeatable)")
     args = parser.parse_args(argv)
     versions = args.versions or ["1.30.0", "1.34.0"]
+    crds = load_crds(args.crd)
     docs = [d for d in yaml.safe_load_all(args.manifests.read_text(encoding="utf-8")) if d]
     if not docs:
         print(f"{args.manifests}: no Kubernetes objects", file=sys.stderr)
@@ -124,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                                     "promtool (.cache/bin/promtool), or pass --promtool")
                 else:
                     problems += check_rules(doc, args.promtool)
+        elif (str(doc["apiVersion"]), str(doc["kind"])) in crds:
+            problems += check_custom(doc, crds[(str(doc["apiVersion"]), str(doc["kind"]))])
         else:
             problems += check_builtin(doc, versions)
     for p in problems:

@@ -9,6 +9,10 @@
 #               plus the compiled launcher -> .cache/opensearch/classes
 #   flink       Beam's Flink job server (embedded Flink) jars via Maven ->
 #               .cache/flink/lib, launched by .cache/flink/flink-job-server.jar
+#               (and Beam's Java expansion service on the same jars by
+#               .cache/flink-expansion/flink-expansion-service.jar); the jars
+#               of a Flink session cluster (stack.sh up flink) ->
+#               .cache/flink-cluster/lib
 #   python      .venv with the project installed: pip install -e '.[dev]'
 #   deploy      offline validators for deploy/: Docker Compose and kustomize (go
 #               install), Kubernetes schemas (pip) -> .cache/
@@ -28,7 +32,7 @@ ALL_COMPONENTS=(apt promtool prism opensearch flink python deploy)
 INSTALL_LOG_DIR="$LOG_DIR/install"
 
 usage() {
-    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Run a command with its output in a log file; on failure show the log's tail
@@ -332,6 +336,16 @@ FLINK_STAMP="$FLINK_CACHE/lib.stamp"
 FLINK_JOB_SERVER_JAR="$FLINK_CACHE/flink-job-server.jar"
 FLINK_MANIFEST="$FLINK_CACHE/MANIFEST.MF"
 FLINK_MAIN_CLASS=org.apache.beam.runners.flink.FlinkJobServerDriver
+# A second launcher on the same jars: Beam's Java expansion service, which
+# PollFeeds starts while building the pipeline for FlinkRunner to expand its
+# tick (Java's GenerateSequence; pipeline/transforms/poll.py), in its own
+# directory with Class-Path ../flink/lib/*.jar. pipeline/transforms/poll.py
+# looks it up at ../flink-expansion/flink-expansion-service.jar from the job
+# server jar (or NEWSMON_FLINK_EXPANSION_JAR).
+FLINK_EXPANSION_DIR="$CACHE_DIR/flink-expansion"
+FLINK_EXPANSION_JAR="$FLINK_EXPANSION_DIR/flink-expansion-service.jar"
+FLINK_EXPANSION_MANIFEST="$FLINK_EXPANSION_DIR/MANIFEST.MF"
+FLINK_EXPANSION_MAIN_CLASS=org.apache.beam.sdk.expansion.service.ExpansionService
 # What Flink's own scripts pass on Java 17+ (env.java.opts.all), carried as
 # manifest attributes because Beam's launcher adds no JVM flags of its own.
 FLINK_ADD_OPENS=(java.base/java.lang java.base/java.net java.base/java.io java.base/java.nio
@@ -378,12 +392,12 @@ manifest_list() {
 }
 
 flink_manifest() {
-    local jars=() j
+    local main="${1:-$FLINK_MAIN_CLASS}" prefix="${2:-lib/}" jars=() j
     for j in "$FLINK_LIB"/*.jar; do
-        jars+=("lib/${j##*/}")
+        jars+=("$prefix${j##*/}")
     done
     printf 'Manifest-Version: 1.0\n'
-    printf 'Main-Class: %s\n' "$FLINK_MAIN_CLASS"
+    printf 'Main-Class: %s\n' "$main"
     printf 'Implementation-Title: newsmon launcher for %s\n' "$FLINK_RUNNER_ARTIFACT"
     manifest_list Add-Opens "${FLINK_ADD_OPENS[@]}"
     manifest_list Add-Exports "${FLINK_ADD_EXPORTS[@]}"
@@ -406,25 +420,33 @@ find_jar_tool() {
     return 1
 }
 
-# Rewrite the launcher when the jar set (or the manifest recipe) changed.
-write_flink_launcher() {
-    local manifest
-    manifest="$(flink_manifest)"
-    if [[ -f "$FLINK_JOB_SERVER_JAR" && -f "$FLINK_MANIFEST" && "$(cat "$FLINK_MANIFEST")" == "$manifest" ]]; then
-        say "flink: launcher $FLINK_JOB_SERVER_JAR up to date, skipping"
+# Rewrite a launcher when the jar set (or the manifest recipe) changed.
+#   write_launcher JAR MANIFEST_COPY MAIN_CLASS CLASS_PATH_PREFIX
+write_launcher() {
+    local jar="$1" copy="$2" main="$3" prefix="$4" manifest
+    manifest="$(flink_manifest "$main" "$prefix")"
+    if [[ -f "$jar" && -f "$copy" && "$(cat "$copy")" == "$manifest" ]]; then
+        say "flink: launcher $jar up to date, skipping"
         return 0
     fi
     find_jar_tool || exit 1
-    say "flink: writing launcher $FLINK_JOB_SERVER_JAR (Main-Class $FLINK_MAIN_CLASS, Class-Path lib/*.jar)"
-    local tmp="$FLINK_CACHE/launcher.tmp"
+    say "flink: writing launcher $jar (Main-Class $main, Class-Path ${prefix}*.jar)"
+    local tmp
+    tmp="$(dirname "$jar")/launcher.tmp"
     rm -rf "$tmp"
     mkdir -p "$tmp/empty"
     printf '%s\n' "$manifest" >"$tmp/MANIFEST.MF"
     run_logged flink-jar "$JAR_BIN" --create --file "$tmp/launcher.jar" \
         --manifest "$tmp/MANIFEST.MF" -C "$tmp/empty" .
-    mv "$tmp/launcher.jar" "$FLINK_JOB_SERVER_JAR"
-    mv "$tmp/MANIFEST.MF" "$FLINK_MANIFEST"
+    mv "$tmp/launcher.jar" "$jar"
+    mv "$tmp/MANIFEST.MF" "$copy"
     rm -rf "$tmp"
+}
+
+write_flink_launcher() {
+    write_launcher "$FLINK_JOB_SERVER_JAR" "$FLINK_MANIFEST" "$FLINK_MAIN_CLASS" lib/
+    mkdir -p "$FLINK_EXPANSION_DIR"
+    write_launcher "$FLINK_EXPANSION_JAR" "$FLINK_EXPANSION_MANIFEST" "$FLINK_EXPANSION_MAIN_CLASS" ../flink/lib/
 }
 
 # The driver answers an unknown option with its usage and exit status 1: that
@@ -440,11 +462,45 @@ check_flink_launcher() {
     say "flink: launcher starts FlinkJobServerDriver on Java $(java_major "$(command -v java)") (the java on PATH)"
 }
 
+# The session cluster (JobManager + TaskManager processes for stack.sh):
+# Flink's module jars at FLINK_VERSION, which must be the Flink release the job
+# server's runner was built against, so client and cluster speak one protocol.
+FLINK_CLUSTER_POM="$LOCAL_DIR/flink/cluster/pom.xml"
+FLINK_CLUSTER_STAMP="$CACHE_DIR/flink-cluster/lib.stamp"
+
+flink_cluster_lib_key() {
+    printf 'flink=%s pom=%s\n' "$FLINK_VERSION" "$(sha256sum "$FLINK_CLUSTER_POM" | cut -d' ' -f1)"
+}
+
+verify_flink_cluster_lib() {
+    local dir="$1" jar stray
+    for jar in flink-runtime flink-streaming-java flink-rpc-akka-loader flink-clients; do
+        [[ -f "$dir/$jar-$FLINK_VERSION.jar" ]] || die "flink: $jar-$FLINK_VERSION.jar missing from $dir"
+    done
+    stray="$(find "$dir" -name 'flink-*.jar' ! -name 'flink-shaded-*' -printf '%f\n' |
+        grep -v -- "-$FLINK_VERSION\.jar$" || true)"
+    [[ -z "$stray" ]] || die "flink: jars of another Flink version in $dir: $stray"
+}
+
+# The job server's own flink-runtime must be the cluster's release.
+check_flink_versions_match() {
+    [[ -f "$FLINK_LIB/flink-runtime-$FLINK_VERSION.jar" ]] ||
+        die "flink: the job server in $FLINK_LIB is not built on Flink $FLINK_VERSION ($(find "$FLINK_LIB" -name 'flink-runtime-*.jar' -printf '%f ')); set FLINK_VERSION in versions.env to its release"
+}
+
+fetch_flink_cluster_jars() {
+    maven_fetch_lib flink-cluster "$FLINK_CLUSTER_POM" "$FLINK_CLUSTER_LIB" "$FLINK_CLUSTER_STAMP" \
+        "$(flink_cluster_lib_key)" verify_flink_cluster_lib "the Flink $FLINK_VERSION session cluster (~65 MB)" \
+        -Dflink.version="$FLINK_VERSION"
+}
+
 install_flink() {
     fetch_flink_jars
     write_flink_launcher
     check_flink_launcher
-    say "flink: ready (--runner FlinkRunner --flink_master=[local] --flink_version=$FLINK_MINOR --flink_job_server_jar=$FLINK_JOB_SERVER_JAR)"
+    check_flink_versions_match
+    fetch_flink_cluster_jars
+    say "flink: ready (--runner FlinkRunner --flink_master=[local] --flink_version=$FLINK_MINOR --flink_job_server_jar=$FLINK_JOB_SERVER_JAR; a cluster: deploy/local/stack.sh up flink)"
 }
 
 # ------------------------------------------------------------- python ------

@@ -25,6 +25,10 @@ PRISM_BIN="$BIN_DIR/prism"
 OPENSEARCH_LIB="$OPENSEARCH_CACHE/lib"
 OPENSEARCH_CLASSES="$OPENSEARCH_CACHE/classes"
 OPENSEARCH_MAIN_CLASS=NewsmonOpenSearch
+# The local Flink session cluster's jars (install.sh flink) and its runtime
+# home: config, checkpoints, savepoints, blobs, scratch (stack.sh up flink).
+FLINK_CLUSTER_LIB="$CACHE_DIR/flink-cluster/lib"
+FLINK_HOME_DIR="$VAR_DIR/flink"
 
 say() { printf '[newsmon-local] %s\n' "$*"; }
 warn() { printf '[newsmon-local] WARNING: %s\n' "$*" >&2; }

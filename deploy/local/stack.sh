@@ -5,7 +5,9 @@
 #   deploy/local/stack.sh down   [SERVICE...]   stop what up started
 #   deploy/local/stack.sh status [SERVICE...]
 #
-# SERVICE: opensearch prometheus alertmanager feeds (default: all of them).
+# SERVICE: opensearch prometheus alertmanager feeds (default: all of them),
+# or the Flink session cluster, started only when named: flink-jobmanager
+# flink-taskmanager, or `flink` for both (newsmon run --runner FlinkRunner).
 # Run deploy/local/install.sh first. Ports come from versions.env and can be
 # overridden from the environment (OPENSEARCH_PORT=9201 ...).
 #
@@ -22,6 +24,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ALL_SERVICES=(opensearch prometheus alertmanager feeds)
+# Started only when named (`up flink`): two JVMs, ~2.3 GB.
+FLINK_SERVICES=(flink-jobmanager flink-taskmanager)
 STACK_ENV="$VAR_DIR/stack.env"
 NEWSMON_FEEDS_ROOT="${NEWSMON_FEEDS_ROOT:-$LOCAL_DIR/demo-feeds}"
 # Seconds to wait for SIGTERM to end a service before SIGKILL.
@@ -53,9 +57,17 @@ port_of() {
     prometheus) echo "$PROMETHEUS_PORT" ;;
     alertmanager) echo "$ALERTMANAGER_PORT" ;;
     feeds) echo "$FEEDS_PORT" ;;
+    flink-jobmanager) echo "$FLINK_REST_PORT" ;;
+    flink-taskmanager) echo "$FLINK_TM_RPC_PORT" ;;
     esac
 }
-url_of() { echo "http://127.0.0.1:$(port_of "$1")"; }
+url_of() {
+    case "$1" in
+    # The TaskManager has no HTTP endpoint; it is seen through the JobManager's.
+    flink-taskmanager) echo "http://127.0.0.1:$FLINK_REST_PORT/taskmanagers/$FLINK_TM_ID" ;;
+    *) echo "http://127.0.0.1:$(port_of "$1")" ;;
+    esac
+}
 
 # A string that only the command line of the process we started contains;
 # it tells our process apart from an unrelated one that reused a stale PID.
@@ -65,6 +77,8 @@ marker_of() {
     prometheus) echo "--storage.tsdb.path=$VAR_DIR/prometheus" ;;
     alertmanager) echo "--storage.path=$VAR_DIR/alertmanager" ;;
     feeds) echo "$VENV_DIR/bin/newsmon serve-feeds" ;;
+    flink-jobmanager) echo "-Dnewsmon.flink.jobmanager=$FLINK_HOME_DIR" ;;
+    flink-taskmanager) echo "-Dnewsmon.flink.taskmanager=$FLINK_HOME_DIR" ;;
     esac
 }
 
@@ -73,6 +87,7 @@ marker_of() {
 timeout_of() {
     case "$1" in
     opensearch) echo "${OPENSEARCH_START_TIMEOUT:-180}" ;;
+    flink-*) echo "${FLINK_START_TIMEOUT:-180}" ;;
     *) echo "${START_TIMEOUT:-60}" ;;
     esac
 }
@@ -125,6 +140,14 @@ ready_opensearch() {
 ready_prometheus() { http_ok "$(url_of prometheus)/-/ready"; }
 ready_alertmanager() { http_ok "$(url_of alertmanager)/-/ready"; }
 ready_feeds() { http_ok "$(url_of feeds)/healthz"; }
+# The JobManager answers its REST API with the expected Flink release; the
+# TaskManager is ready once it has registered there (with its slot).
+ready_flink-jobmanager() {
+    local overview
+    overview="$(http_get "$(url_of flink-jobmanager)/overview")" || return 1
+    [[ "$overview" == *"\"flink-version\":\"$FLINK_VERSION\""* ]]
+}
+ready_flink-taskmanager() { http_ok "$(url_of flink-taskmanager)"; }
 
 # ------------------------------------------------- per-service commands ----
 # Each prepare_<svc> checks its prerequisites, creates its directories and
@@ -221,6 +244,79 @@ prepare_feeds() {
     CMD=("$VENV_DIR/bin/newsmon" serve-feeds
         --root "$NEWSMON_FEEDS_ROOT"
         --host 127.0.0.1 --port "$FEEDS_PORT")
+}
+
+# The Flink processes: flink-runtime's two entry points on the jars of
+# install.sh flink, with the JVM flags Flink's own bin/ scripts would pass.
+# Flink derives each process's heap, metaspace and direct memory from
+# *.memory.process.size; BashJavaUtils (what those scripts call) prints the
+# JVM options and the matching -D settings, which go on the command line.
+FLINK_TM_ID=newsmon-local-taskmanager
+FLINK_CONF_DIR="$FLINK_HOME_DIR/conf"
+# What Flink's config.yaml sets in env.java.opts.all for Java 17.
+FLINK_JAVA_OPTS=(--add-exports=java.base/sun.net.util=ALL-UNNAMED
+    --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
+    --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED)
+for _pkg in java.lang java.net java.io java.nio sun.nio.ch java.lang.reflect java.text java.time \
+    java.util java.util.concurrent java.util.concurrent.atomic java.util.concurrent.locks; do
+    FLINK_JAVA_OPTS+=("--add-opens=java.base/$_pkg=ALL-UNNAMED")
+done
+unset _pkg
+
+render_flink_config() {
+    mkdir -p "$FLINK_CONF_DIR" "$FLINK_HOME_DIR"/{checkpoints,savepoints,blobs,tmp}
+    sed -e "s|@FLINK_RPC_PORT@|$FLINK_RPC_PORT|g" \
+        -e "s|@FLINK_TM_RPC_PORT@|$FLINK_TM_RPC_PORT|g" \
+        -e "s|@FLINK_REST_PORT@|$FLINK_REST_PORT|g" \
+        -e "s|@FLINK_JM_MEMORY@|$FLINK_JM_MEMORY|g" \
+        -e "s|@FLINK_TM_MEMORY@|$FLINK_TM_MEMORY|g" \
+        -e "s|@FLINK_HOME@|$FLINK_HOME_DIR|g" \
+        "$LOCAL_DIR/flink/config.yaml" >"$FLINK_CONF_DIR/config.yaml"
+    cp "$LOCAL_DIR/flink/log4j.properties" "$FLINK_CONF_DIR/log4j.properties"
+}
+
+# Sets FLINK_JVM (JVM memory flags) and FLINK_DYNAMIC (-D key=value pairs) for
+# GET_JM_RESOURCE_PARAMS or GET_TM_RESOURCE_PARAMS.
+flink_resource_params() {
+    local out lines=()
+    out="$("$JAVA_BIN" -cp "$FLINK_CLUSTER_LIB/*" -Dlog4j2.level=ERROR \
+        org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$FLINK_CONF_DIR" 2>&1)" || {
+        err "flink: BashJavaUtils $1 failed: $(tail -n 5 <<<"$out")"
+        return 1
+    }
+    mapfile -t lines < <(sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p' <<<"$out")
+    [[ ${#lines[@]} -ge 2 ]] || { err "flink: unexpected BashJavaUtils output: $(tail -n 5 <<<"$out")"; return 1; }
+    read -r -a FLINK_JVM <<<"${lines[0]}"
+    read -r -a FLINK_DYNAMIC <<<"${lines[1]}"
+}
+
+prepare_flink() {
+    local role="$1" main="$2" params="$3"
+    [[ -f "$FLINK_CLUSTER_LIB/flink-runtime-$FLINK_VERSION.jar" ]] ||
+        { err "flink-$role: not installed (run deploy/local/install.sh flink)"; return 1; }
+    find_java || return 1
+    render_flink_config
+    local FLINK_JVM=() FLINK_DYNAMIC=()
+    flink_resource_params "$params" || return 1
+    # PYTHONPATH: the TaskManager starts the Python SDK workers
+    # (deploy/local/flink/sdk-worker), which must import this checkout's code.
+    CMD=(env "PYTHONPATH=$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
+        "$JAVA_BIN" "${FLINK_JVM[@]}" "${FLINK_JAVA_OPTS[@]}"
+        -XX:+HeapDumpOnOutOfMemoryError "-XX:HeapDumpPath=$FLINK_HOME_DIR/tmp"
+        "-Djava.io.tmpdir=$FLINK_HOME_DIR/tmp"
+        "-Dlog4j.configurationFile=file:$FLINK_CONF_DIR/log4j.properties"
+        "-Dnewsmon.flink.$role=$FLINK_HOME_DIR"
+        -cp "$FLINK_CLUSTER_LIB/*" "$main"
+        --configDir "$FLINK_CONF_DIR" "${FLINK_DYNAMIC[@]}")
+}
+
+prepare_flink-jobmanager() {
+    prepare_flink jobmanager org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
+        GET_JM_RESOURCE_PARAMS
+}
+
+prepare_flink-taskmanager() {
+    prepare_flink taskmanager org.apache.flink.runtime.taskexecutor.TaskManagerRunner GET_TM_RESOURCE_PARAMS
 }
 
 # ---------------------------------------------------------- lifecycle ------
@@ -350,6 +446,9 @@ export NEWSMON_FEEDS_URL=$(url_of feeds)
 export NEWSMON_PRISM_LOCATION=$PRISM_BIN
 export NEWSMON_FLINK_JOB_SERVER_JAR=$CACHE_DIR/flink/flink-job-server.jar
 export NEWSMON_METRICS_PORT=$METRICS_PORT
+export NEWSMON_FLINK_MASTER=127.0.0.1:$FLINK_REST_PORT
+export NEWSMON_FLINK_SDK_WORKER=$LOCAL_DIR/flink/sdk-worker
+export NEWSMON_FLINK_HOME=$FLINK_HOME_DIR
 EOF
     mv "$tmp" "$STACK_ENV"
     say "wrote $STACK_ENV"
@@ -399,14 +498,15 @@ main() {
     [[ $# -ge 1 ]] || { usage; exit 2; }
     local command="$1" svc
     shift
-    local services=("$@")
-    if [[ ${#services[@]} -eq 0 ]]; then
+    local services=()
+    if [[ $# -eq 0 ]]; then
         services=("${ALL_SERVICES[@]}")
     fi
-    for svc in "${services[@]}"; do
+    for svc in "$@"; do
         case "$svc" in
-        opensearch | prometheus | alertmanager | feeds) ;;
-        *) die "unknown service '$svc' (expected: ${ALL_SERVICES[*]})" ;;
+        opensearch | prometheus | alertmanager | feeds | flink-jobmanager | flink-taskmanager) services+=("$svc") ;;
+        flink) services+=("${FLINK_SERVICES[@]}") ;;
+        *) die "unknown service '$svc' (expected: ${ALL_SERVICES[*]} flink ${FLINK_SERVICES[*]})" ;;
         esac
     done
     # One stack.sh at a time per checkout: two concurrent `up`s must not both

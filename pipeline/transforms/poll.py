@@ -6,6 +6,15 @@ effects: HTTP requests; poll metrics; feed state in the search engine. Per-feed
 state lives in Beam state keyed by a stable shard of the feed URL (so it
 follows the feed when the runner moves work) and in the engine (so it
 survives restarts).
+
+The tick source depends on the runner. Everywhere but Flink it is Beam's
+``PeriodicImpulse``, a splittable DoFn that defers its remainder once per tick.
+Not on FlinkRunner: the portable Flink runner keeps every self-checkpoint
+residual of a Python SDF in keyed state and never clears it (apache/beam issue
+27648; present in the 2.62.0 job server used here, measured at ~4 KB of
+checkpoint per tick — see deploy/FLINK_DATAFLOW.md). There the tick is Java's
+``GenerateSequence`` run natively by the Flink runner (see ``FlinkTicks``):
+its checkpoint is its position, and its watermark follows the clock.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from apache_beam.coders import PickleCoder
 from apache_beam.pvalue import PBegin
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+from apache_beam.transforms.window import TimestampedValue
 
 from pipeline import config, lifecycle, metrics
 from pipeline.config import load_feeds
@@ -370,10 +380,95 @@ class FeedPlan:
         self.start()
 
 
+def on_flink(pipeline: beam.Pipeline) -> bool:
+    """Whether ``pipeline`` runs on Beam's (portable) FlinkRunner."""
+    from apache_beam.runners.portability.flink_runner import FlinkRunner
+
+    return isinstance(pipeline.runner, FlinkRunner)
+
+
+def impulse_count(tick_s: float, stop_after_s: float | None) -> int:
+    """Ticks the Flink impulse emits before it ends (0: it never ends)."""
+    return max(1, int(stop_after_s // tick_s) + 1) if stop_after_s else 0
+
+
+GENERATE_SEQUENCE_URN = "beam:external:java:generate_sequence:v1"
+EXPANSION_JAR_ENV = "NEWSMON_FLINK_EXPANSION_JAR"
+# Where deploy/local/install.sh writes the expansion-service launcher, relative to the job server jar.
+EXPANSION_JAR_FROM_JOB_SERVER = os.path.join("..", "flink-expansion", "flink-expansion-service.jar")
+
+
+def expansion_jar(pipeline: beam.Pipeline, environ: dict[str, str] | None = None) -> str | None:
+    """The Java expansion-service launcher for the Flink tick: $NEWSMON_FLINK_EXPANSION_JAR, else the one
+    deploy/local/install.sh writes beside ``--flink_job_server_jar``'s directory; None when there is none."""
+    env = os.environ if environ is None else environ
+    if env.get(EXPANSION_JAR_ENV):
+        return env[EXPANSION_JAR_ENV]
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions
+
+    server_jar = pipeline.options.view_as(FlinkRunnerOptions).flink_job_server_jar if pipeline.options else None
+    if server_jar:
+        candidate = os.path.normpath(os.path.join(os.path.dirname(server_jar), EXPANSION_JAR_FROM_JOB_SERVER))
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+class StampNow(beam.DoFn):
+    """A tick (a Flink impulse record, or a sequence number) → the wall-clock time, at that time."""
+
+    def process(self, _tick: Any) -> Iterator[TimestampedValue]:
+        now = time.time()
+        yield TimestampedValue(now, now)
+
+
+class FlinkTicks(beam.PTransform):
+    """PBegin → one wall-clock timestamp every ``tick_s`` on FlinkRunner.
+
+    With a Java expansion service (``expansion_jar``): Java's unbounded
+    ``GenerateSequence`` at one element per tick, expanded as a primitive Read
+    (``use_deprecated_read``), which the Flink runner runs natively in its
+    ``UnboundedSourceWrapper``: it checkpoints only its position and emits
+    watermarks (element timestamps are the time of generation), so event time
+    advances. Without one (or for a bounded run): Flink's streaming impulse,
+    which checkpoints nothing but emits no watermark."""
+
+    def __init__(self, tick_s: float, count: int = 0, jar: str | None = None) -> None:
+        super().__init__()
+        self.tick_s, self.count, self.jar = tick_s, count, jar
+
+    def expand(self, pbegin: PBegin) -> Any:
+        from apache_beam.io.flink.flink_streaming_impulse_source import FlinkStreamingImpulseSource
+
+        if self.jar and not self.count:
+            from apache_beam.transforms.external import (
+                ExternalTransform,
+                ImplicitSchemaPayloadBuilder,
+                JavaJarExpansionService,
+            )
+
+            service = JavaJarExpansionService(self.jar, append_args=["--experiments=use_deprecated_read"])
+            payload = ImplicitSchemaPayloadBuilder(
+                {"start": 0, "period": max(1, round(self.tick_s * 1000)), "elements_per_period": 1})
+            return (pbegin
+                    | "Sequence" >> ExternalTransform(GENERATE_SEQUENCE_URN, payload, service)
+                    | "Stamp" >> beam.ParDo(StampNow()))
+        if self.jar is None:
+            log.warning("no Java expansion service for the Flink tick (%s, or %s from the job server jar): "
+                        "ticking from Flink's streaming impulse, which gives no event-time watermark — "
+                        "spike windows will not close", EXPANSION_JAR_ENV, EXPANSION_JAR_FROM_JOB_SERVER)
+
+        source = FlinkStreamingImpulseSource()
+        source.config = {}  # the class keeps its config in a class attribute shared by all instances
+        source.set_interval_ms(max(1, round(self.tick_s * 1000))).set_message_count(self.count)
+        return pbegin | "Impulse" >> source | "Stamp" >> beam.ParDo(StampNow())
+
+
 class PollFeeds(beam.PTransform):
     """PBegin → FeedBatch (new entries of changed feeds), plus Failure on the ``failures`` tag.
 
-    A PeriodicImpulse every ``tick_s``; each shard of feeds starts its due
+    A tick every ``tick_s`` (PeriodicImpulse; Java's GenerateSequence on
+    FlinkRunner, see the module docstring); each shard of feeds starts its due
     fetches and handles the completed ones. Side effects: HTTP requests, poll
     metrics, feed state in the engine when ``search`` is set."""
 
@@ -400,9 +495,13 @@ class PollFeeds(beam.PTransform):
         # Quick answers go out in the tick that asked; slower ones with the next tick.
         collect_wait_s = min(1.0, self.tick_s / 2)
         plan = FeedPlan(self.feeds, self.shards, self.config_path)
+        tick: beam.PTransform = (
+            FlinkTicks(self.tick_s, impulse_count(self.tick_s, self.stop_after_s), expansion_jar(pbegin.pipeline))
+            if on_flink(pbegin.pipeline)
+            else PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s))
         return (
             pbegin
-            | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s)
+            | "Tick" >> tick
             | "AllShards" >> beam.FlatMap(lambda _tick, keys: [(k, None) for k in keys], plan.shard_keys())
             .with_output_types(beam.typehints.KV[str, None])
             | "FetchDue" >> beam.ParDo(FetchDueFeeds(plan, self.fetcher, self.tick_s, collect_wait_s,

@@ -63,3 +63,26 @@ def test_kubernetes_overlay_validates(overlay: str) -> None:
     rendered = (REPO / ".cache" / "k8s" / f"{overlay}.yaml").read_text(encoding="utf-8")
     for kind in ("Deployment", "Service", "ConfigMap", "ServiceMonitor", "PrometheusRule"):
         assert f"kind: {kind}\n" in rendered, f"{overlay}: no {kind}"
+
+
+def test_compose_flink_profile_resolves() -> None:
+    """deploy/compose/flink.yml on top of the base file: the Flink services replace the Prism job."""
+    base = ("bash", "deploy/compose/validate.sh", "--", "-f", "deploy/docker-compose.yml",
+            "-f", "deploy/compose/flink.yml", "--env-file", "deploy/compose/env.example", "--profile", "flink")
+    quiet = _run(*base, "config", "-q")
+    assert quiet.returncode == 0, quiet.stderr
+    run = _run(*base, "config", "--services")
+    assert run.returncode == 0, run.stderr
+    services = set(run.stdout.split())
+    assert {"flink-jobmanager", "flink-taskmanager", "beam-worker-pool", "newsmon-flink"} <= services
+    assert "newsmon" not in services  # the Prism job is only in the `prism` profile with this file
+
+
+def test_kubernetes_flink_overlay_validates_against_the_operator_crd() -> None:
+    run = _run("bash", "deploy/k8s/validate.sh", "flink")
+    assert run.returncode == 0, f"deploy/k8s/validate.sh flink failed:\n{run.stdout}\n{run.stderr}"
+    assert "flink.yaml:" in run.stdout and ": ok" in run.stdout
+    rendered = (REPO / ".cache" / "k8s" / "flink.yaml").read_text(encoding="utf-8")
+    for kind in ("FlinkDeployment", "Deployment", "Role", "RoleBinding"):
+        assert f"kind: {kind}\n" in rendered, f"flink: no {kind}"
+    assert "- FlinkRunner\n" in rendered and "--environment_type=EXTERNAL" in rendered

@@ -410,7 +410,7 @@ def test_overlays_build_on_the_base() -> None:
     for res in base["resources"]:
         assert (K8S / "base" / res).exists(), res
     overlays = {p.parent.name: yaml.safe_load(p.read_text()) for p in (K8S / "overlays").glob("*/kustomization.yaml")}
-    assert set(overlays) == {"dev", "prod"}
+    assert set(overlays) == {"dev", "prod", "flink"}
     for name, k in overlays.items():
         assert "../../base" in k["resources"] and k["namespace"], name
     prod_tag = overlays["prod"]["images"][0]["newTag"]
