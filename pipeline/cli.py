@@ -103,6 +103,7 @@ def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: boo
             argv.append("--environment_type=LOOPBACK")
     if streaming and "--streaming" not in joined:
         argv.append("--streaming")
+    argv = with_worker_metrics_dir(argv, metrics.multiprocess_dir())
     if streaming and _flink_rest(args, beam_args) and "--job_name" not in joined:
         from pipeline.flink import job_name_for_run
 
@@ -119,6 +120,29 @@ def _flink_rest(args: argparse.Namespace, beam_args: list[str]) -> str | None:
     from pipeline.flink import rest_url
 
     return rest_url(PipelineOptions(beam_args).view_as(FlinkRunnerOptions).flink_master)
+
+
+def with_worker_metrics_dir(argv: list[str], folder: str | None) -> list[str]:
+    """Beam arguments whose PROCESS SDK workers write their metrics to ``folder`` (see :mod:`pipeline.metrics`).
+
+    Beam passes a PROCESS environment's ``env`` to every worker it starts; an
+    ``env`` already naming the variable is left as it is."""
+    if not folder or "--environment_type=PROCESS" not in argv:
+        return argv
+    out = []
+    for given in argv:
+        arg = given
+        if arg.startswith("--environment_config="):
+            try:
+                payload = json.loads(arg.split("=", 1)[1])
+            except ValueError:
+                raise ConfigError(f"{arg}: not JSON — fix: --environment_config='{{\"command\": \"...\"}}' "
+                                  "for a PROCESS environment") from None
+            env = payload.setdefault("env", {})
+            env.setdefault(metrics.MULTIPROC_ENV, folder)
+            arg = "--environment_config=" + json.dumps(payload)
+        out.append(arg)
+    return out
 
 
 def _is_prism(args: argparse.Namespace, beam_args: list[str]) -> bool:

@@ -22,14 +22,18 @@ import os
 import re
 import signal
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pipeline import metrics
 from pipeline.feedserver import FeedServer
+from tests.support.alerting import Services, get_json, prometheus3, wait_for
 from tests.support.flinkcluster import FlinkCluster, children, flink_run_args, peak_rss_mb, unique_job_name
 from tests.support.job import Job, append_item
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
 # Generous: on 2 shared cores a submission (job server start, ~150 MB of jars to
@@ -73,6 +77,11 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
 ) -> None:
     _server, root = served
     job, name = named_job
+    # The SDK workers are TaskManager processes: they write their metrics to a directory that
+    # `newsmon run` serves; a real Prometheus scrapes it and evaluates the shipped recording rules.
+    job.env[metrics.MULTIPROC_ENV] = str(job.tmp / "worker-metrics")
+    services = Services(job.tmp)
+    prom = _prometheus(services, job.metrics_port)
     job.start()
     job.wait_for(lambda: cluster.running(name), START_S, f"Flink job {name} running on the cluster")
     first = job.settled_count(minimum=5, timeout=START_S)
@@ -82,6 +91,14 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
     # Items appended while the job runs become searchable.
     appended = [append_item(root / "wire.xml", "a semiconductor supply chain")]
     job.wait_for(lambda: job.count({"term": {"url": appended[0]}}), 120, "the appended item")
+    try:
+        wait_for("the workers' counters in Prometheus", lambda: _value(
+            prom, 'newsmon_documents_indexed_total{result="created"}') >= first + 1, services.logs)
+        assert _value(prom, 'sum(newsmon_feed_polls_total{outcome=~"ok|not_modified|unchanged"})') >= 2
+        wait_for("a recording rule over the workers' counters", lambda: _query(
+            prom, "topic:newsmon_relevant_articles:increase15m"), services.logs)
+    finally:
+        services.stop()
 
     # A TaskManager crash after a checkpoint that already holds that item's poll.
     done = cluster.completed_checkpoints(name)
@@ -127,3 +144,30 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
     assert job.versions() == {1}
     assert job.stop() == 0
     assert not cluster.rest.live_jobs_named(name)
+
+
+def _prometheus(services: Services, target_port: int) -> str:
+    rules = Path(__file__).resolve().parents[2] / "deploy/prometheus/rules/newsmon-recording.yml"
+    config = services.tmp / "prometheus.yml"
+    config.write_text("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                      f"rule_files: ['{rules}']\n"
+                      "scrape_configs:\n  - job_name: newsmon\n"
+                      f"    static_configs: [{{targets: ['127.0.0.1:{target_port}']}}]\n")
+    port = free_port()
+    services.start("prometheus", prometheus3(), f"--config.file={config}",
+                   f"--storage.tsdb.path={services.tmp / 'prom-data'}", f"--web.listen-address=127.0.0.1:{port}")
+    return f"http://127.0.0.1:{port}"
+
+
+def _query(base: str, expr: str) -> list[dict[str, object]]:
+    try:
+        data = get_json(f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
+    except OSError:
+        return []
+    result: list[dict[str, object]] = data["data"]["result"]
+    return result
+
+
+def _value(base: str, expr: str) -> float:
+    result = _query(base, expr)
+    return float(result[0]["value"][1]) if result else 0.0  # type: ignore[index]

@@ -91,3 +91,21 @@ def test_a_yes_no_variable_with_another_value_is_an_error() -> None:
 
     with pytest.raises(ConfigError, match=r"NEWSMON_INDEX_ALL='maybe'.*fix:"):
         search_settings({"NEWSMON_INDEX_ALL": "maybe"})
+
+
+def test_process_workers_are_told_where_to_write_their_metrics() -> None:
+    import json as _json
+
+    from pipeline.cli import with_worker_metrics_dir
+
+    argv = ["--environment_type=PROCESS", '--environment_config={"command": "/opt/boot"}', "--streaming"]
+    out = with_worker_metrics_dir(argv, "/var/m")
+    config = _json.loads(out[1].split("=", 1)[1])
+    assert config == {"command": "/opt/boot", "env": {"PROMETHEUS_MULTIPROC_DIR": "/var/m"}}
+    assert with_worker_metrics_dir(argv, None) == argv  # single process: nothing to say
+    loopback = ["--environment_type=LOOPBACK"]
+    assert with_worker_metrics_dir(loopback, "/var/m") == loopback
+    chosen = ["--environment_type=PROCESS",
+              '--environment_config={"command": "b", "env": {"PROMETHEUS_MULTIPROC_DIR": "/mine"}}']
+    assert _json.loads(with_worker_metrics_dir(chosen, "/var/m")[1].split("=", 1)[1])["env"] == {
+        "PROMETHEUS_MULTIPROC_DIR": "/mine"}
