@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -507,6 +508,39 @@ def cmd_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
     return EXIT_OK
 
 
+def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
+    from pipeline import searching, trends
+    from pipeline.dates import iso_to_unix
+    from pipeline.sinks.document import ALERTS_INDEX, read_pattern
+    from pipeline.sinks.search import SearchWriter
+
+    since = iso_to_unix(searching.parse_when(args.since))
+    until = iso_to_unix(searching.parse_when(args.until)) if args.until else time.time()
+    assert since is not None and until is not None  # parse_when returns ISO or raises ConfigError
+    req = trends.TrendsRequest(since=int(since), until=int(until), interval_s=trends.parse_interval(args.interval),
+                               topics=tuple(dict.fromkeys(args.topic or TOPICS)), share=args.share)
+    settings = config.search_settings()
+    settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
+    writer = SearchWriter(settings)
+    writer.connect()
+    response = writer.client.request("POST", f"/{read_pattern(settings.index)}/_search", trends.build_query(req))
+    alerts = writer.search_docs(args.alerts_index or f"{ALERTS_INDEX}*", trends.alerts_query(req))
+    result = trends.trends_from_response(req, response, alerts)
+    if args.png:
+        from pipeline.trendchart import write_png
+
+        write_png(result, args.png, as_share=args.share)
+        log.info("chart written to %s", args.png)
+    if args.json:
+        sys.stdout.write(json.dumps(trends.to_json(result, args.share), ensure_ascii=False) + "\n")
+    elif not (args.png and args.quiet):
+        width = shutil.get_terminal_size((100, 24)).columns - 40 if sys.stdout.isatty() else 72
+        encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
+        sys.stdout.write(trends.render(result, as_share=args.share, width=width,
+                                       ascii_only="utf" not in encoding) + "\n")
+    return EXIT_OK
+
+
 def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline import dashboards
 
@@ -688,6 +722,24 @@ def build_parser() -> argparse.ArgumentParser:
     fe.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
     fe.add_argument("--index", help="article index prefix whose feeds to show (default $NEWSMON_INDEX)")
     fe.set_defaults(func=cmd_feeds)
+
+    tr = sub.add_parser("trends", help="per-topic volume over time: terminal chart, JSON or PNG",
+                        description="Relevant articles per topic per time bucket (by publication time) from "
+                                    "$ELASTICSEARCH_URL; buckets overlapping a spike alert in news-alerts are "
+                                    "marked.")
+    tr.add_argument("--since", default="7d", help="start: 2026-01-31, ISO time, or 7d / 24h ago (default 7d)")
+    tr.add_argument("--until", help="end (same formats; default now)")
+    tr.add_argument("--interval", default="1h", help="bucket width: 30m, 1h, 1d, 1w (default 1h)")
+    tr.add_argument("--topic", action="append", help="only this topic (repeatable): " + ", ".join(TOPICS))
+    tr.add_argument("--share", action="store_true",
+                    help="a topic's share of all relevant coverage per bucket instead of counts")
+    tr.add_argument("--json", action="store_true", help="print one JSON object with every bucket")
+    tr.add_argument("--png", metavar="FILE", help="also write a chart to FILE (PNG)")
+    tr.add_argument("--quiet", action="store_true", help="with --png: print nothing")
+    tr.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
+    tr.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
+    tr.add_argument("--alerts-index", help="alert index or pattern (default news-alerts*)")
+    tr.set_defaults(func=cmd_trends)
 
     db = sub.add_parser("dashboards", help="Kibana saved objects (data views, searches, dashboard)")
     db_sub = db.add_subparsers(dest="dashboards_command", required=True, metavar="ACTION")
