@@ -541,6 +541,37 @@ def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace, _beam: list[str]) -> int:
+    from pipeline import status
+    from pipeline.dates import unix_to_iso
+    from pipeline.errors import SearchUnavailable
+    from pipeline.sinks.document import ALERTS_INDEX, DEADLETTER_INDEX
+    from pipeline.sinks.feedstate import feeds_index
+    from pipeline.sinks.search import SearchWriter
+
+    settings = config.search_settings()
+    settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
+    metrics_url = args.metrics_url or \
+        f"http://127.0.0.1:{config.env_port(os.environ, 'NEWSMON_METRICS_PORT', 9108)}"
+    now = time.time()
+    report: dict[str, Any] = {"at": unix_to_iso(now)}
+    writer = SearchWriter(settings)
+    try:
+        engine, version = writer.connect()
+        report.update(status.gather(writer, prefix=settings.index, alerts_index=args.alerts_index or
+                                    f"{ALERTS_INDEX}*", feeds_index=feeds_index(settings.index),
+                                    deadletter_index=f"{DEADLETTER_INDEX}*", engine=engine, version=version,
+                                    now=now))
+    except SearchUnavailable as exc:
+        report["engine"] = {"reachable": False, "url": settings.url, "error": str(exc)}
+    report["job"] = status.job_status(metrics_url)
+    if args.json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(status.render(report) + "\n")
+    return status.exit_code(report)
+
+
 def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline import dashboards
 
@@ -740,6 +771,18 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
     tr.add_argument("--alerts-index", help="alert index or pattern (default news-alerts*)")
     tr.set_defaults(func=cmd_trends)
+
+    st = sub.add_parser("status", help="one screen for the running service: engine, job health, feeds, "
+                                       "last hour, last alerts",
+                        description="Exit status 0 when the job is healthy and ready, 1 when it is not (or its "
+                                    "metrics port does not answer), 3 when the search engine is unreachable.")
+    st.add_argument("--metrics-url", help="the job's metrics endpoint, serving /healthz and /readyz "
+                                          "(default http://127.0.0.1:$NEWSMON_METRICS_PORT, port 9108)")
+    st.add_argument("--json", action="store_true", help="print one JSON object")
+    st.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
+    st.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
+    st.add_argument("--alerts-index", help="alert index or pattern (default news-alerts*)")
+    st.set_defaults(func=cmd_status)
 
     db = sub.add_parser("dashboards", help="Kibana saved objects (data views, searches, dashboard)")
     db_sub = db.add_subparsers(dest="dashboards_command", required=True, metavar="ACTION")
