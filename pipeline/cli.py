@@ -537,7 +537,7 @@ def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
         width = shutil.get_terminal_size((100, 24)).columns - 40 if sys.stdout.isatty() else 72
         encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
         sys.stdout.write(trends.render(result, as_share=args.share, width=width,
-                                       ascii_only="utf" not in encoding) + "\n")
+                                       ascii_only="utf" not in encoding, colour=sys.stdout.isatty()) + "\n")
     return EXIT_OK
 
 

@@ -234,9 +234,16 @@ def to_json(trends: Trends, as_share: bool) -> dict[str, Any]:
     }
 
 
-def render(trends: Trends, as_share: bool = False, width: int = 72, ascii_only: bool = False) -> str:
+def highlight(spark: str, marked: frozenset[int]) -> str:
+    """The marked columns of a sparkline in bold red (ANSI), for a terminal."""
+    return "".join(f"\033[1;31m{c}\033[0m" if i in marked else c for i, c in enumerate(spark))
+
+
+def render(trends: Trends, as_share: bool = False, width: int = 72, ascii_only: bool = False,
+           colour: bool = False) -> str:
     """One line per topic (sparkline, total, peak) and, under a topic with alerts, ``^`` under the buckets
-    its alert windows overlap; then a line for all relevant coverage. Plain text, no colours."""
+    its alert windows overlap; then a line for all relevant coverage. Plain text unless ``colour`` (a
+    terminal), which also shows the alert buckets of the sparkline in bold red."""
     factor = max(1, -(-len(trends.starts) // max(8, width)))
     shown = regroup(trends, factor)
     n = len(shown.starts)
@@ -259,7 +266,10 @@ def render(trends: Trends, as_share: bool = False, width: int = 72, ascii_only: 
             total_text = "-" if info["share"] is None else f"{info['share'] * 100:.1f}%"
         else:
             total_text = str(info["total"])
-        line = f"{topic:<{name_w}}  {sparkline(values, top, ascii_only).ljust(n)}  {total_text:>6}  {peak}"
+        spark = sparkline(values, top, ascii_only).ljust(n)
+        if colour:
+            spark = highlight(spark, shown.marks.get(topic, frozenset()))
+        line = f"{topic:<{name_w}}  {spark}  {total_text:>6}  {peak}"
         lines.append(line.rstrip())
         if trends.marks.get(topic):
             lines.append(f"{'':<{name_w}}  {marks_line(n, shown.marks[topic])}  alert window(s)")

@@ -145,6 +145,9 @@ def test_render_one_line_per_topic_with_total_peak_and_alert_marks() -> None:
     assert lines[3] == "energy        ▄█         3  peak 2 at 2025-12-01 01:00"
     assert lines[4] == "all relevant  ▂█ ▁      13  peak 10 at 2025-12-01 01:00"
     assert lines[5].startswith("^ = a spike alert")
+    coloured = render(t, colour=True).splitlines()
+    assert coloured[1] == "trade         ▁\033[1;31m█\033[0m ▁      10  peak 8 at 2025-12-01 01:00"
+    assert coloured[3] == lines[3]  # no alerts for energy: nothing highlighted
     shares = render(t, as_share=True).splitlines()
     assert shares[1] == "trade         ▄▇ █   76.9%  peak 100% at 2025-12-01 03:00"
 
