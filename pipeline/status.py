@@ -56,10 +56,16 @@ def recent_alerts_query(size: int = RECENT_ALERTS) -> dict[str, Any]:
             "_source": ["alert_id", "topic", "window_start", "window_end", "count", "baseline", "ratio", "severity"]}
 
 
-def doc_counts(stats: dict[str, Any]) -> dict[str, int]:
-    """Indices and primary documents from a ``_stats/docs`` answer (an absent index: zeros)."""
-    docs = ((stats.get("_all") or {}).get("primaries") or {}).get("docs") or {}
-    return {"indices": len(stats.get("indices") or {}), "docs": int(docs.get("count", 0))}
+def counts_query() -> dict[str, Any]:
+    """Documents per index of a pattern (a search, so the writer role's ``read`` suffices: no ``_stats``)."""
+    return {"size": 0, "track_total_hits": True, "aggs": {"indices": {"terms": {"field": "_index", "size": 1000}}}}
+
+
+def doc_counts(response: dict[str, Any]) -> dict[str, int]:
+    """Indices holding documents and the documents in them, from a :func:`counts_query` answer."""
+    total = (response.get("hits") or {}).get("total") or {}
+    buckets = ((response.get("aggregations") or {}).get("indices") or {}).get("buckets") or []
+    return {"indices": len(buckets), "docs": int(total.get("value", 0)) if isinstance(total, dict) else int(total)}
 
 
 def feeds_summary(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -175,9 +181,13 @@ def job_status(metrics_url: str) -> dict[str, Any]:
             "readyz": probe_endpoint(f"{base}/readyz")}
 
 
-def _stats(writer: SearchWriter, pattern: str) -> dict[str, int]:
-    got = writer.client.request("GET", f"/{pattern}/_stats/docs")
-    return doc_counts(got) if got.get("_status") != 404 else {"indices": 0, "docs": 0}
+def _counts(writer: SearchWriter, pattern: str) -> dict[str, int]:
+    try:
+        return doc_counts(writer.client.request("POST", f"/{pattern}/_search", counts_query()))
+    except SearchError as exc:
+        if "index_not_found" in str(exc) or "404" in str(exc):  # a concrete index not made yet
+            return {"indices": 0, "docs": 0}
+        raise
 
 
 def gather(writer: SearchWriter, *, prefix: str, alerts_index: str, feeds_index: str, deadletter_index: str,
@@ -190,8 +200,8 @@ def gather(writer: SearchWriter, *, prefix: str, alerts_index: str, feeds_index:
         cluster = writer.client.request("GET", "/_cluster/health").get("status")
     except SearchError:  # a user without cluster privileges still gets the rest
         cluster = None
-    counts = {"articles": _stats(writer, read_pattern(prefix)), "alerts": _stats(writer, alerts_index),
-              "feeds": _stats(writer, feeds_index), "deadletters": _stats(writer, deadletter_index)}
+    counts = {"articles": _counts(writer, read_pattern(prefix)), "alerts": _counts(writer, alerts_index),
+              "feeds": _counts(writer, feeds_index), "deadletters": _counts(writer, deadletter_index)}
     hour = writer.client.request("POST", f"/{read_pattern(prefix)}/_search", last_hour_query(now))
     return {
         "engine": {"reachable": True, "url": writer.settings.url, "engine": engine, "version": version,

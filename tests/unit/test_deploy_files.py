@@ -620,6 +620,8 @@ REQUIRED: list[tuple[str, str | tuple[str, str]]] = [
     ("dead-letter documents", ("news-deadletter*", "create_doc")),
     ("feed state: bulk update with doc_as_upsert", ("news-feeds*", "index")),
     ("feed state: _mget at start, newsmon feeds", ("news-feeds*", "read")),
+    ("newsmon status and trends: alert searches, document counts per index", ("news-alerts*", "read")),
+    ("newsmon status: dead-letter count", ("news-deadletter*", "read")),
     ("the feeds index made on first write", ("news-feeds*", "create_index")),
 ]
 

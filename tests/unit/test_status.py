@@ -6,6 +6,7 @@ from typing import Any
 
 from pipeline.dates import unix_to_iso
 from pipeline.status import (
+    counts_query,
     doc_counts,
     endpoint_result,
     exit_code,
@@ -35,10 +36,14 @@ def test_recent_alerts_newest_first() -> None:
     assert recent_alerts_query()["sort"] == [{"@timestamp": "desc"}] and recent_alerts_query()["size"] == 5
 
 
-def test_doc_counts_from_stats_and_absent_index() -> None:
-    stats = {"_all": {"primaries": {"docs": {"count": 12}}}, "indices": {"a-2025": {}, "a-2026": {}}}
-    assert doc_counts(stats) == {"indices": 2, "docs": 12}
-    assert doc_counts({"_all": {"primaries": {}}, "indices": {}}) == {"indices": 0, "docs": 0}
+def test_doc_counts_from_an_aggregation_on_the_index_name() -> None:
+    assert counts_query()["aggs"]["indices"]["terms"]["field"] == "_index"
+    answer = {"hits": {"total": {"value": 12}},
+              "aggregations": {"indices": {"buckets": [{"key": "a-2025", "doc_count": 5},
+                                                       {"key": "a-2026", "doc_count": 7}]}}}
+    assert doc_counts(answer) == {"indices": 2, "docs": 12}
+    assert doc_counts({"hits": {"total": {"value": 0}}, "aggregations": {"indices": {"buckets": []}}}) == \
+        {"indices": 0, "docs": 0}
 
 
 def test_feeds_summary_counts_and_lists_failing_first() -> None:
