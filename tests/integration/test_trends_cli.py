@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,3 +125,19 @@ def test_png_is_a_real_non_blank_chart(indices: tuple[str, str], search_url: str
     rgb = pixels[..., :3]
     coloured = (rgb.max(axis=-1) - rgb.min(axis=-1)) > 0.2
     assert int(coloured.sum()) > 500
+    # The trade alert window (01:00-01:15) is shaded in trade's colour (the first line's, matplotlib's
+    # default blue) at low opacity: a band of light blue; energy alone, drawn in the same blue, has no
+    # alert, so only the anti-aliased edges of its line come near that colour.
+    energy = tmp_path / "energy.png"
+    trends(indices, search_url, "--png", str(energy), "--quiet", "--topic", "energy")
+    band, edges = shaded_pixels(pixels), shaded_pixels(matplotlib.image.imread(energy))
+    assert band > 2000 and band > 5 * edges, (band, edges)
+
+
+def shaded_pixels(pixels: Any) -> int:
+    from matplotlib.colors import to_rgb
+
+    blue = to_rgb("C0")
+    band = [1 - 0.18 * (1 - c) for c in blue]  # the span's alpha (trendchart) over a white background
+    close = abs(pixels[..., :3] - band).max(axis=-1) < 0.03
+    return int(close.sum())
