@@ -562,8 +562,9 @@ def cmd_status(args: argparse.Namespace, _beam: list[str]) -> int:
                                     f"{ALERTS_INDEX}*", feeds_index=feeds_index(settings.index),
                                     deadletter_index=f"{DEADLETTER_INDEX}*", engine=engine, version=version,
                                     now=now))
-    except SearchUnavailable as exc:
-        report["engine"] = {"reachable": False, "url": settings.url, "error": str(exc)}
+    except SearchError as exc:  # down, or refusing us (credentials, privileges): reported like the job's health
+        report["engine"] = {"reachable": False, "refused": not isinstance(exc, SearchUnavailable),
+                            "url": settings.url, "error": str(exc)}
     report["job"] = status.job_status(metrics_url)
     if args.json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
@@ -775,7 +776,8 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="one screen for the running service: engine, job health, feeds, "
                                        "last hour, last alerts",
                         description="Exit status 0 when the job is healthy and ready, 1 when it is not (or its "
-                                    "metrics port does not answer), 3 when the search engine is unreachable.")
+                                    "metrics port does not answer), 3 when the search engine is unreachable or "
+                                    "refuses us.")
     st.add_argument("--metrics-url", help="the job's metrics endpoint, serving /healthz and /readyz "
                                           "(default http://127.0.0.1:$NEWSMON_METRICS_PORT, port 9108)")
     st.add_argument("--json", action="store_true", help="print one JSON object")

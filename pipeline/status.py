@@ -93,7 +93,7 @@ def endpoint_result(url: str, status: int | None, body: str | None, error: str |
 
 
 def exit_code(report: dict[str, Any]) -> int:
-    """0 all well; 1 the job is unreachable, unhealthy or not ready; 3 the engine is unreachable."""
+    """0 all well; 1 the job is unreachable, unhealthy or not ready; 3 the engine is unreachable or refuses us."""
     if not report["engine"]["reachable"]:
         return 3
     job = report["job"]
@@ -129,7 +129,8 @@ def render(report: dict[str, Any]) -> str:
     lines = [f"newsmon status at {report['at'][:16].replace('T', ' ')} UTC"]
     engine = report["engine"]
     if not engine["reachable"]:
-        lines.append(f"engine     UNREACHABLE at {engine['url']}: {engine['error']}")
+        what = "REFUSED US" if engine.get("refused") else "UNREACHABLE"
+        lines.append(f"engine     {what} at {engine['url']}: {engine['error']}")
     else:
         lines.append(f"engine     {engine['engine']} {engine['version']} at {engine['url']}, cluster "
                      f"{engine.get('cluster') or 'unknown'}")

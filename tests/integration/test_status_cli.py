@@ -134,3 +134,10 @@ def test_status_screen_when_the_job_is_not_ready_or_gone(indices: tuple[str, str
     assert gone.returncode == 1 and "Traceback" not in gone.stderr
     assert f"job        {closed}: UNREACHABLE (" in gone.stdout
     assert "engine     opensearch" in gone.stdout
+    with job_endpoint(ready=True) as url:  # the engine down: reported, and the job's health still shown
+        no_engine = subprocess.run([sys.executable, "-m", "pipeline.cli", "status", "--search-url", closed,
+                                    "--metrics-url", url], capture_output=True, text=True, cwd=REPO, timeout=120,
+                                   check=False, env=dict(os.environ))
+    assert no_engine.returncode == 3 and "Traceback" not in no_engine.stderr
+    assert f"engine     UNREACHABLE at {closed}" in no_engine.stdout
+    assert "healthz 200 ok (RUNNING); readyz 200 ok (ready)" in no_engine.stdout

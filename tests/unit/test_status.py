@@ -104,3 +104,5 @@ def test_render_screen() -> None:
         del report[key]
     assert render(report).splitlines()[1:] == ["engine     UNREACHABLE at http://e:9200: refused",
                                                "job        http://j:9108: UNREACHABLE (refused)"]
+    report["engine"] = {"reachable": False, "refused": True, "url": "http://e:9200", "error": "HTTP 401"}
+    assert render(report).splitlines()[1] == "engine     REFUSED US at http://e:9200: HTTP 401"
