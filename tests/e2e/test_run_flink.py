@@ -30,10 +30,9 @@ import pytest
 
 from pipeline import metrics
 from pipeline.feedserver import FeedServer
-from tests.support.alerting import Services, get_json, prometheus3, wait_for
+from tests.support.alerting import Services, get_json, start_prometheus, wait_for
 from tests.support.flinkcluster import FlinkCluster, children, flink_run_args, peak_rss_mb, unique_job_name
 from tests.support.job import Job, append_item
-from tests.support.net import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
 # Generous: on 2 shared cores a submission (job server start, ~150 MB of jars to
@@ -81,7 +80,8 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
     # `newsmon run` serves; a real Prometheus scrapes it and evaluates the shipped recording rules.
     job.env[metrics.MULTIPROC_ENV] = str(job.tmp / "worker-metrics")
     services = Services(job.tmp)
-    prom = _prometheus(services, job.metrics_port)
+    rules = Path(__file__).resolve().parents[2] / "deploy/prometheus/rules/newsmon-recording.yml"
+    prom = start_prometheus(services, job.metrics_port, rules=(rules,))
     job.start()
     job.wait_for(lambda: cluster.running(name), START_S, f"Flink job {name} running on the cluster")
     first = job.settled_count(minimum=5, timeout=START_S)
@@ -144,19 +144,6 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
     assert job.versions() == {1}
     assert job.stop() == 0
     assert not cluster.rest.live_jobs_named(name)
-
-
-def _prometheus(services: Services, target_port: int) -> str:
-    rules = Path(__file__).resolve().parents[2] / "deploy/prometheus/rules/newsmon-recording.yml"
-    config = services.tmp / "prometheus.yml"
-    config.write_text("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                      f"rule_files: ['{rules}']\n"
-                      "scrape_configs:\n  - job_name: newsmon\n"
-                      f"    static_configs: [{{targets: ['127.0.0.1:{target_port}']}}]\n")
-    port = free_port()
-    services.start("prometheus", prometheus3(), f"--config.file={config}",
-                   f"--storage.tsdb.path={services.tmp / 'prom-data'}", f"--web.listen-address=127.0.0.1:{port}")
-    return f"http://127.0.0.1:{port}"
 
 
 def _query(base: str, expr: str) -> list[dict[str, object]]:

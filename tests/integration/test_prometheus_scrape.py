@@ -16,6 +16,7 @@ import pytest
 from prometheus_client import CollectorRegistry, start_http_server
 
 from pipeline import metrics
+from tests.support.alerting import Services, start_prometheus
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
@@ -86,24 +87,16 @@ def _worker(folder: Path, n: int) -> None:
 
 def test_metrics_of_worker_processes_reach_prometheus_summed_under_the_same_names(tmp_path: Path) -> None:
     """Flink's PROCESS workers: each writes to PROMETHEUS_MULTIPROC_DIR; `newsmon export-metrics` serves the sum."""
-    binary = shutil.which("prometheus")
-    assert binary, "prometheus is not installed: run deploy/local/install.sh"
     folder = tmp_path / "worker-metrics"
     folder.mkdir()
     _worker(folder, 2)
     _worker(folder, 5)  # a second worker (or a restarted one): its counts add up, none are lost
-    exporter_port, prom_port = free_port(), free_port()
+    exporter_port = free_port()
     exporter = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "export-metrics", "--dir", str(folder),
                                  "--addr", "127.0.0.1", "--port", str(exporter_port)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    config = tmp_path / "prometheus.yml"
-    config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"scrape_configs:\n  - job_name: workers\n    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n")
-    proc = subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
-                             f"--web.listen-address=127.0.0.1:{prom_port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{prom_port}"
+    services = Services(tmp_path)
+    base = start_prometheus(services, exporter_port, job="workers")
     try:
         deadline = time.monotonic() + 60
         result: list[dict[str, object]] = []
@@ -119,7 +112,6 @@ def test_metrics_of_worker_processes_reach_prometheus_summed_under_the_same_name
         assert query(base, 'newsmon_topic_spike_ratio{topic="trade"}')[0]["value"][1] == "5"  # type: ignore[index]
         assert query(base, "newsmon_build_info")  # the exporter's own
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        services.stop()
         exporter.terminate()
         assert exporter.wait(timeout=30) == 0, exporter.stderr.read() if exporter.stderr else ""

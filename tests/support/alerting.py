@@ -183,6 +183,22 @@ class Services:
                 proc.wait()
 
 
+def start_prometheus(services: Services, target_port: int, job: str = "newsmon",
+                     rules: tuple[Path, ...] = ()) -> str:
+    """The deployments' Prometheus release scraping ``127.0.0.1:target_port`` every second (with ``rules``);
+    its base URL."""
+    config = services.tmp / f"prometheus-{job}.yml"
+    config.write_text(yaml.safe_dump({
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(r) for r in rules],
+        "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [f"127.0.0.1:{target_port}"]}]}],
+    }))
+    port = free_port()
+    services.start(f"prometheus-{job}", prometheus3(), f"--config.file={config}",
+                   f"--storage.tsdb.path={services.tmp / f'prom-data-{job}'}", f"--web.listen-address=127.0.0.1:{port}")
+    return f"http://127.0.0.1:{port}"
+
+
 def start_alertmanager(services: Services, sink: WebhookSink) -> str:
     config = services.tmp / "alertmanager.yml"
     config.write_text(yaml.safe_dump(alertmanager_test_config(sink.port), sort_keys=False))
