@@ -398,10 +398,16 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     # Endpoints first: an orchestrator sees a live process (and why it is not ready) while we wait.
     status = Status(readiness, stall_after_s=stall_after)
     metrics.clear_multiprocess_dir()
+    registry = metrics.exporter_registry()
     if args.metrics_port:
-        ServiceServer(args.metrics_addr, args.metrics_port, status,
-                      registry=metrics.exporter_registry()).start_background()
+        ServiceServer(args.metrics_addr, args.metrics_port, status, registry=registry).start_background()
         log.info("metrics, /healthz and /readyz on http://%s:%d", args.metrics_addr, args.metrics_port)
+    every = args.progress_every if args.progress_every is not None else \
+        max(10.0, min((f.interval_s for f in feeds), default=300.0))
+    if every > 0:
+        from pipeline.progress import CycleReporter
+
+        CycleReporter(registry, every, stop=signals.stop).start()
     try:
         writers.append(_connect_search(search, wait_s=args.engine_wait, sleep=signals.sleep))
     except _StopRequested:
@@ -694,6 +700,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--grace-period", type=float, default=25.0,
                      help="seconds SIGTERM/SIGINT may take to finish work in flight before the process "
                           "exits anyway (default 25, inside Kubernetes' 30 s)")
+    run.add_argument("--progress-every", type=float, default=None, metavar="SECONDS",
+                     help="one line of what was polled, found and indexed this often (default: the shortest "
+                          "feed interval, at least 10 s; 0 turns it off)")
     run.set_defaults(func=cmd_run)
 
     bf = sub.add_parser("backfill", help="run the same transforms over feed files, folders, globs or URLs",

@@ -53,6 +53,7 @@ def test_the_job_outlives_the_job_service_deadline_and_keeps_indexing(
     job.wait_for(lambda: job.count({"term": {"url": url}}), 120, "an item appended after the deadline")
     assert job.count() == first + 1
     assert "ended by itself" not in job.log.read_text()
+    assert "feeds polled" in job.log.read_text()  # the per-cycle progress line of text mode
     stopping = time.monotonic()
     assert job.stop() == 0
     assert time.monotonic() - stopping < 30  # the default grace period is 25 s
