@@ -3,7 +3,7 @@
 ``probe`` asks ``GET /`` over plain HTTP which engine answers (the
 Elasticsearch client refuses to talk to anything but Elasticsearch), then
 :func:`make_client` returns an adapter over that engine's official client:
-``elasticsearch`` for Elasticsearch 8/9, ``opensearch-py`` for OpenSearch 2.x.
+``elasticsearch`` for Elasticsearch 9, ``opensearch-py`` for OpenSearch 2.x.
 Both adapters map failures onto the newsmon exception tree the same way:
 
 * 401/403                          → :class:`SearchAuthError` (not retried)
@@ -111,7 +111,7 @@ class HttpClient:
 
 
 class ElasticsearchClient:
-    """Adapter over ``elasticsearch.Elasticsearch`` (8.x/9.x)."""
+    """Adapter over ``elasticsearch.Elasticsearch`` (9.x)."""
 
     engine = "elasticsearch"
 
@@ -212,9 +212,13 @@ def probe(settings: SearchSettings) -> tuple[str, str]:
     number = str(version.get("number", "0"))
     engine = "opensearch" if version.get("distribution") == "opensearch" else "elasticsearch"
     major = int(number.split(".", maxsplit=1)[0] or 0)
-    if (engine == "opensearch" and major < 2) or (engine == "elasticsearch" and major < 8):
+    if engine == "elasticsearch" and major == 8:
+        raise SearchError(f"{settings.url} runs Elasticsearch {number}: the elasticsearch-py 9 client newsmon "
+                          "uses asks for compatible-with=9, which 8.x refuses — fix: upgrade to Elasticsearch 9 "
+                          "(or use OpenSearch 2.x)")
+    if (engine == "opensearch" and major < 2) or (engine == "elasticsearch" and major < 9):
         raise SearchError(f"{settings.url} runs {engine} {number}, which newsmon does not support — "
-                          "fix: use OpenSearch 2.x or Elasticsearch 8/9")
+                          "fix: use OpenSearch 2.x or Elasticsearch 9")
     if settings.engine not in ("auto", engine):
         raise SearchError(f"{settings.url} is {engine} {number} but NEWSMON_SEARCH_ENGINE={settings.engine} — "
                           f"fix: set it to auto or {engine}")

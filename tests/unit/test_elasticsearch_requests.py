@@ -174,7 +174,8 @@ def test_a_missing_privilege_is_named_not_taken_for_bad_credentials(es: FakeElas
 
 
 @pytest.mark.parametrize(("version", "engine", "message"), [
-    ("7.17.0", "auto", "not support"), ("9.1.2", "opensearch", "NEWSMON_SEARCH_ENGINE=opensearch")])
+    ("7.17.0", "auto", "not support"), ("8.19.3", "auto", "compatible-with=9"),
+    ("9.1.2", "opensearch", "NEWSMON_SEARCH_ENGINE=opensearch")])
 def test_wrong_version_or_engine_is_named(es: FakeElasticsearch, version: str, engine: str, message: str) -> None:
     es.version = version
     with pytest.raises(SearchError, match=message):
