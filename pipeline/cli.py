@@ -364,12 +364,11 @@ def _worker_pool(args: argparse.Namespace, beam_args: list[str], pool_class: Any
     if not own:
         raise ConfigError(f"--sdk-workers {args.sdk_workers} is for Prism without --environment_type — fix: drop "
                           "it (on Flink or Dataflow set the runner's parallelism instead)")
+    import atexit
+    import shutil
     import tempfile
 
     from pipeline import lifecycle
-
-    import atexit
-    import shutil
 
     if metrics.multiprocess_dir() is None:
         os.environ[metrics.MULTIPROC_ENV] = tempfile.mkdtemp(prefix="newsmon-metrics-")

@@ -36,10 +36,10 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
 _GRPC_OPTIONS = [("grpc.http2.max_pings_without_data", 0), ("grpc.http2.max_ping_strikes", 0)]
 
 
-def worker_command(control_url: str, worker_id: str, state_cache_mb: int) -> list[str]:
-    """How a worker process is started: this interpreter, newsmon's worker entry point."""
+def worker_command(control_url: str, worker_id: str, state_cache_mb: int, number: int) -> list[str]:
+    """How worker ``number`` (0, 1, …) is started: this interpreter, newsmon's worker entry point."""
     return [sys.executable, "-m", "pipeline.worker", f"--control={control_url}", f"--worker-id={worker_id}",
-            f"--state-cache-mb={state_cache_mb}"]
+            f"--state-cache-mb={state_cache_mb}", f"--number={number}"]
 
 
 class ProcessWorkers:
@@ -49,12 +49,15 @@ class ProcessWorkers:
         self.state_cache_mb = state_cache_mb
         self.env = {**os.environ, **env, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
         self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.started = 0
         self.lock = threading.Lock()
 
     def start(self, request: Any) -> Any:
         from apache_beam.portability.api import beam_fn_api_pb2
 
-        command = worker_command(request.control_endpoint.url, request.worker_id, self.state_cache_mb)
+        with self.lock:
+            number, self.started = self.started, self.started + 1
+        command = worker_command(request.control_endpoint.url, request.worker_id, self.state_cache_mb, number)
         try:
             child = subprocess.Popen(command, env=self.env, stdin=subprocess.DEVNULL)  # logs: our stderr
         except OSError as exc:
@@ -66,19 +69,31 @@ class ProcessWorkers:
 
     def stop(self, worker_id: str, wait_s: float = 5.0) -> None:
         with self.lock:
-            child = self.children.pop(worker_id, None)
-        if child is None or child.poll() is not None:
-            return
-        child.terminate()
-        try:
-            child.wait(wait_s)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+            child = self.children.get(worker_id)
+        if child is not None:
+            self._end([child], wait_s)
+            with self.lock:
+                self.children.pop(worker_id, None)
 
     def stop_all(self, wait_s: float = 5.0) -> None:
-        for worker_id in list(self.children):
-            self.stop(worker_id, wait_s)
+        """Stop every worker and reap it (also those a StopWorker call is stopping right now)."""
+        with self.lock:
+            children = list(self.children.values())
+        self._end(children, wait_s)
+        with self.lock:
+            self.children.clear()
+
+    @staticmethod
+    def _end(children: list[subprocess.Popen[bytes]], wait_s: float) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(wait_s)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
     def pids(self) -> list[int]:
         with self.lock:

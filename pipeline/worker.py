@@ -24,6 +24,7 @@ from pipeline.harness import limit_malloc_arenas
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+SHORT_ID_SPAN = 1 << 40  # metric short ids each worker may use before reaching the next worker's
 
 
 def die_with_parent() -> bool:
@@ -37,11 +38,29 @@ def die_with_parent() -> bool:
         return False
 
 
+def separate_short_ids(number: int) -> int:
+    """Start this worker's metric short ids at ``number * SHORT_ID_SPAN``; returns that start.
+
+    The SDK numbers the short ids of its monitoring infos 1, 2, 3 … per
+    process, and Prism 2.77 keeps one short-id table per *job*
+    (``jobservices/metrics.go``): with two workers, worker B's id "3" (an
+    element count) was decoded as worker A's "3" (a byte-size distribution)
+    and the job failed with ``error decoding metrics … EOF``. Distinct ranges
+    per worker keep the ids unique in the job; they stay opaque strings."""
+    from apache_beam.runners.worker import sdk_worker
+
+    cache = sdk_worker.SHORT_ID_CACHE
+    with cache._lock:  # the counter has no public setter
+        cache._last_short_id = max(cache._last_short_id, number * SHORT_ID_SPAN)
+        return int(cache._last_short_id)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.worker")
     parser.add_argument("--control", required=True, help="the runner's Fn API control endpoint")
     parser.add_argument("--worker-id", required=True)
     parser.add_argument("--state-cache-mb", type=int, default=100)
+    parser.add_argument("--number", type=int, default=0, help="which of the launcher's workers this is (0, 1, …)")
     args = parser.parse_args(argv)
     logs.configure(os.environ.get("NEWSMON_LOG_FORMAT", "json"), os.environ.get("NEWSMON_LOG_LEVEL", "INFO"))
     limit_malloc_arenas()
@@ -52,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lifecycle.publish_from(folder)
     from apache_beam.runners.worker.sdk_worker import SdkHarness
 
+    separate_short_ids(args.number)
     log.info("SDK worker %s (pid %d) connecting to %s", args.worker_id, os.getpid(), args.control)
     SdkHarness(args.control, worker_id=args.worker_id, state_cache_size=args.state_cache_mb << 20,
                data_buffer_time_limit_ms=0).run()

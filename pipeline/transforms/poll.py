@@ -464,6 +464,11 @@ class FlinkTicks(beam.PTransform):
         return pbegin | "Impulse" >> source | "Stamp" >> beam.ParDo(StampNow())
 
 
+def lane_shards(keys: Sequence[str], lane: int, lanes: int) -> list[str]:
+    """The shard keys lane ``lane`` of ``lanes`` polls: every ``lanes``-th, so the lanes share the work."""
+    return list(keys[lane::lanes])
+
+
 class PollFeeds(beam.PTransform):
     """PBegin → FeedBatch (new entries of changed feeds), plus Failure on the ``failures`` tag.
 
@@ -507,7 +512,7 @@ class PollFeeds(beam.PTransform):
             pbegin
             | "Tick" >> tick
             | "AllShards" >> beam.FlatMap(lambda _tick, keys: [(k, None) for k in keys],
-                                          plan.shard_keys()[self.lane::self.lanes])
+                                          lane_shards(plan.shard_keys(), self.lane, self.lanes))
             .with_output_types(beam.typehints.KV[str, None])
             | "FetchDue" >> beam.ParDo(FetchDueFeeds(plan, self.fetcher, self.tick_s, collect_wait_s,
                                                      self.max_stretch, self.search)
