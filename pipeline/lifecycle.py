@@ -110,7 +110,7 @@ def publish_from(folder: str | os.PathLike[str], every_s: float = PUBLISH_S) -> 
     def loop() -> None:
         while True:
             if (path / DRAIN_FILE).exists() and not _state.draining.is_set():
-                log.info("drain requested by the launcher: no new fetches")
+                log.debug("drain requested by the launcher: no new fetches")
                 _state.draining.set()
             snap = _snapshot()
             tmp = target.with_suffix(".tmp")
