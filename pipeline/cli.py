@@ -475,6 +475,40 @@ def _stop_on_flink_cluster(options: Any, grace_s: float) -> None:
         stop_job(FlinkRest(url), name, timeout_s=max(5.0, grace_s - 5.0))
 
 
+def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
+    """The quickstart's live demo: the demo newsroom (:mod:`pipeline.demo`) in a thread, and ``newsmon run``
+    over its feeds with the demo's spike settings; ``extra`` are more ``newsmon run`` options (they win)."""
+    import tempfile
+
+    from pipeline.demo.newsroom import Newsroom
+    from pipeline.demo.stories import run_args
+
+    if args.time_scale is None:  # read here, not when building the parser: a bad value must not break --help
+        try:
+            args.time_scale = float(os.environ.get("NEWSMON_DEMO_TIME_SCALE") or 1.0)
+        except ValueError:
+            raise ConfigError("NEWSMON_DEMO_TIME_SCALE: not a number — fix: e.g. 1 or 0.5") from None
+    if not args.time_scale > 0:
+        raise ConfigError(f"--time-scale {args.time_scale}: fix: use a positive number (1 = the human demo)")
+    folder = Path(args.feeds_dir) if args.feeds_dir else Path(tempfile.mkdtemp(prefix="newsmon-demo-"))
+    newsroom = Newsroom(folder, scale=args.time_scale, host=args.feeds_host, port=args.feeds_port)
+    try:
+        newsroom.start()
+    except OSError as exc:
+        raise ConfigError(f"demo newsroom on {args.feeds_host}:{args.feeds_port}: {exc} — fix: free the port "
+                          "or choose another with --feeds-port") from None
+    try:
+        feeds_yaml = newsroom.write_config()
+        log.info("demo newsroom: %s/{%s}.xml (files in %s), time scale %g", newsroom.url, "wire,business,usdesk",
+                 folder, args.time_scale)
+        run_ns, run_extra = build_parser().parse_known_args(
+            ["run", "--config", str(feeds_yaml), *run_args(args.time_scale), *extra])
+        code: int = run_ns.func(run_ns, run_extra)
+        return code
+    finally:
+        newsroom.stop()
+
+
 def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline import searching
     from pipeline.sinks.document import read_pattern
@@ -705,6 +739,20 @@ def build_parser() -> argparse.ArgumentParser:
                           "feed interval, at least 10 s; 0 turns it off)")
     run.set_defaults(func=cmd_run)
 
+    dm = sub.add_parser("demo", help="the quickstart's live demo: demo stories published over time, and "
+                                     "`newsmon run` over them",
+                        description="Serves the demo newsroom's feeds (invented stories published over time, a "
+                                    "burst of trade stories a few minutes in) and runs `newsmon run` over them with "
+                                    "the demo's spike settings (windows 30 times shorter). Other arguments are "
+                                    "`newsmon run` options (--metrics-port, --index, ...).")
+    dm.add_argument("--time-scale", type=float, default=None,
+                    help="multiplies every time of the demo (1 = the human demo; 0.5 twice as fast; "
+                         "env NEWSMON_DEMO_TIME_SCALE)")
+    dm.add_argument("--feeds-host", default="127.0.0.1")
+    dm.add_argument("--feeds-port", type=int, default=8766, help="port of the demo feeds (default 8766; 0: any)")
+    dm.add_argument("--feeds-dir", help="folder for the demo feed files (default: a new temporary folder)")
+    dm.set_defaults(func=cmd_demo)
+
     bf = sub.add_parser("backfill", help="run the same transforms over feed files, folders, globs or URLs",
                         description="Bounded pipeline (DirectRunner by default). Extra arguments are Beam "
                                     "pipeline options.")
@@ -830,7 +878,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in ("run", "backfill"):
+    if extra and args.command not in ("run", "backfill", "demo"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logs.configure(args.log_format or ("json" if args.command == "run" else "text"), args.log_level)
     try:
