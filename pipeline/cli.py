@@ -25,7 +25,6 @@ from prometheus_client import CollectorRegistry
 
 from pipeline import __version__, config, metrics
 from pipeline.errors import ConfigError, NewsmonError, SearchError
-from pipeline.metrics import ARTICLES_CLASSIFIED, ENTRIES_PARSED, FEED_POLLS
 from pipeline.topics import TOPICS, UNTAGGED
 
 log = logging.getLogger("newsmon")
@@ -171,45 +170,31 @@ def _connect_search(settings: config.SearchSettings, wait_s: float, sleep: Any =
     return writer
 
 
-def _sample_sum(registry: CollectorRegistry, name: str, **labels: str) -> float:
-    """Sum of a counter's samples across label values (optionally filtered by ``labels``)."""
-    total = 0.0
-    for family in registry.collect():
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                total += sample.value
-    return total
+def _progress_mode(args: argparse.Namespace, stream: TextIO) -> str:
+    """How ``newsmon backfill`` shows progress: a bar on a terminal with text logs, log lines otherwise;
+    ``NEWSMON_PROGRESS`` (0, bar, lines) or ``--progress-every 0`` decide instead."""
+    chosen = os.environ.get("NEWSMON_PROGRESS", "").strip().lower()
+    if chosen in ("0", "off") or args.progress_every <= 0:
+        return "off"
+    if chosen in ("bar", "lines"):
+        return chosen
+    return "bar" if stream.isatty() and (args.log_format or "text") == "text" else "lines"
 
 
-class _Progress:
-    """A line on stderr every second with the counters so far (in-process runners)."""
+def _progress_registry(beam_args: list[str]) -> CollectorRegistry:
+    """Where the backfill's counters can be read while it runs: this process's registry (the DoFns run
+    here), or, for PROCESS SDK workers, a metrics directory they are all started with."""
+    joined = " ".join(beam_args)
+    if "--environment_type=PROCESS" in joined:
+        import tempfile
 
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="progress")
-
-    def _loop(self) -> None:
-        m = metrics.get()
-        start = time.monotonic()
-        while not self._stop.wait(1.0):
-            polls = _sample_sum(m.registry, FEED_POLLS)
-            entries = _sample_sum(m.registry, ENTRIES_PARSED)
-            relevant = _sample_sum(m.registry, ARTICLES_CLASSIFIED, relevant="true")
-            self.stream.write(f"\r  feeds {int(polls)}/{self.total}  entries {int(entries)}  "
-                              f"relevant {int(relevant)}  {time.monotonic() - start:.0f}s ")
-            self.stream.flush()
-
-    def __enter__(self) -> _Progress:
-        if self.stream.isatty() or os.environ.get("NEWSMON_PROGRESS") == "1":
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-            self.stream.write("\n")
+        folder = metrics.multiprocess_dir() or tempfile.mkdtemp(prefix="newsmon-backfill-metrics-")
+        os.environ[metrics.MULTIPROC_ENV] = folder  # _beam_options hands it to every worker it starts
+        return metrics.exporter_registry({metrics.MULTIPROC_ENV: folder})
+    if "--environment_type" in joined and "LOOPBACK" not in joined:
+        log.info("progress: the SDK workers of this environment count where this process cannot read; "
+                 "the summary at the end has every count")
+    return metrics.exporter_registry({})
 
 
 def backfill_summary(counters: dict[str, int], seconds: float) -> dict[str, Any]:
@@ -273,10 +258,15 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
                          index_all=args.index_all or search.index_all)
         _connect_search(search, wait_s=args.engine_wait)
     deadletter = args.deadletter or (search.deadletter_path if search else config.search_settings().deadletter_path)
+    from pipeline.backfillprogress import BackfillProgress
+
+    registry = _progress_registry(beam_args)  # first: PROCESS workers get its directory from _beam_options
     options = _beam_options(args, beam_args, streaming=False)
     log.info("backfill of %d feed document(s) on %s", len(locations), args.runner)
     started = time.monotonic()
-    with _Progress(len(locations), sys.stderr):
+    width = shutil.get_terminal_size((100, 24)).columns - 1
+    with BackfillProgress(len(locations), registry, _progress_mode(args, sys.stderr), args.progress_every,
+                          sys.stderr, width):
         p = beam.Pipeline(options=options)
         build_backfill(p, locations, search, export_path=args.output, deadletter_path=deadletter)
         result = p.run()
@@ -767,6 +757,9 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--summary-json", help="also write the summary as JSON to this file")
     bf.add_argument("--runner", default="DirectRunner", help="Beam runner (default DirectRunner)")
     bf.add_argument("--engine-wait", type=float, default=60.0)
+    bf.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
+                    help="a progress line this often when stderr is not a terminal or logs are JSON (a bar "
+                         "on a terminal); 0 turns progress off; env NEWSMON_PROGRESS=0|bar|lines (default 10)")
     bf.set_defaults(func=cmd_backfill)
 
     cl = sub.add_parser("classify", help="classify JSON Lines articles from stdin to stdout",
