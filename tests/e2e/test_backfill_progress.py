@@ -5,7 +5,8 @@ Real backfills of the news-feeds corpus plus a broken and an oversized document
 feeds done never going back, the last one at 100% with the summary's entries,
 relevant articles and failures. On a terminal (a pseudo-terminal here): the bar,
 redrawn in place, ending at 100%. DirectRunner (the default) and Prism (LOOPBACK:
-the DoFns in the backfill process).
+the DoFns in the backfill process), and Flink (embedded) with PROCESS SDK
+workers, whose counters are read from the metrics directory they write to.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import pytest
 from tests.support.job import REPO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SDK_WORKER = REPO / "deploy" / "local" / "flink" / "sdk-worker"
+VERSIONS_ENV = REPO / "deploy" / "local" / "versions.env"
 
 @pytest.fixture
 def inputs(corpus: Path, tmp_path: Path) -> tuple[Path, int]:
@@ -79,6 +82,31 @@ def test_json_logs_carry_progress_lines_ending_at_the_summary(
     assert_final_matches(records[-1], total, summary)
     assert summary["feeds_read"] == total
     assert "failures so far" in records[-1]["msg"] and "ETA" in records[-1]["msg"]
+
+
+def test_process_workers_on_flink_report_through_their_metrics_directory(tmp_path: Path) -> None:
+    jar = Path(os.environ.get("NEWSMON_FLINK_JOB_SERVER_JAR") or REPO / ".cache" / "flink" / "flink-job-server.jar")
+    if not jar.is_file():
+        pytest.fail(f"Flink job server jar not found at {jar} — run deploy/local/install.sh flink")
+    minor = next(line.partition("=")[2].strip() for line in VERSIONS_ENV.read_text().splitlines()
+                 if line.startswith("FLINK_MINOR="))
+    folder = tmp_path / "inputs"  # small: the point is where the counts come from, not the volume
+    shutil.copytree(REPO / "deploy" / "local" / "demo-feeds", folder)
+    (folder / "broken.xml").write_text("<html><body>not a feed</body></html>")
+    with (folder / "huge.xml").open("wb") as big:
+        big.truncate(21 * 1024 * 1024)
+    scratch = tmp_path / "flink-tmp"
+    scratch.mkdir()
+    proc, summary = backfill(
+        folder, tmp_path, "--runner", "FlinkRunner", "--flink_master=[local]", f"--flink_version={minor}",
+        f"--flink_job_server_jar={jar}", "--environment_type=PROCESS",
+        f'--environment_config={{"command": "{SDK_WORKER}"}}', "--parallelism=1",
+        f"--job_server_jvm_properties=-Djava.io.tmpdir={scratch}", f"--artifacts_dir={scratch / 'artifacts'}",
+        "--progress-every", "1", log_format="json")
+    records = progress_records(proc.stderr)
+    assert records, proc.stderr.decode()[-3000:]
+    assert_final_matches(records[-1], 4, summary)
+    assert records[-1]["entries"] > 0  # counted in the workers, read here
 
 
 def _drain(fd: int, into: list[bytes]) -> None:
