@@ -76,7 +76,7 @@ class Newsroom:
         # In every article URL: a second run of the demo publishes new articles, not re-reads.
         self.edition = edition or time.strftime("%Y%m%dt%H%M%S", time.gmtime())
         self.items: dict[str, list[Item]] = {feed: [] for feed in FEEDS}
-        self.published: list[Publication] = []
+        self.published = 0
         self.first_poll = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -122,8 +122,10 @@ class Newsroom:
         """Add one story to its feed now (or dated ``at``); its URL."""
         url = pub.url(self.edition)
         with self._lock:
-            self.items[pub.story.feed].append((time.time() if at is None else at, url, pub.story))
-            self.published.append(pub)
+            items = self.items[pub.story.feed]
+            items.append((time.time() if at is None else at, url, pub.story))
+            items[:] = sorted(items, key=lambda i: i[0])[-MAX_ITEMS:]  # what the feed shows; bounded
+            self.published += 1
             self._write(pub.story.feed)
         return url
 
