@@ -339,6 +339,37 @@ def _drain(grace_s: float, quiet_s: float) -> bool:
     return False
 
 
+def _worker_pool(args: argparse.Namespace, beam_args: list[str], pool_class: Any) -> Any:
+    """newsmon's own SDK worker pool for Prism: in this process, or ``--sdk-workers`` child processes.
+
+    Child processes write their metrics to a multiprocess folder (``$PROMETHEUS_MULTIPROC_DIR``,
+    or a fresh temporary one) and publish their run state to another (:mod:`pipeline.lifecycle`)."""
+    if args.sdk_workers is None:  # read here, not when building the parser: a bad value must not break --help
+        args.sdk_workers = config.positive_int(os.environ, "NEWSMON_SDK_WORKERS", 1, "worker processes")
+    if args.sdk_workers < 1:
+        raise ConfigError(f"--sdk-workers {args.sdk_workers}: fix: use 1 (in-process) or more")
+    own = _own_harness(args, beam_args)
+    if args.sdk_workers == 1:
+        return pool_class() if own else None
+    if not own:
+        raise ConfigError(f"--sdk-workers {args.sdk_workers} is for Prism without --environment_type — fix: drop "
+                          "it (on Flink or Dataflow set the runner's parallelism instead)")
+    import atexit
+    import shutil
+    import tempfile
+
+    from pipeline import lifecycle
+
+    if metrics.multiprocess_dir() is None:
+        os.environ[metrics.MULTIPROC_ENV] = tempfile.mkdtemp(prefix="newsmon-metrics-")
+        atexit.register(shutil.rmtree, os.environ[metrics.MULTIPROC_ENV], ignore_errors=True)
+    runstate = lifecycle.watch(tempfile.mkdtemp(prefix="newsmon-runstate-"))
+    atexit.register(shutil.rmtree, runstate, ignore_errors=True)
+    env = {metrics.MULTIPROC_ENV: os.environ[metrics.MULTIPROC_ENV], lifecycle.RUNSTATE_ENV: str(runstate),
+           "NEWSMON_LOG_FORMAT": args.log_format or "json", "NEWSMON_LOG_LEVEL": args.log_level}
+    return pool_class(processes=True, env=env)
+
+
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.alerting.spikes import SpikeRule
     from pipeline.harness import LocalWorkerPool, limit_malloc_arenas
@@ -355,7 +386,7 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if args.index:
         search = replace(search, index=args.index)
     prism = PrismServer(_prism_binary()) if _own_prism(args, beam_args) else None
-    harness = LocalWorkerPool() if _own_harness(args, beam_args) else None
+    harness = _worker_pool(args, beam_args, LocalWorkerPool)
     # Built once here to refuse bad options before the engine wait; again when the endpoints are known.
     options = _beam_options(args, beam_args, streaming=True, job_endpoint="localhost:0" if prism else None,
                             worker_pool="127.0.0.1:0" if harness else None)
@@ -429,8 +460,10 @@ def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.
     build_streaming(p, feeds, search, tick_s=args.tick, config_path=str(Path(args.config).resolve()),
                     fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule,
                     fetch_concurrency=args.fetch_concurrency, feed_shards=args.feed_shards,
-                    per_host=args.per_host, host_gap_s=args.host_gap, max_stretch=args.max_interval_stretch)
-    log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
+                    per_host=args.per_host, host_gap_s=args.host_gap, max_stretch=args.max_interval_stretch,
+                    lanes=args.sdk_workers)
+    log.info("streaming %d feed(s) on %s%s; Ctrl-C or SIGTERM stops", len(feeds), args.runner,
+             f" in {args.sdk_workers} SDK worker processes" if args.sdk_workers > 1 else "")
     result = p.run()
     signals.install()  # Beam's Prism job server installs its own SIGINT handler while it starts
     status.job_state = "RUNNING"
@@ -706,6 +739,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-interval-stretch", type=float, default=4.0,
                      help="how many times its configured interval a feed that stopped changing may be "
                           "polled at most (adaptive interval; 1 turns it off; default 4)")
+    run.add_argument("--sdk-workers", type=int, default=None,
+                     help="Prism: run the DoFns in this many worker processes, one per core, the feed shards "
+                          "dealt over them (default $NEWSMON_SDK_WORKERS or 1: in this process)")
     run.add_argument("--feed-shards", type=int, default=None,
                      help="groups the feeds are split into for state and parallelism "
                           "(default: one per 50 feeds, at most 64)")
