@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from prometheus_client import CollectorRegistry
 
-from pipeline import metrics
+from pipeline import logs, metrics
 
 __all__ = ["BackfillCounts", "BackfillProgress", "Estimate", "bar", "counts", "estimate", "report_line"]
 
@@ -156,7 +156,7 @@ class BackfillProgress:
             self.stream.flush()
         elif self.mode == "lines":
             text, fields = report_line(now, est)
-            log.info(text, extra=fields)
+            log.info(text, extra={**fields, **logs.SAID})  # text mode: the line alone
 
     def _loop(self) -> None:
         while not self._stop.wait(BAR_REFRESH_S if self.mode == "bar" else self.every_s):
