@@ -213,3 +213,20 @@ def test_the_demo_rules_are_the_production_spike_rules_30_times_faster() -> None
     assert alert["labels"] == {"severity": "warning", "settings": "demo"}
     assert alert["annotations"]["summary"].startswith("[demo settings]")
     assert "DEMO SETTINGS" in DEMO_RULES.read_text().splitlines()[0]
+
+
+def test_newsmon_demo_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["demo", "--help"])
+    assert done.value.code == 0 and "--time-scale" in capsys.readouterr().out
+
+
+def test_newsmon_demo_hands_other_arguments_to_run_after_its_own(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # A later --spike-window overrides the demo's; run refuses it before any engine or runner starts,
+    # and the newsroom (feeds.yaml written, port released) is stopped on the way out.
+    assert main(["demo", "--feeds-port", "0", "--feeds-dir", str(tmp_path), "--spike-window", "0"]) == 2
+    assert "--spike-window 0" in capsys.readouterr().err
+    feeds = yaml.safe_load((tmp_path / "feeds.yaml").read_text())["feeds"]
+    assert [f["name"] for f in feeds] == list(FEEDS.values())
+    assert all((tmp_path / f"{feed}.xml").is_file() for feed in FEEDS)
