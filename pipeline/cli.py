@@ -504,7 +504,7 @@ def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
     import tempfile
 
     from pipeline.demo.newsroom import Newsroom
-    from pipeline.demo.stories import run_args
+    from pipeline.demo.stories import FEEDS, run_args
 
     if args.time_scale is None:  # read here, not when building the parser: a bad value must not break --help
         try:
@@ -522,7 +522,7 @@ def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
                           "or choose another with --feeds-port") from None
     try:
         feeds_yaml = newsroom.write_config()
-        log.info("demo newsroom: %s/{%s}.xml (files in %s), time scale %g", newsroom.url, "wire,business,usdesk",
+        log.info("demo newsroom: %s/{%s}.xml (files in %s), time scale %g", newsroom.url, ",".join(FEEDS),
                  folder, args.time_scale)
         run_ns, run_extra = build_parser().parse_known_args(
             ["run", "--config", str(feeds_yaml), *run_args(args.time_scale), *extra])
