@@ -25,7 +25,6 @@ from prometheus_client import CollectorRegistry
 
 from pipeline import __version__, config, metrics
 from pipeline.errors import ConfigError, NewsmonError, SearchError
-from pipeline.metrics import ARTICLES_CLASSIFIED, ENTRIES_PARSED, FEED_POLLS
 from pipeline.topics import TOPICS, UNTAGGED
 
 log = logging.getLogger("newsmon")
@@ -171,45 +170,31 @@ def _connect_search(settings: config.SearchSettings, wait_s: float, sleep: Any =
     return writer
 
 
-def _sample_sum(registry: CollectorRegistry, name: str, **labels: str) -> float:
-    """Sum of a counter's samples across label values (optionally filtered by ``labels``)."""
-    total = 0.0
-    for family in registry.collect():
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                total += sample.value
-    return total
+def _progress_mode(args: argparse.Namespace, stream: TextIO) -> str:
+    """How ``newsmon backfill`` shows progress: a bar on a terminal with text logs, log lines otherwise;
+    ``NEWSMON_PROGRESS`` (0, bar, lines) or ``--progress-every 0`` decide instead."""
+    chosen = os.environ.get("NEWSMON_PROGRESS", "").strip().lower()
+    if chosen in ("0", "off") or args.progress_every <= 0:
+        return "off"
+    if chosen in ("bar", "lines"):
+        return chosen
+    return "bar" if stream.isatty() and (args.log_format or "text") == "text" else "lines"
 
 
-class _Progress:
-    """A line on stderr every second with the counters so far (in-process runners)."""
+def _progress_registry(beam_args: list[str]) -> CollectorRegistry:
+    """Where the backfill's counters can be read while it runs: this process's registry (the DoFns run
+    here), or, for PROCESS SDK workers, a metrics directory they are all started with."""
+    joined = " ".join(beam_args)
+    if "--environment_type=PROCESS" in joined:
+        import tempfile
 
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="progress")
-
-    def _loop(self) -> None:
-        m = metrics.get()
-        start = time.monotonic()
-        while not self._stop.wait(1.0):
-            polls = _sample_sum(m.registry, FEED_POLLS)
-            entries = _sample_sum(m.registry, ENTRIES_PARSED)
-            relevant = _sample_sum(m.registry, ARTICLES_CLASSIFIED, relevant="true")
-            self.stream.write(f"\r  feeds {int(polls)}/{self.total}  entries {int(entries)}  "
-                              f"relevant {int(relevant)}  {time.monotonic() - start:.0f}s ")
-            self.stream.flush()
-
-    def __enter__(self) -> _Progress:
-        if self.stream.isatty() or os.environ.get("NEWSMON_PROGRESS") == "1":
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-            self.stream.write("\n")
+        folder = metrics.multiprocess_dir() or tempfile.mkdtemp(prefix="newsmon-backfill-metrics-")
+        os.environ[metrics.MULTIPROC_ENV] = folder  # _beam_options hands it to every worker it starts
+        return metrics.exporter_registry({metrics.MULTIPROC_ENV: folder})
+    if "--environment_type" in joined and "LOOPBACK" not in joined:
+        log.info("progress: the SDK workers of this environment count where this process cannot read; "
+                 "the summary at the end has every count")
+    return metrics.exporter_registry({})
 
 
 def backfill_summary(counters: dict[str, int], seconds: float) -> dict[str, Any]:
@@ -273,10 +258,15 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
                          index_all=args.index_all or search.index_all)
         _connect_search(search, wait_s=args.engine_wait)
     deadletter = args.deadletter or (search.deadletter_path if search else config.search_settings().deadletter_path)
+    from pipeline.backfillprogress import BackfillProgress
+
+    registry = _progress_registry(beam_args)  # first: PROCESS workers get its directory from _beam_options
     options = _beam_options(args, beam_args, streaming=False)
     log.info("backfill of %d feed document(s) on %s", len(locations), args.runner)
     started = time.monotonic()
-    with _Progress(len(locations), sys.stderr):
+    width = shutil.get_terminal_size((100, 24)).columns - 1
+    with BackfillProgress(len(locations), registry, _progress_mode(args, sys.stderr), args.progress_every,
+                          sys.stderr, width):
         p = beam.Pipeline(options=options)
         build_backfill(p, locations, search, export_path=args.output, deadletter_path=deadletter)
         result = p.run()
@@ -506,6 +496,40 @@ def _stop_on_flink_cluster(options: Any, grace_s: float) -> None:
     name = options.view_as(GoogleCloudOptions).job_name
     if url and name:
         stop_job(FlinkRest(url), name, timeout_s=max(5.0, grace_s - 5.0))
+
+
+def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
+    """The quickstart's live demo: the demo newsroom (:mod:`pipeline.demo`) in a thread, and ``newsmon run``
+    over its feeds with the demo's spike settings; ``extra`` are more ``newsmon run`` options (they win)."""
+    import tempfile
+
+    from pipeline.demo.newsroom import Newsroom
+    from pipeline.demo.stories import FEEDS, run_args
+
+    if args.time_scale is None:  # read here, not when building the parser: a bad value must not break --help
+        try:
+            args.time_scale = float(os.environ.get("NEWSMON_DEMO_TIME_SCALE") or 1.0)
+        except ValueError:
+            raise ConfigError("NEWSMON_DEMO_TIME_SCALE: not a number — fix: e.g. 1 or 0.5") from None
+    if not args.time_scale > 0:
+        raise ConfigError(f"--time-scale {args.time_scale}: fix: use a positive number (1 = the human demo)")
+    folder = Path(args.feeds_dir) if args.feeds_dir else Path(tempfile.mkdtemp(prefix="newsmon-demo-"))
+    newsroom = Newsroom(folder, scale=args.time_scale, host=args.feeds_host, port=args.feeds_port)
+    try:
+        newsroom.start()
+    except OSError as exc:
+        raise ConfigError(f"demo newsroom on {args.feeds_host}:{args.feeds_port}: {exc} — fix: free the port "
+                          "or choose another with --feeds-port") from None
+    try:
+        feeds_yaml = newsroom.write_config()
+        log.info("demo newsroom: %s/{%s}.xml (files in %s), time scale %g", newsroom.url, ",".join(FEEDS),
+                 folder, args.time_scale)
+        run_ns, run_extra = build_parser().parse_known_args(
+            ["run", "--config", str(feeds_yaml), *run_args(args.time_scale), *extra])
+        code: int = run_ns.func(run_ns, run_extra)
+        return code
+    finally:
+        newsroom.stop()
 
 
 def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
@@ -741,6 +765,20 @@ def build_parser() -> argparse.ArgumentParser:
                           "feed interval, at least 10 s; 0 turns it off)")
     run.set_defaults(func=cmd_run)
 
+    dm = sub.add_parser("demo", help="the quickstart's live demo: demo stories published over time, and "
+                                     "`newsmon run` over them",
+                        description="Serves the demo newsroom's feeds (invented stories published over time, a "
+                                    "burst of trade stories a few minutes in) and runs `newsmon run` over them with "
+                                    "the demo's spike settings (windows 30 times shorter). Other arguments are "
+                                    "`newsmon run` options (--metrics-port, --index, ...).")
+    dm.add_argument("--time-scale", type=float, default=None,
+                    help="multiplies every time of the demo (1 = the human demo; 0.5 twice as fast; "
+                         "env NEWSMON_DEMO_TIME_SCALE)")
+    dm.add_argument("--feeds-host", default="127.0.0.1")
+    dm.add_argument("--feeds-port", type=int, default=8766, help="port of the demo feeds (default 8766; 0: any)")
+    dm.add_argument("--feeds-dir", help="folder for the demo feed files (default: a new temporary folder)")
+    dm.set_defaults(func=cmd_demo)
+
     bf = sub.add_parser("backfill", help="run the same transforms over feed files, folders, globs or URLs",
                         description="Bounded pipeline (DirectRunner by default). Extra arguments are Beam "
                                     "pipeline options.")
@@ -755,6 +793,9 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--summary-json", help="also write the summary as JSON to this file")
     bf.add_argument("--runner", default="DirectRunner", help="Beam runner (default DirectRunner)")
     bf.add_argument("--engine-wait", type=float, default=60.0)
+    bf.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
+                    help="a progress line this often when stderr is not a terminal or logs are JSON (a bar "
+                         "on a terminal); 0 turns progress off; env NEWSMON_PROGRESS=0|bar|lines (default 10)")
     bf.set_defaults(func=cmd_backfill)
 
     cl = sub.add_parser("classify", help="classify JSON Lines articles from stdin to stdout",
@@ -866,7 +907,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in ("run", "backfill"):
+    if extra and args.command not in ("run", "backfill", "demo"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logs.configure(args.log_format or ("json" if args.command == "run" else "text"), args.log_level)
     try:
