@@ -439,7 +439,7 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
             options = _beam_options(args, beam_args, streaming=True,
                                     job_endpoint=prism.start() if prism else None,
                                     worker_pool=harness.start() if harness else None)
-        return _run_job(args, options, feeds, search, rule, signals, status)
+        return _run_job(args, options, feeds, search, rule, signals, status, prism)
     finally:
         if harness is not None:
             harness.stop()
@@ -448,7 +448,7 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.SearchSettings, rule: Any,
-             signals: _Signals, status: Any) -> int:
+             signals: _Signals, status: Any, prism: Any = None) -> int:
     """Submit the streaming job, watch it, and stop it cleanly on a signal."""
     import apache_beam as beam
 
@@ -477,6 +477,8 @@ def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.
     drained = _drain(max(0.0, args.grace_period - 5.0), quiet_s=max(2.0, 2 * args.tick)) if in_process else True
     _stop_on_flink_cluster(options, args.grace_period)
     _quiet_runner_logs()
+    if prism is not None:
+        prism.cancel_expected()
     try:
         result.cancel()
     except Exception as exc:  # the runner may already be gone; stopping must not fail
