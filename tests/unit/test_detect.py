@@ -284,6 +284,13 @@ def test_a_side_as_object_of_a_preposition_is_an_interaction_cue() -> None:
     assert not any(c.get("interaction") for c in listed.evidence["bilateral_cues"])
 
 
+def test_a_side_as_object_of_a_verb_of_dealing_is_an_interaction_cue() -> None:
+    result = classify("Washington presses Delhi on dairy access", "")
+    assert {"term": "Delhi", "field": "title", "weight": 0.3, "interaction": True} in result.evidence["bilateral_cues"]
+    named = classify("India and the US hold talks", "")
+    assert not any(c.get("interaction") for c in named.evidence["bilateral_cues"])
+
+
 def test_subjects_listed_as_discussed_do_not_label_topics() -> None:
     result = classify("Jaishankar meets Rubio in New York",
                       "The ministers discussed trade, energy and defence cooperation.")
