@@ -65,11 +65,15 @@ def test_real_labels_resolve_to_corpus_entries() -> None:
 
 def test_project_labels_add_unlabelled_corpus_entries() -> None:
     extra = load_real_labels(PROJECT_REAL_LABELS)
-    assert len(extra) == 16 and not any(item.relevant for item in extra)
-    assert all(item.body for item in extra)  # entries that name India only in their body
+    assert len(extra) == 16 + 30
+    # 16 news-feeds entries that name India only in their body (all negatives), then the 30 entries of the
+    # scraped Reuters feed in corpus/hostile/large that name India in their title or summary (3 relevant).
+    assert all(item.body for item in extra[:16]) and not any(item.relevant for item in extra[:16])
+    assert sum(item.relevant for item in extra[16:]) == 3
+    assert sum(UNCERTAIN in item.categories for item in extra) == 3
     shared = {item.id for item in load_real_labels()}
     assert not shared & {item.id for item in extra}
-    assert len(real_items()) == 400 + 16
+    assert len(real_items()) == 400 + 46
 
 
 def test_folds_are_fixed_by_the_id_and_balanced() -> None:
@@ -96,17 +100,17 @@ def test_real_relevance_cross_validated(real_cv: tuple[list[GoldItem], list[Clas
     report = evaluate(items, verdicts=verdicts)
     r = report.relevance
     # Issue target F1 >= 0.90 at precision >= 0.90. Each fold's threshold aims at precision 0.9 (chosen by
-    # its own inner cross-validation): measured precision 0.850, recall 0.850, F1 0.850 (17 tp, 3 fp, 3 fn;
-    # 2 of the 3 false positives are `uncertain` items): neither met. With 20 positives one item moves these
-    # by about 0.05: the margin.
+    # its own inner cross-validation): measured precision 0.864, recall 0.826, F1 0.844 (19 tp, 3 fp, 4 fn;
+    # 2 of the 3 false positives are `uncertain` items): neither met. With 23 positives one item moves these
+    # by about 0.04: the margin.
     assert r.precision >= 0.80 and r.recall >= 0.75 and r.f1 >= 0.80, format_report(report)
     sure_items, sure_verdicts = without_uncertain(items, verdicts)
-    assert evaluate(sure_items, verdicts=sure_verdicts).relevance.f1 >= 0.84  # measured 0.889
+    assert evaluate(sure_items, verdicts=sure_verdicts).relevance.f1 >= 0.84  # measured 0.897
 
 
 def test_real_topics_cross_validated(real_cv: tuple[list[GoldItem], list[Classification]]) -> None:
     items, verdicts = real_cv
-    # Issue target 0.85 on real relevant items; measured 0.760 (19 tp, 3 fp, 9 fn; the topics of the 3
+    # Issue target 0.85 on real relevant items; measured 0.759 (22 tp, 3 fp, 11 fn; the topics of the 4
     # missed items count as missed): not met.
     assert topics_on_relevant(items, verdicts).f1 >= 0.70
 
@@ -116,7 +120,7 @@ def test_stage2_is_more_precise_than_stage1_on_held_out_real_items(
     items, verdicts = real_cv
     baseline = [classify(item.title, item.summary, item.body, None, use_stage2=False) for item in items]
     ours, theirs = evaluate(items, verdicts=verdicts).relevance, evaluate(items, verdicts=baseline).relevance
-    # Stage 1 has the higher recall (18 vs 17 of 20); stage 2 halves its false positives (3 vs 6), which is
+    # Stage 1 has the higher recall (21 vs 19 of 23); stage 2 halves its false positives (3 vs 6), which is
     # what the precision target asks, and has the higher F1.
     assert ours.precision >= theirs.precision + 0.05 and 2 * ours.fp <= theirs.fp and ours.f1 >= theirs.f1
     # Calibration: a lower Brier score than stage 1's score, and the scores mean what they say in the

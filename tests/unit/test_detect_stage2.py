@@ -54,7 +54,7 @@ def test_shipped_model_is_complete() -> None:
     for name, weight in model.dense.items():
         assert weight * train.SIGNS[name] >= 0, name  # evidence counts the way it was designed to
     assert all(len(row) == 1 + len(TOPICS) for row in model.grams.values())
-    assert model.trained_on["real_items"] == 416
+    assert model.trained_on["real_items"] == 446
 
 
 def test_model_file_round_trips() -> None:
