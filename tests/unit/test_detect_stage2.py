@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from pipeline.detect import classify, stage2, train
-from pipeline.evaluate import load_gold
+from pipeline.evaluate import fold_of, load_gold
 from pipeline.topics import TOPICS
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
@@ -84,3 +84,13 @@ def test_training_is_deterministic_across_hash_seeds() -> None:
                               timeout=300, cwd=Path(__file__).resolve().parents[2])
         outputs.add(proc.stdout)
     assert len(outputs) == 1
+
+
+def test_written_cross_validation_never_trains_on_the_item() -> None:
+    items = load_gold(DEV)[:120]
+    models = train.cross_validate_written(items, [], folds=2, inner_folds=1)
+    assert set(models) == {item.id for item in items}
+    for k in range(2):
+        fold = [models[i.id] for i in items if fold_of(i.id, 2) == k]
+        assert all(model is fold[0] for model in fold) and fold[0].trained_on["fold"] == f"written {k}/2"
+        assert fold[0].trained_on["items"] == sum(1 for i in items if fold_of(i.id, 2) != k)
