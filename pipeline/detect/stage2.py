@@ -73,6 +73,8 @@ EXTRA_FEATURES: Final[dict[str, str]] = {
     "lead_pair": "the weaker side's mass in the lead (title + the summary's first sentence), saturating at "
                  "LEAD_MIN: both sides are principals of the story",
     "lead_actors": "share of the two sides named in the lead as state actors (government, leaders, institutions)",
+    "third_with_pair": "third_share × lead_pair: a third country in a story whose lead has both sides as "
+                       "principals is more often what they deal over than the story's focus (offsets third_share)",
     "firm_enforcement": "1 when a side is there only through its companies and the lead reports a regulator's "
                         "enforcement (barred, fined, probe, ban): routine regulation, not a policy between the two",
 }
@@ -206,6 +208,9 @@ def extra_features(tally: Tally, title: str, summary: str, firm_only: bool) -> d
     lead = min(1.0, min(us.lead, india.lead) / LEAD_MIN)
     if lead:
         out["lead_pair"] = lead
+        third = sum(tally.third_countries.values())
+        if third:
+            out["third_with_pair"] = lead * third / (third + min(us.mass, india.mass))
     actors = (min(1.0, us.lead_actor / LEAD_MIN) + min(1.0, india.lead_actor / LEAD_MIN)) / 2.0
     if actors:
         out["lead_actors"] = actors

@@ -57,8 +57,9 @@ TARGET_PRECISION = 0.9
 PRECISION_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(13))  # 0.30 .. 0.90
 TOPIC_PRIORS = {"rule": 2.0, "mass": 1.0, "leader": 0.0}
 SIGNS: dict[str, int] = {**{name: 1 if w > 0 else -1 for name, w in weights.PRIOR_WEIGHTS.items()},
-                         "parallel": -1, "lead_pair": 1, "lead_actors": 1, "firm_enforcement": -1}
-EXTRA_PRIORS = {"parallel": -6.0, "lead_pair": 0.5, "lead_actors": 0.5, "firm_enforcement": -1.0}
+                         "parallel": -1, "lead_pair": 1, "lead_actors": 1, "third_with_pair": 1, "firm_enforcement": -1}
+EXTRA_PRIORS = {"parallel": -6.0, "lead_pair": 0.5, "lead_actors": 0.5, "third_with_pair": 1.0,
+                "firm_enforcement": -1.0}
 TOPIC_SIGNS = {"rule": 1, "mass": 1, "leader": 0}
 DENSE = (*scoring.FEATURES, *stage2.EXTRA_FEATURES)
 DEFAULT_GOLD = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "dev.jsonl"

@@ -94,3 +94,15 @@ def test_written_cross_validation_never_trains_on_the_item() -> None:
         fold = [models[i.id] for i in items if fold_of(i.id, 2) == k]
         assert all(model is fold[0] for model in fold) and fold[0].trained_on["fold"] == f"written {k}/2"
         assert fold[0].trained_on["items"] == sum(1 for i in items if fold_of(i.id, 2) != k)
+
+
+def test_third_country_in_a_lead_of_both_sides_is_a_feature() -> None:
+    from pipeline.detect.classifier import tally_of
+
+    title, summary = "US and India weigh joint steps on China's rare earths", "Washington and New Delhi met."
+    values = stage2.extra_features(tally_of(title, summary), title, summary, False)
+    assert 0.0 < values["third_with_pair"] <= values["lead_pair"]
+    alone = "US and India weigh joint steps on rare earths"
+    assert "third_with_pair" not in stage2.extra_features(tally_of(alone, summary), alone, summary, False)
+    result = classify(title, summary)
+    assert result.evidence["score"]["contributions"]["third_with_pair"] > 0  # offsets third_share
