@@ -58,11 +58,13 @@ _HAS_NUKTA: Final = re.compile("[\u093c\u0958-\u095f]")
 _US_DOTS: Final = re.compile(r"\bu\.s\.(?:a\.)?")
 # The two sides side by side as adjectives of one noun ("US and Indian exporters", "Indian and American
 # students"): parallel actors, not one acting on the other. Country nouns ("the US and India") do not match.
-# Nouns after the pair that make its two sides state actors meeting each other ("US, Indian troops begin an
-# exercise", "US and Indian officials"): then the pattern is not parallel.
+# Nouns after the pair that make its two sides states acting or meeting ("US, Indian troops begin an
+# exercise", "US and Indian officials", "with US and Indian support"): then the pattern is not parallel.
 _STATE_NOUNS: Final = (r"government|governments|officials?|leaders?|ties|relations|talks|negotiators|delegations?|"
                        r"ministers?|troops|forces|navies|navy|armies|army|militaries|military|soldiers|diplomats|"
-                       r"envoys|defen[cs]e|security|counterparts|teams? of officials")
+                       r"envoys|defen[cs]e|security|counterparts|teams? of officials|support|backing|subsid|funding|"
+                       r"approvals?|pressure|sanctions|tariffs|duties|regulators|authorities|agencies|polic|"
+                       r"cooperation|co-operation|partnership|collaboration")
 _PARALLEL: Final = re.compile(
     r"\b(?:us|american|america's)\s*(?:,|and|&|/)\s*(?:indian|india's)\s+(?!" + _STATE_NOUNS + r")[a-z]"
     r"|\b(?:indian|india's)\s*(?:,|and|&|/)\s*(?:us|american|america's)\s+(?!" + _STATE_NOUNS + r")[a-z]")

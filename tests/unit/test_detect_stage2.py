@@ -38,6 +38,7 @@ def test_parallel_not_bilateral() -> None:
     assert stage2.parallel("US and Indian officials met in Delhi", "") == 0.0
     assert stage2.parallel("US and Indian navies patrol the Indian Ocean together", "") == 0.0
     assert stage2.parallel("US, Indian troops train in Alaska", "") == 0.0  # state actors meeting: bilateral
+    assert stage2.parallel("Chip plant opens with US and Indian subsidies", "") == 0.0  # both states act
 
 
 def test_parallel_pattern_lowers_the_score_and_names_the_rule() -> None:
