@@ -716,9 +716,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("NEWSMON_LOG_FORMAT"),
                         help="log line format (default: json for `run`, text otherwise; env NEWSMON_LOG_FORMAT)")
     parser.add_argument("--log-level", default=os.environ.get("NEWSMON_LOG_LEVEL", "INFO"))
+    # The same two after the command (`newsmon run --log-format text`), overriding the ones before it.
+    logging_opts = argparse.ArgumentParser(add_help=False)
+    logging_opts.add_argument("--log-format", choices=("text", "json"), default=argparse.SUPPRESS,
+                              help="log line format (also accepted before the command)")
+    logging_opts.add_argument("--log-level", default=argparse.SUPPRESS, help="log level (default INFO)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="the streaming job: poll feeds, classify, index, serve metrics",
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[logging_opts], **kwargs)
+
+    run = command("run", help="the streaming job: poll feeds, classify, index, serve metrics",
                          description="Streaming pipeline on Prism by default; extra arguments are Beam "
                                      "pipeline options (e.g. --runner=FlinkRunner --flink_master=...).")
     run.add_argument("--config", required=True, help="feeds.yaml to poll")
@@ -767,7 +775,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "feed interval, at least 10 s; 0 turns it off)")
     run.set_defaults(func=cmd_run)
 
-    dm = sub.add_parser("demo", help="the quickstart's live demo: demo stories published over time, and "
+    dm = command("demo", help="the quickstart's live demo: demo stories published over time, and "
                                      "`newsmon run` over them",
                         description="Serves the demo newsroom's feeds (invented stories published over time, a "
                                     "burst of trade stories a few minutes in) and runs `newsmon run` over them with "
@@ -781,7 +789,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--feeds-dir", help="folder for the demo feed files (default: a new temporary folder)")
     dm.set_defaults(func=cmd_demo)
 
-    bf = sub.add_parser("backfill", help="run the same transforms over feed files, folders, globs or URLs",
+    bf = command("backfill", help="run the same transforms over feed files, folders, globs or URLs",
                         description="Bounded pipeline (DirectRunner by default). Extra arguments are Beam "
                                     "pipeline options.")
     bf.add_argument("--input", action="append", required=True, metavar="PATH|DIR|GLOB|URL",
@@ -800,12 +808,12 @@ def build_parser() -> argparse.ArgumentParser:
                          "on a terminal); 0 turns progress off; env NEWSMON_PROGRESS=0|bar|lines (default 10)")
     bf.set_defaults(func=cmd_backfill)
 
-    cl = sub.add_parser("classify", help="classify JSON Lines articles from stdin to stdout",
+    cl = command("classify", help="classify JSON Lines articles from stdin to stdout",
                         description="Input: one JSON object per line with id, title and optionally summary, "
                                     "body, language. Output: one line per input line, same order.")
     cl.set_defaults(func=cmd_classify)
 
-    ev = sub.add_parser("eval", help="score the detector against labelled JSONL (precision/recall/F1)",
+    ev = command("eval", help="score the detector against labelled JSONL (precision/recall/F1)",
                         description="Each line: id, title, summary, optional body/language, relevant (bool), "
                                     "topics (list), optional category. Prints relevance and per-topic "
                                     "precision/recall/F1, micro-averaged topic F1, accuracy per category and the "
@@ -818,7 +826,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-errors", action="store_true", help="omit the list of misclassified items")
     ev.set_defaults(func=cmd_eval)
 
-    se = sub.add_parser("search", help="full-text search of the indexed coverage, with filters and facets",
+    se = command("search", help="full-text search of the indexed coverage, with filters and facets",
                         description="Searches relevant articles (all with --all) in $ELASTICSEARCH_URL. "
                                     "QUERY uses simple query syntax: words, \"phrases\", -exclusions, OR via |.")
     se.add_argument("query", nargs="*", help="words to search for (empty: latest articles)")
@@ -834,7 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
     se.set_defaults(func=cmd_search)
 
-    fe = sub.add_parser("feeds", help="health of every polled feed: status, failures, last success, next poll",
+    fe = command("feeds", help="health of every polled feed: status, failures, last success, next poll",
                         description="Reads the feed state newsmon run keeps in the search engine "
                                     "(news-feeds index): one row per feed, failing and gone feeds first.")
     fe.add_argument("--failing", action="store_true", help="only feeds whose last polls failed, or gone (410)")
@@ -843,7 +851,7 @@ def build_parser() -> argparse.ArgumentParser:
     fe.add_argument("--index", help="article index prefix whose feeds to show (default $NEWSMON_INDEX)")
     fe.set_defaults(func=cmd_feeds)
 
-    tr = sub.add_parser("trends", help="per-topic volume over time: terminal chart, JSON or PNG",
+    tr = command("trends", help="per-topic volume over time: terminal chart, JSON or PNG",
                         description="Relevant articles per topic per time bucket (by publication time) from "
                                     "$ELASTICSEARCH_URL; buckets overlapping a spike alert in news-alerts are "
                                     "marked.")
@@ -861,7 +869,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--alerts-index", help="alert index or pattern (default news-alerts*)")
     tr.set_defaults(func=cmd_trends)
 
-    st = sub.add_parser("status", help="one screen for the running service: engine, job health, feeds, "
+    st = command("status", help="one screen for the running service: engine, job health, feeds, "
                                        "last hour, last alerts",
                         description="Exit status 0 when the job is healthy and ready, 1 when it is not (or its "
                                     "metrics port does not answer), 3 when the search engine is unreachable or "
@@ -874,9 +882,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--alerts-index", help="alert index or pattern (default news-alerts*)")
     st.set_defaults(func=cmd_status)
 
-    db = sub.add_parser("dashboards", help="Kibana saved objects (data views, searches, dashboard)")
+    db = command("dashboards", help="Kibana saved objects (data views, searches, dashboard)")
     db_sub = db.add_subparsers(dest="dashboards_command", required=True, metavar="ACTION")
-    di = db_sub.add_parser("import", help="import dashboards/kibana/newsmon.ndjson into Kibana",
+    di = db_sub.add_parser("import", parents=[logging_opts], help="import dashboards/kibana/newsmon.ndjson into Kibana",
                            description="Credentials only from the environment: KIBANA_API_KEY(_FILE) or "
                                        "KIBANA_USERNAME + KIBANA_PASSWORD(_FILE).")
     di.add_argument("--kibana-url", help="Kibana base URL (default $KIBANA_URL or http://127.0.0.1:5601)")
@@ -888,7 +896,7 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--wait", type=float, default=300.0, help="seconds to wait for Kibana to answer (default 300)")
     di.set_defaults(func=cmd_dashboards_import)
 
-    em = sub.add_parser("export-metrics", help="serve /metrics for SDK workers in other processes "
+    em = command("export-metrics", help="serve /metrics for SDK workers in other processes "
                                               f"(the {metrics.MULTIPROC_ENV} directory they write to)")
     em.add_argument("--dir", default=None, help=f"metrics directory (default ${metrics.MULTIPROC_ENV})")
     em.add_argument("--addr", default=os.environ.get("NEWSMON_METRICS_ADDR", "0.0.0.0"),
@@ -896,7 +904,7 @@ def build_parser() -> argparse.ArgumentParser:
     em.add_argument("--port", type=int, default=None, help="listen port (default $NEWSMON_METRICS_PORT or 9108)")
     em.set_defaults(func=cmd_export_metrics)
 
-    sf = sub.add_parser("serve-feeds", help="serve a folder of feed files over HTTP (ETag, 304, gzip, faults)")
+    sf = command("serve-feeds", help="serve a folder of feed files over HTTP (ETag, 304, gzip, faults)")
     sf.add_argument("--root", required=True, help="folder of feed files")
     sf.add_argument("--host", default="127.0.0.1")
     sf.add_argument("--port", type=int, default=8765)

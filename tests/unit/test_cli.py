@@ -129,3 +129,12 @@ def test_bad_worker_counts_stop_run_with_the_fix(
     feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
     assert main(["run", "--config", str(feeds), "--metrics-port", "0", *argv]) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_logging_options_work_after_the_command_too() -> None:
+    """`newsmon run --log-format text` used to reach Beam as an unparseable pipeline option."""
+    args, extra = build_parser().parse_known_args(["run", "--config", "f.yaml", "--log-format", "text",
+                                                   "--log-level", "DEBUG"])
+    assert (args.log_format, args.log_level, extra) == ("text", "DEBUG", [])
+    args, _ = build_parser().parse_known_args(["--log-format", "json", "search", "tariffs"])
+    assert args.log_format == "json"  # before the command, as before
