@@ -2,7 +2,9 @@
 
 Article documents (DESIGN.md): article_id, url, title, summary, body, source,
 feed_url, language, published_at, ingested_at, @timestamp (= published_at),
-relevant, relevance_score, topics, entities, matched_terms. Mappings ship as
+relevant, relevance_score, topics, entities, matched_terms, and ``story_id`` /
+``story_first_seen`` once grouping (``pipeline.stories``) has put the article in
+a story (near-duplicates and reprints share one). Mappings ship as
 JSON templates beside this module; a test checks document and mapping agree.
 
 Articles live in **yearly indices** ``<prefix>-<YYYY>`` chosen by publication
@@ -24,6 +26,7 @@ DOCUMENT_FIELDS = (
     "article_id", "url", "title", "summary", "body", "source", "feed_url", "language",
     "published_at", "published_at_estimated", "ingested_at", "seen_at", "@timestamp",
     "relevant", "relevance_score", "topics", "entities", "matched_terms", "evidence",
+    "story_id", "story_first_seen",
 )
 ALERTS_INDEX = "news-alerts"
 DEADLETTER_INDEX = "news-deadletter"
@@ -55,6 +58,10 @@ def deadletter_template() -> dict[str, Any]:
 
 def feeds_template() -> dict[str, Any]:
     return _load("feeds-template.json")
+
+
+def stories_template() -> dict[str, Any]:
+    return _load("stories-template.json")
 
 
 def template_version(template: dict[str, Any]) -> int:
@@ -115,4 +122,7 @@ def to_document(item: ClassifiedArticle, ingested_at: str) -> dict[str, Any]:
     }
     if a.body:
         doc["body"] = a.body
+    if item.story is not None:
+        doc["story_id"] = item.story.story_id
+        doc["story_first_seen"] = item.story.first_seen
     return doc

@@ -1,7 +1,7 @@
 """The pipeline graph, built in one place for ``newsmon run`` and ``newsmon backfill``.
 
 ``build_streaming``: PollFeeds (fetch, parse, new entries per feed) →
-ClassifyBatches → IndexBatches (create-only, then the feed state commit) →
+ClassifyBatches → GroupStories (story ids) → IndexBatches (create-only, then the feed state commit) →
 DetectSpikes on what the engine newly created. ``build_backfill``: a bounded
 reader of files/URLs → ``process_feeds`` (parse → dedupe → classify → index).
 Both share the parser, the detector and the bulk writer. Tests call these
@@ -31,6 +31,7 @@ from pipeline.transforms import beam_metrics
 from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
 from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
 from pipeline.transforms.poll import FAILURES, PollFeeds
+from pipeline.transforms.stories import CountStories, GroupStories
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".gz", ".json", ".txt", ".html", ".htm", "")
 SKIP_NAMES = {"README.md", "SOURCES.md", "LICENSE", "LICENSES"}
@@ -154,8 +155,10 @@ def build_streaming(
     created = (
         polled["batches"]
         | "ClassifyBatches" >> ClassifyBatches()
+        | "GroupStories" >> GroupStories(search)
         | "IndexBatches" >> IndexBatches(search)
     )
+    created | "CountStories" >> CountStories(search)
     (created
      | "DetectSpikes" >> DetectSpikes(spike_rule, search)
      | "IndexAlerts" >> IndexAlerts(search))

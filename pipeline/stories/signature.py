@@ -1,0 +1,106 @@
+"""Article text → features → MinHash signature → LSH band keys.
+
+Features are the content words of the headline and the lead (the first
+``lead_chars`` characters of the summary, or of the body when there is no
+summary), lower-cased, with stopwords, one-letter tokens and an outlet suffix
+on the headline (``... - Reuters``) dropped, plus
+their adjacent pairs (word bigrams, so word order counts a little). Reprints
+with an edited headline keep most of the lead; two different stories on the
+same subject share single words ("india", "tariff") far more than pairs.
+
+The signature is datasketch's :class:`~datasketch.MinHash` (``num_perm``
+permutations, fixed seed so every worker computes the same one). Bands follow
+datasketch's :class:`~datasketch.MinHashLSH` layout for ``threshold`` (it
+picks ``b`` bands of ``r`` rows minimising false positives + negatives); a
+band key hashes the band's index and its ``r`` values, so two articles share
+a key exactly when LSH would put them in the same bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Final
+
+from datasketch import MinHash, MinHashLSH
+
+_WORD: Final = re.compile(r"[^\W_]+", re.UNICODE)
+# "Headline - Reuters", "Headline | The Hindu": the outlet's name is not part of the story.
+_OUTLET_SUFFIX: Final = re.compile(r"\s+[-–—|]\s+[^-–—|]{2,40}$")
+# Function words of English news copy: they carry no story and make unrelated leads look alike.
+_STOPWORD_TEXT: Final = """
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having
+he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on
+once only or other our ours out over own same she should so some such than that the their theirs them then
+there these they this those through to too under until up very was we were what when where which while who
+whom why will with would you your yours said says say new news report reports reported according amid
+"""
+STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
+
+
+@dataclass(frozen=True)
+class StoryParams:
+    """How stories are grouped. Times are seconds; ``threshold`` is a Jaccard similarity of features."""
+
+    num_perm: int = 64
+    threshold: float = 0.35  # tuned on tests/data/story-pairs.jsonl (benchmarks/bench_stories.py)
+    window_s: float = 7 * 24 * 3600.0  # a claim older than this no longer groups (sliding window)
+    lead_chars: int = 300
+    seed: int = 1
+    min_features: int = 3  # fewer features (a bare one-word title) founds its own story
+    min_votes: int = 2  # bands an article must share with a story to join it
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+        if self.num_perm < 8 or self.window_s <= 0 or self.min_votes < 1:
+            raise ValueError("num_perm must be >= 8, window_s positive and min_votes >= 1")
+
+    @cached_property
+    def bands(self) -> tuple[int, int]:
+        """(bands, rows per band) that datasketch's MinHashLSH chooses for ``threshold`` and ``num_perm``."""
+        lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        return int(lsh.b), int(lsh.r)
+
+
+DEFAULT_PARAMS: Final = StoryParams()
+
+
+def features(title: str, lead: str, lead_chars: int = DEFAULT_PARAMS.lead_chars) -> set[str]:
+    """Content words of headline + lead and their adjacent pairs."""
+    title = _OUTLET_SUFFIX.sub("", title)
+    words = [w for w in _WORD.findall(f"{title} {lead[:lead_chars]}".lower())
+             if len(w) > 1 and w not in STOPWORDS]
+    out = set(words)
+    out.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+    return out
+
+
+def signature(feats: set[str], params: StoryParams = DEFAULT_PARAMS) -> MinHash:
+    """The MinHash of a feature set (same seed everywhere, so workers agree)."""
+    m = MinHash(num_perm=params.num_perm, seed=params.seed)
+    m.update_batch([f.encode("utf-8") for f in sorted(feats)])
+    return m
+
+
+def band_keys(sig: MinHash, params: StoryParams = DEFAULT_PARAMS) -> tuple[str, ...]:
+    """One key per LSH band: ``<band index>-<hash of the band's rows>`` (hex, 24 characters)."""
+    b, r = params.bands
+    values = sig.hashvalues
+    keys = []
+    for i in range(b):
+        digest = hashlib.blake2b(values[i * r:(i + 1) * r].tobytes(), digest_size=10).hexdigest()
+        keys.append(f"{i:02d}{digest}")
+    return tuple(keys)
+
+
+def article_bands(title: str, lead: str, params: StoryParams = DEFAULT_PARAMS) -> tuple[str, ...]:
+    """Band keys of an article; none when its text has too few features to compare."""
+    feats = features(title, lead, params.lead_chars)
+    if len(feats) < params.min_features:
+        return ()
+    return band_keys(signature(feats, params), params)
