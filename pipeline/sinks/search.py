@@ -191,18 +191,31 @@ class SearchWriter:
             if self._put_template(name, body):
                 written.append(name)
         if f"newsmon-{self.settings.index}" in written:
-            self._extend_mappings(articles)
+            self._extend_mappings(f"{self.settings.index}-*", articles)
+            self._backfill_story_ids()
+        if "newsmon-alerts" in written:
+            self._extend_mappings("news-alerts*", alerts_template())
         return written
 
-    def _extend_mappings(self, articles: dict[str, Any]) -> None:
-        """Existing yearly indices keep their mapping, but a strict mapping refuses a field a newer template
-        added (``story_id``): adding fields to an existing mapping is always allowed, so do it."""
-        properties = articles["template"]["mappings"]["properties"]
+    def _backfill_story_ids(self) -> None:
+        """Documents written before stories existed become stories of their own (``story_id`` = article id),
+        so ``search --stories`` does not collapse them all into one group. Runs as an engine task."""
+        body = {"query": {"bool": {"must_not": {"exists": {"field": "story_id"}}}},
+                "script": {"lang": "painless", "source": "ctx._source.story_id = ctx._source.article_id"}}
         try:
-            self.client.request("PUT", f"/{self.settings.index}-*/_mapping?allow_no_indices=true",
-                                {"properties": properties})
+            self.client.request("POST", f"/{self.settings.index}-*/_update_by_query?conflicts=proceed"
+                                "&wait_for_completion=false&allow_no_indices=true", body)
         except SearchError as exc:
-            log.warning("could not add the new fields to the existing %s-* indices: %s", self.settings.index, exc)
+            log.warning("could not give older %s-* documents a story_id: %s", self.settings.index, exc)
+
+    def _extend_mappings(self, pattern: str, template: dict[str, Any]) -> None:
+        """Existing indices keep their mapping, but a strict mapping refuses a field a newer template added
+        (``story_id``, an alert's ``stories``): adding fields to an existing mapping is always allowed."""
+        properties = template["template"]["mappings"]["properties"]
+        try:
+            self.client.request("PUT", f"/{pattern}/_mapping?allow_no_indices=true", {"properties": properties})
+        except SearchError as exc:
+            log.warning("could not add the new fields to the existing %s indices: %s", pattern, exc)
 
     # -- writing ------------------------------------------------------------
     def _backoff(self, attempt: int) -> float:
