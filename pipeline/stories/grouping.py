@@ -110,11 +110,11 @@ class StoryGrouper:
         for item in sorted(items, key=lambda i: (i.at, i.article_id)):
             d = decide(item, known, self.params)
             decisions[item.article_id] = d
+            new = Claim(d.story_id, d.first_seen, item.at, item.article_id)  # one object for all its keys
             for key in item.bands:
                 held = known.get(key)
                 if held is not None and is_live(held, item.at, self.params):
                     continue
-                new = Claim(d.story_id, d.first_seen, item.at, item.article_id)
                 if held is not None:
                     replacing[key] = held
                 known[key] = wanted[key] = new
@@ -148,7 +148,7 @@ class MemoryBandStore:
     def __init__(self, params: StoryParams = DEFAULT_PARAMS) -> None:
         self.params = params
         self.claims: dict[str, Claim] = {}
-        self._order: deque[tuple[float, str]] = deque()
+        self._order: deque[tuple[float, list[str]]] = deque()  # keys claimed together, oldest first
         self.newest = float("-inf")
 
     def __len__(self) -> int:
@@ -159,13 +159,16 @@ class MemoryBandStore:
 
     def claim(self, claims: Mapping[str, Claim], replacing: Mapping[str, Claim]) -> dict[str, Claim]:
         out: dict[str, Claim] = {}
+        stored: dict[float, list[str]] = {}
         for key, claim in claims.items():
             held = self.claims.get(key)
             if held is None or (key in replacing and held == replacing[key]):
-                self.claims[key] = held = replace(claim, version=None)
-                self._order.append((claim.claimed_at, key))
+                self.claims[key] = held = claim if claim.version is None else replace(claim, version=None)
+                stored.setdefault(claim.claimed_at, []).append(key)
                 self.newest = max(self.newest, claim.claimed_at)
             out[key] = held
+        for at in sorted(stored):
+            self._order.append((at, stored[at]))
         self.expire(self.newest)
         return out
 
@@ -174,9 +177,10 @@ class MemoryBandStore:
         dropped = 0
         horizon = now - self.params.window_s
         while self._order and self._order[0][0] < horizon:
-            at, key = self._order.popleft()
-            held = self.claims.get(key)
-            if held is not None and held.claimed_at == at:
-                del self.claims[key]
-                dropped += 1
+            at, keys = self._order.popleft()
+            for key in keys:
+                held = self.claims.get(key)
+                if held is not None and held.claimed_at == at:
+                    del self.claims[key]
+                    dropped += 1
         return dropped
