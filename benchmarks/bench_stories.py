@@ -91,7 +91,7 @@ def rss_mib() -> float:
 
 
 def memory(texts: list[Text], target: int, fit: int) -> None:
-    sizes = sorted({s for s in (50_000, 100_000, 200_000, fit) if s <= fit})
+    sizes = sorted({s for s in (25_000, 50_000, 100_000, 200_000, fit) if s <= fit})
     keys = synthetic(texts, sizes[-1])
     store = MemoryBandStore()
     grouper = StoryGrouper(store)
@@ -106,7 +106,8 @@ def memory(texts: list[Text], target: int, fit: int) -> None:
     per_article = (rss_mib() - base) / done
     figure = "measured" if done >= target else "extrapolated linearly"
     print(f"memory at {target:,} articles ({figure}): {per_article * target:,.0f} MiB "
-          f"({per_article * 1024:.2f} KiB per article, {DEFAULT_PARAMS.bands[0]} bands each)")
+          f"({per_article * 1024:.2f} KiB per article, up to "
+          f"{DEFAULT_PARAMS.bands[0] + DEFAULT_PARAMS.title_bands[0]} band claims each)")
 
 
 def engine(texts: list[Text], n: int) -> None:
@@ -145,11 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quality-only", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--window-articles", type=int, default=1_000_000, help="target window size")
-    parser.add_argument("--fit", type=int, default=200_000, help="largest window actually filled here")
+    parser.add_argument("--fit", type=int, default=100_000, help="largest window actually filled here")
     parser.add_argument("--engine", type=int, default=0, help="also group N articles through the engine")
     args = parser.parse_args(argv)
     corpus = corpus_dir()
-    print(f"python {sys.version.split()[0]}, params {DEFAULT_PARAMS}, bands x rows {DEFAULT_PARAMS.bands}")
+    print(f"python {sys.version.split()[0]}, params {DEFAULT_PARAMS}, bands x rows {DEFAULT_PARAMS.bands} "
+          f"+ headline {DEFAULT_PARAMS.title_bands}")
     quality(corpus)
     if args.quality_only:
         return 0

@@ -9,7 +9,9 @@ with an edited headline keep most of the lead; two different stories on the
 same subject share single words ("india", "tariff") far more than pairs.
 
 The signature is datasketch's :class:`~datasketch.MinHash` (``num_perm``
-permutations, fixed seed so every worker computes the same one). Bands follow
+permutations, fixed seed so every worker computes the same one; datasketch 2's
+default ``affine32`` scheme — another scheme or major version gives other
+band keys, so upgrading it starts new stories for a window's length). Bands follow
 datasketch's :class:`~datasketch.MinHashLSH` layout for ``threshold`` (it
 picks ``b`` bands of ``r`` rows minimising false positives + negatives); a
 band key hashes the band's index and its ``r`` values, so two articles share
@@ -18,6 +20,7 @@ a key exactly when LSH would put them in the same bucket.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -53,18 +56,30 @@ class StoryParams:
     seed: int = 1
     min_features: int = 3  # fewer features (a bare one-word title) founds its own story
     min_votes: int = 2  # bands an article must share with a story to join it
+    title_threshold: float | None = 0.6  # second band set on the headline alone (None: off)
+    min_title_features: int = 4
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+        for value in (self.threshold, self.title_threshold or 0.5):
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"thresholds must be in (0, 1), got {value}")
         if self.num_perm < 8 or self.window_s <= 0 or self.min_votes < 1:
             raise ValueError("num_perm must be >= 8, window_s positive and min_votes >= 1")
 
     @cached_property
     def bands(self) -> tuple[int, int]:
         """(bands, rows per band) that datasketch's MinHashLSH chooses for ``threshold`` and ``num_perm``."""
-        lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
-        return int(lsh.b), int(lsh.r)
+        return _layout(self.threshold, self.num_perm)
+
+    @cached_property
+    def title_bands(self) -> tuple[int, int]:
+        """(bands, rows) of the headline-only band set."""
+        return _layout(self.title_threshold, self.num_perm) if self.title_threshold else (0, 0)
+
+
+def _layout(threshold: float, num_perm: int) -> tuple[int, int]:
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return int(lsh.b), int(lsh.r)
 
 
 DEFAULT_PARAMS: Final = StoryParams()
@@ -80,27 +95,42 @@ def features(title: str, lead: str, lead_chars: int = DEFAULT_PARAMS.lead_chars)
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _template(num_perm: int, seed: int) -> MinHash:
+    # Drawing the permutations costs more than hashing an article: draw them once per process.
+    return MinHash(num_perm=num_perm, seed=seed)
+
+
 def signature(feats: set[str], params: StoryParams = DEFAULT_PARAMS) -> MinHash:
-    """The MinHash of a feature set (same seed everywhere, so workers agree)."""
-    m = MinHash(num_perm=params.num_perm, seed=params.seed)
+    """The MinHash of a feature set (same seed and scheme everywhere, so workers agree)."""
+    template = _template(params.num_perm, params.seed)
+    m = MinHash(num_perm=params.num_perm, seed=params.seed, permutations=template.permutations,
+                scheme=template.scheme)
     m.update_batch([f.encode("utf-8") for f in sorted(feats)])
     return m
 
 
-def band_keys(sig: MinHash, params: StoryParams = DEFAULT_PARAMS) -> tuple[str, ...]:
-    """One key per LSH band: ``<band index>-<hash of the band's rows>`` (hex, 24 characters)."""
-    b, r = params.bands
+def band_keys(sig: MinHash, params: StoryParams = DEFAULT_PARAMS, layout: tuple[int, int] | None = None,
+              prefix: str = "") -> tuple[str, ...]:
+    """One key per LSH band: ``<prefix><band index><hash of the band's rows>`` (hex)."""
+    b, r = layout or params.bands
     values = sig.hashvalues
     keys = []
     for i in range(b):
         digest = hashlib.blake2b(values[i * r:(i + 1) * r].tobytes(), digest_size=10).hexdigest()
-        keys.append(f"{i:02d}{digest}")
+        keys.append(f"{prefix}{i:02d}{digest}")
     return tuple(keys)
 
 
 def article_bands(title: str, lead: str, params: StoryParams = DEFAULT_PARAMS) -> tuple[str, ...]:
-    """Band keys of an article; none when its text has too few features to compare."""
+    """Band keys of an article: headline + lead, then the headline alone (keys prefixed ``t``, a stricter
+    threshold: the same headline over another outlet's own lead). None when there is too little text."""
     feats = features(title, lead, params.lead_chars)
     if len(feats) < params.min_features:
         return ()
-    return band_keys(signature(feats, params), params)
+    keys = band_keys(signature(feats, params), params)
+    if params.title_threshold:
+        head = features(title, "", 0)
+        if len(head) >= params.min_title_features:
+            keys += band_keys(signature(head, params), params, params.title_bands, prefix="t")
+    return keys

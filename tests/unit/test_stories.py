@@ -32,10 +32,19 @@ def test_features_drop_stopwords_and_keep_word_pairs() -> None:
 def test_band_keys_are_deterministic_and_follow_the_lsh_layout() -> None:
     params = StoryParams()
     b, r = params.bands
-    assert b * r <= params.num_perm
+    tb, tr = params.title_bands
+    assert b * r <= params.num_perm and tb * tr <= params.num_perm
     keys = bands("US and India sign trade deal on tariffs")
     assert keys == bands("US and India sign trade deal on tariffs")
-    assert len(keys) == b and len(set(keys)) == b
+    assert len(keys) == len(set(keys)) == b + tb
+    assert sum(k.startswith("t") for k in keys) == tb
+
+
+def test_the_same_headline_over_another_lead_shares_the_headline_bands() -> None:
+    one = set(bands("US and India sign trade deal cutting farm tariffs"))
+    other = set(bands("US and India sign trade deal cutting farm tariffs",
+                      "The agreement, reached after a year of talks, covers apples, walnuts and dairy."))
+    assert {k for k in one & other if k.startswith("t")} == {k for k in one if k.startswith("t")}
 
 
 def test_too_little_text_gives_no_bands() -> None:
