@@ -31,7 +31,7 @@ from pipeline.transforms import beam_metrics
 from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
 from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
 from pipeline.transforms.poll import FAILURES, PollFeeds
-from pipeline.transforms.stories import CountStories, GroupStories
+from pipeline.transforms.stories import CountStories, GroupArticleStories, GroupStories
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".gz", ".json", ".txt", ".html", ".htm", "")
 SKIP_NAMES = {"README.md", "SOURCES.md", "LICENSE", "LICENSES"}
@@ -130,7 +130,7 @@ def process_feeds(
         | "ClassifyArticles" >> ClassifyArticles()
     )
     if search is not None:
-        classified | "IndexArticles" >> IndexArticles(search)
+        classified | "GroupStories" >> GroupArticleStories(search) | "IndexArticles" >> IndexArticles(search)
     return classified
 
 

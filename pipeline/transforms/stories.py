@@ -8,7 +8,8 @@ batches, so it runs on any runner at any parallelism; the decision is settled
 in the engine before the article document is written with its ``story_id``.
 Expired claims are deleted by each worker at most once per ``expire_every_s``.
 
-``CountStories`` (ClassifiedArticle the engine created → nothing): adds them to
+``GroupArticleStories`` does the same for ``newsmon backfill`` (batches of
+articles instead of feed batches). ``CountStories`` (ClassifiedArticle the engine created → nothing): adds them to
 their story records (size, last seen).
 """
 
@@ -86,6 +87,35 @@ class GroupStories(beam.PTransform):
 
     def expand(self, batches: PCollection) -> PCollection:
         return batches | "AssignStories" >> beam.ParDo(GroupStoriesDoFn(self.settings, self.params))
+
+
+class GroupArticlesDoFn(GroupStoriesDoFn):
+    """A batch (list) of ClassifiedArticle → the same articles, those to be indexed with a story."""
+
+    def process(self, items: list[ClassifiedArticle]) -> Iterator[ClassifiedArticle]:  # type: ignore[override]
+        lifecycle.touch()
+        wanted = [item.classification.relevant or self.settings.index_all for item in items]
+        with lifecycle.working():
+            classified, decisions = with_stories(self.grouper, items, wanted)
+            self._expire()
+        for d in decisions:
+            self.m.stories.labels(outcome="ungrouped" if d.ungrouped else
+                                  ("founded" if d.founded else "joined")).inc()
+        yield from classified
+
+
+class GroupArticleStories(beam.PTransform):
+    """ClassifiedArticle → ClassifiedArticle with a story (backfill: batches of up to 500 per engine round trip)."""
+
+    def __init__(self, settings: config.SearchSettings, params: StoryParams = DEFAULT_PARAMS) -> None:
+        super().__init__()
+        self.settings = settings
+        self.params = params
+
+    def expand(self, items: PCollection) -> PCollection:
+        return (items
+                | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
+                | "AssignStories" >> beam.ParDo(GroupArticlesDoFn(self.settings, self.params)))
 
 
 class CountStoriesDoFn(beam.DoFn):
