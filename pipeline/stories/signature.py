@@ -21,14 +21,15 @@ a key exactly when LSH would put them in the same bucket.
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import re
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Final
 
 from datasketch import MinHash, MinHashLSH
+from datasketch.hashfunc import sha1_hash32
 
 _WORD: Final = re.compile(r"[^\W_]+", re.UNICODE)
 # "Headline - Reuters", "Headline | The Hindu": the outlet's name is not part of the story.
@@ -95,31 +96,41 @@ def features(title: str, lead: str, lead_chars: int = DEFAULT_PARAMS.lead_chars)
     return out
 
 
-@functools.lru_cache(maxsize=8)
-def _template(num_perm: int, seed: int) -> MinHash:
-    # Drawing the permutations costs more than hashing an article: draw them once per process.
-    return MinHash(num_perm=num_perm, seed=seed)
+_local = threading.local()
 
 
-def signature(feats: set[str], params: StoryParams = DEFAULT_PARAMS) -> MinHash:
-    """The MinHash of a feature set (same seed and scheme everywhere, so workers agree)."""
-    template = _template(params.num_perm, params.seed)
-    m = MinHash(num_perm=params.num_perm, seed=params.seed, permutations=template.permutations,
-                scheme=template.scheme)
-    m.update_batch([f.encode("utf-8") for f in sorted(feats)])
+@functools.lru_cache(maxsize=1 << 16)
+def _feature_hash(feature: bytes) -> int:
+    """datasketch's own 32-bit SHA-1 hash (so signatures are the library's), memoised: news vocabulary repeats."""
+    return int(sha1_hash32(feature))
+
+
+def _minhash(num_perm: int, seed: int) -> MinHash:
+    """This thread's reusable MinHash: drawing the permutations costs more than hashing an article."""
+    cache: dict[tuple[int, int], MinHash] | None = getattr(_local, "minhashes", None)
+    if cache is None:
+        cache = _local.minhashes = {}
+    m = cache.get((num_perm, seed))
+    if m is None:
+        m = cache[(num_perm, seed)] = MinHash(num_perm=num_perm, seed=seed, hashfunc=_feature_hash)
     return m
 
 
-def band_keys(sig: MinHash, params: StoryParams = DEFAULT_PARAMS, layout: tuple[int, int] | None = None,
+def signature(feats: set[str], params: StoryParams = DEFAULT_PARAMS) -> bytes:
+    """The MinHash values of a feature set, little-endian uint32 (same seed and scheme everywhere)."""
+    m = _minhash(params.num_perm, params.seed)
+    m.clear()
+    m.update_batch([f.encode("utf-8") for f in feats])
+    return bytes(m.hashvalues.astype("<u4").tobytes())
+
+
+def band_keys(values: bytes, params: StoryParams = DEFAULT_PARAMS, layout: tuple[int, int] | None = None,
               prefix: str = "") -> tuple[str, ...]:
-    """One key per LSH band: ``<prefix><band index><hash of the band's rows>`` (hex)."""
+    """One key per LSH band: ``<prefix><band index><the band's r values in hex>``. Two articles share a key
+    exactly when their band is equal, so no hash of it is needed."""
     b, r = layout or params.bands
-    values = sig.hashvalues
-    keys = []
-    for i in range(b):
-        digest = hashlib.blake2b(values[i * r:(i + 1) * r].tobytes(), digest_size=10).hexdigest()
-        keys.append(f"{prefix}{i:02d}{digest}")
-    return tuple(keys)
+    width = 4 * r
+    return tuple(f"{prefix}{i:02d}{values[i * width:(i + 1) * width].hex()}" for i in range(b))
 
 
 def article_bands(title: str, lead: str, params: StoryParams = DEFAULT_PARAMS) -> tuple[str, ...]:
