@@ -29,6 +29,7 @@ import random
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.timing import best_rate
@@ -77,17 +78,15 @@ def throughput(texts: list[Text], rounds: int) -> None:
           "articles/s per core")
 
 
-def synthetic(texts: list[Text], n: int, seed: int = 15) -> list[tuple[str, ...]]:
+def synthetic(texts: list[Text], n: int, seed: int = 15) -> Iterator[tuple[str, ...]]:
     """Band keys of ``n`` distinct articles: corpus leads with their words shuffled (same length and
-    vocabulary as real news, no two alike)."""
+    vocabulary as real news, no two alike), made one at a time so only the store holds them."""
     rng = random.Random(seed)
-    out = []
     for i in range(n):
         t = texts[i % len(texts)]
         words = f"{t.title} {t.lead}".split()
         rng.shuffle(words)
-        out.append(article_bands(" ".join(words[:8]), " ".join(words[8:]) + f" w{i}"))
-    return out
+        yield article_bands(" ".join(words[:8]), " ".join(words[8:]) + f" w{i}")
 
 
 def rss_mib() -> float:
@@ -103,7 +102,7 @@ def memory(texts: list[Text], target: int, fit: int) -> None:
     done = 0
     for size in sizes:
         for i in range(done, size):
-            grouper.assign([StoryInput(f"a{i}", float(i), keys[i])])
+            grouper.assign([StoryInput(f"a{i}", float(i), next(keys))])
         done = size
         print(f"memory: {size:,} articles in the window: {len(store):,} band claims, "
               f"+{rss_mib() - base:,.0f} MiB peak RSS over the process before filling")
@@ -116,6 +115,7 @@ def memory(texts: list[Text], target: int, fit: int) -> None:
 
 def engine(texts: list[Text], n: int) -> None:
     from pipeline import config
+    from pipeline.sinks.document import stories_template
     from pipeline.sinks.search import SearchWriter
     from pipeline.sinks.stories import EngineBandStore
 
@@ -123,10 +123,10 @@ def engine(texts: list[Text], n: int) -> None:
     writer = SearchWriter(settings)
     writer.connect()
     index = f"news-stories-bench-{os.getpid()}"
-    writer.client.request("PUT", f"/{index}", {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
-                                              "mappings": {"properties": {"kind": {"type": "keyword"}}}})
+    template = stories_template()["template"]
+    writer.client.request("PUT", f"/{index}", {"settings": template["settings"], "mappings": template["mappings"]})
     try:
-        keys = synthetic(texts, n)
+        keys = list(synthetic(texts, n))
         grouper = StoryGrouper(EngineBandStore(writer, index))
         batch = 10  # about one feed's new entries
         started, cpu = time.monotonic(), time.process_time()
@@ -148,6 +148,7 @@ def engine(texts: list[Text], n: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--window-articles", type=int, default=1_000_000, help="target window size")
     parser.add_argument("--fit", type=int, default=100_000, help="largest window actually filled here")
@@ -156,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = corpus_dir()
     print(f"python {sys.version.split()[0]}, params {DEFAULT_PARAMS}, bands x rows {DEFAULT_PARAMS.bands} "
           f"+ headline {DEFAULT_PARAMS.title_bands}")
-    quality(corpus)
+    if not args.skip_quality:
+        quality(corpus)
     if args.quality_only:
         return 0
     texts = corpus_texts(corpus)

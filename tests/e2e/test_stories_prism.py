@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
@@ -30,6 +31,7 @@ from tests.support.job import REPO, Job
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
 
 WINDOW_S = 8  # spike window: the burst below lands in one window
+RUN = uuid.uuid4().hex[:8]  # in every link: news-alerts is shared, and alerts are found by their example URLs
 LEAD = ("Washington and New Delhi agreed on Tuesday to lower tariffs on almonds, apples and dairy products, "
         "trade officials from both countries said after two days of talks in New Delhi.")
 SHARED = {  # outlet → (headline, link) of its copy of the wire story
@@ -57,9 +59,15 @@ BURST_OTHER = ("US presses India to open market for medical devices",
 
 
 def item(title: str, lead: str, link: str) -> str:
-    return (f"    <item>\n      <title>{title}</title>\n      <link>{link.replace('&', '&amp;')}</link>\n"
+    return (f"    <item>\n      <title>{title}</title>\n      <link>{run_link(link).replace('&', '&amp;')}</link>\n"
             f"      <pubDate>{formatdate(time.time(), usegmt=True)}</pubDate>\n"
             f"      <description>{lead}</description>\n    </item>\n")
+
+
+def run_link(link: str) -> str:
+    """The link with this run's token in its path (before any query)."""
+    path, sep, query = link.partition("?")
+    return f"{path}-{RUN}{sep}{query}"
 
 
 def write_feed(path: Path, name: str, items: list[str]) -> None:
@@ -141,7 +149,7 @@ def test_one_story_through_three_outlets(outlets: tuple[FeedServer, Path], tmp_p
         record = job.client.request("GET", f"/{stories_index(job.index)}/_doc/{story}")["_source"]
         assert record["size"] == 3 and record["kind"] == "story"
 
-        burst = [SHARED[o][1] for o in "abc"] + [BURST_OTHER[2]]
+        burst = [run_link(SHARED[o][1]) for o in "abc"] + [run_link(BURST_OTHER[2])]
         [alert] = job.wait_for(lambda: alerts(job, burst), 90, "the trade spike alert")
         assert alert["count"] == 4 and alert["stories"] == 2 and not alert["single_story"]
         assert alert["summary"] == "4 articles, 2 distinct stories"
@@ -156,7 +164,7 @@ def test_one_story_through_three_outlets(outlets: tuple[FeedServer, Path], tmp_p
             f.write(f"  - {{url: '{server.url}/outlet-d.xml', name: Outlet D}}\n")
         job.start()
         job.wait_for(lambda: job.count() == 8, 120, "outlet D's copy")
-        assert docs(job)[SHARED["d"][1]]["story_id"] == story
+        assert docs(job)[run_link(SHARED["d"][1])]["story_id"] == story
         job.wait_for(lambda: job.client.request("GET", f"/{stories_index(job.index)}/_doc/{story}")
                      ["_source"]["size"] == 4, 60, "the story record to count outlet D")
         assert job.stop() == 0
