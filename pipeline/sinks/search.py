@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.config import SearchSettings
-from pipeline.errors import SearchError, SearchUnavailable
+from pipeline.errors import SearchAuthError, SearchError, SearchUnavailable
 from pipeline.sinks import lifecycle
 from pipeline.sinks.document import (
     DEADLETTER_INDEX,
@@ -214,6 +214,8 @@ class SearchWriter:
         properties = template["template"]["mappings"]["properties"]
         try:
             self.client.request("PUT", f"/{pattern}/_mapping?allow_no_indices=true", {"properties": properties})
+        except SearchAuthError:
+            raise  # a missing privilege stops start-up with its name, as for the templates
         except SearchError as exc:
             log.warning("could not add the new fields to the existing %s indices: %s", pattern, exc)
 
