@@ -63,7 +63,7 @@ class GroupStoriesDoFn(beam.DoFn):
             outcome = "ungrouped" if d.ungrouped else ("founded" if d.founded else "joined")
             self.m.stories.labels(outcome=outcome).inc()
             if not d.founded:
-                log.info("article joined story %s (%d shared bands)", d.story_id, d.votes,
+                log.debug("article joined story %s (%d shared bands)", d.story_id, d.votes,
                          extra={"article_id": d.article_id, "story_id": d.story_id, "feed_url": batch.feed.url})
         yield replace(batch, classified=tuple(classified))
 
