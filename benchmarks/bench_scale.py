@@ -52,11 +52,16 @@ def rss_mb(pid: int) -> float:
 
 
 def descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` (children first)."""
-    try:
-        kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """Every live descendant of ``pid`` (children first).
+
+    Children are listed per *thread* that started them (``/proc/PID/task/TID/children``):
+    the SDK worker processes of ``--sdk-workers`` are started from a gRPC thread, not the main one."""
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
     return kids + [g for k in kids for g in descendants(k)]
 
 

@@ -25,7 +25,6 @@ from prometheus_client import CollectorRegistry
 
 from pipeline import __version__, config, metrics
 from pipeline.errors import ConfigError, NewsmonError, SearchError
-from pipeline.metrics import ARTICLES_CLASSIFIED, ENTRIES_PARSED, FEED_POLLS
 from pipeline.topics import TOPICS, UNTAGGED
 
 log = logging.getLogger("newsmon")
@@ -171,45 +170,31 @@ def _connect_search(settings: config.SearchSettings, wait_s: float, sleep: Any =
     return writer
 
 
-def _sample_sum(registry: CollectorRegistry, name: str, **labels: str) -> float:
-    """Sum of a counter's samples across label values (optionally filtered by ``labels``)."""
-    total = 0.0
-    for family in registry.collect():
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                total += sample.value
-    return total
+def _progress_mode(args: argparse.Namespace, stream: TextIO) -> str:
+    """How ``newsmon backfill`` shows progress: a bar on a terminal with text logs, log lines otherwise;
+    ``NEWSMON_PROGRESS`` (0, bar, lines) or ``--progress-every 0`` decide instead."""
+    chosen = os.environ.get("NEWSMON_PROGRESS", "").strip().lower()
+    if chosen in ("0", "off") or args.progress_every <= 0:
+        return "off"
+    if chosen in ("bar", "lines"):
+        return chosen
+    return "bar" if stream.isatty() and (args.log_format or "text") == "text" else "lines"
 
 
-class _Progress:
-    """A line on stderr every second with the counters so far (in-process runners)."""
+def _progress_registry(beam_args: list[str]) -> CollectorRegistry:
+    """Where the backfill's counters can be read while it runs: this process's registry (the DoFns run
+    here), or, for PROCESS SDK workers, a metrics directory they are all started with."""
+    joined = " ".join(beam_args)
+    if "--environment_type=PROCESS" in joined:
+        import tempfile
 
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="progress")
-
-    def _loop(self) -> None:
-        m = metrics.get()
-        start = time.monotonic()
-        while not self._stop.wait(1.0):
-            polls = _sample_sum(m.registry, FEED_POLLS)
-            entries = _sample_sum(m.registry, ENTRIES_PARSED)
-            relevant = _sample_sum(m.registry, ARTICLES_CLASSIFIED, relevant="true")
-            self.stream.write(f"\r  feeds {int(polls)}/{self.total}  entries {int(entries)}  "
-                              f"relevant {int(relevant)}  {time.monotonic() - start:.0f}s ")
-            self.stream.flush()
-
-    def __enter__(self) -> _Progress:
-        if self.stream.isatty() or os.environ.get("NEWSMON_PROGRESS") == "1":
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-            self.stream.write("\n")
+        folder = metrics.multiprocess_dir() or tempfile.mkdtemp(prefix="newsmon-backfill-metrics-")
+        os.environ[metrics.MULTIPROC_ENV] = folder  # _beam_options hands it to every worker it starts
+        return metrics.exporter_registry({metrics.MULTIPROC_ENV: folder})
+    if "--environment_type" in joined and "LOOPBACK" not in joined:
+        log.info("progress: the SDK workers of this environment count where this process cannot read; "
+                 "the summary at the end has every count")
+    return metrics.exporter_registry({})
 
 
 def backfill_summary(counters: dict[str, int], seconds: float) -> dict[str, Any]:
@@ -273,10 +258,15 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
                          index_all=args.index_all or search.index_all)
         _connect_search(search, wait_s=args.engine_wait)
     deadletter = args.deadletter or (search.deadletter_path if search else config.search_settings().deadletter_path)
+    from pipeline.backfillprogress import BackfillProgress
+
+    registry = _progress_registry(beam_args)  # first: PROCESS workers get its directory from _beam_options
     options = _beam_options(args, beam_args, streaming=False)
     log.info("backfill of %d feed document(s) on %s", len(locations), args.runner)
     started = time.monotonic()
-    with _Progress(len(locations), sys.stderr):
+    width = shutil.get_terminal_size((100, 24)).columns - 1
+    with BackfillProgress(len(locations), registry, _progress_mode(args, sys.stderr), args.progress_every,
+                          sys.stderr, width):
         p = beam.Pipeline(options=options)
         build_backfill(p, locations, search, export_path=args.output, deadletter_path=deadletter)
         result = p.run()
@@ -349,6 +339,37 @@ def _drain(grace_s: float, quiet_s: float) -> bool:
     return False
 
 
+def _worker_pool(args: argparse.Namespace, beam_args: list[str], pool_class: Any) -> Any:
+    """newsmon's own SDK worker pool for Prism: in this process, or ``--sdk-workers`` child processes.
+
+    Child processes write their metrics to a multiprocess folder (``$PROMETHEUS_MULTIPROC_DIR``,
+    or a fresh temporary one) and publish their run state to another (:mod:`pipeline.lifecycle`)."""
+    if args.sdk_workers is None:  # read here, not when building the parser: a bad value must not break --help
+        args.sdk_workers = config.positive_int(os.environ, "NEWSMON_SDK_WORKERS", 1, "worker processes")
+    if args.sdk_workers < 1:
+        raise ConfigError(f"--sdk-workers {args.sdk_workers}: fix: use 1 (in-process) or more")
+    own = _own_harness(args, beam_args)
+    if args.sdk_workers == 1:
+        return pool_class() if own else None
+    if not own:
+        raise ConfigError(f"--sdk-workers {args.sdk_workers} is for Prism without --environment_type — fix: drop "
+                          "it (on Flink or Dataflow set the runner's parallelism instead)")
+    import atexit
+    import shutil
+    import tempfile
+
+    from pipeline import lifecycle
+
+    if metrics.multiprocess_dir() is None:
+        os.environ[metrics.MULTIPROC_ENV] = tempfile.mkdtemp(prefix="newsmon-metrics-")
+        atexit.register(shutil.rmtree, os.environ[metrics.MULTIPROC_ENV], ignore_errors=True)
+    runstate = lifecycle.watch(tempfile.mkdtemp(prefix="newsmon-runstate-"))
+    atexit.register(shutil.rmtree, runstate, ignore_errors=True)
+    env = {metrics.MULTIPROC_ENV: os.environ[metrics.MULTIPROC_ENV], lifecycle.RUNSTATE_ENV: str(runstate),
+           "NEWSMON_LOG_FORMAT": args.log_format or "json", "NEWSMON_LOG_LEVEL": args.log_level}
+    return pool_class(processes=True, env=env)
+
+
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.alerting.spikes import SpikeRule
     from pipeline.harness import LocalWorkerPool, limit_malloc_arenas
@@ -365,7 +386,7 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if args.index:
         search = replace(search, index=args.index)
     prism = PrismServer(_prism_binary()) if _own_prism(args, beam_args) else None
-    harness = LocalWorkerPool() if _own_harness(args, beam_args) else None
+    harness = _worker_pool(args, beam_args, LocalWorkerPool)
     # Built once here to refuse bad options before the engine wait; again when the endpoints are known.
     options = _beam_options(args, beam_args, streaming=True, job_endpoint="localhost:0" if prism else None,
                             worker_pool="127.0.0.1:0" if harness else None)
@@ -418,7 +439,7 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
             options = _beam_options(args, beam_args, streaming=True,
                                     job_endpoint=prism.start() if prism else None,
                                     worker_pool=harness.start() if harness else None)
-        return _run_job(args, options, feeds, search, rule, signals, status)
+        return _run_job(args, options, feeds, search, rule, signals, status, prism)
     finally:
         if harness is not None:
             harness.stop()
@@ -427,7 +448,7 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.SearchSettings, rule: Any,
-             signals: _Signals, status: Any) -> int:
+             signals: _Signals, status: Any, prism: Any = None) -> int:
     """Submit the streaming job, watch it, and stop it cleanly on a signal."""
     import apache_beam as beam
 
@@ -439,8 +460,10 @@ def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.
     build_streaming(p, feeds, search, tick_s=args.tick, config_path=str(Path(args.config).resolve()),
                     fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule,
                     fetch_concurrency=args.fetch_concurrency, feed_shards=args.feed_shards,
-                    per_host=args.per_host, host_gap_s=args.host_gap, max_stretch=args.max_interval_stretch)
-    log.info("streaming %d feed(s) on %s; Ctrl-C or SIGTERM stops", len(feeds), args.runner)
+                    per_host=args.per_host, host_gap_s=args.host_gap, max_stretch=args.max_interval_stretch,
+                    lanes=args.sdk_workers)
+    log.info("streaming %d feed(s) on %s%s; Ctrl-C or SIGTERM stops", len(feeds), args.runner,
+             f" in {args.sdk_workers} SDK worker processes" if args.sdk_workers > 1 else "")
     result = p.run()
     signals.install()  # Beam's Prism job server installs its own SIGINT handler while it starts
     status.job_state = "RUNNING"
@@ -454,6 +477,8 @@ def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.
     drained = _drain(max(0.0, args.grace_period - 5.0), quiet_s=max(2.0, 2 * args.tick)) if in_process else True
     _stop_on_flink_cluster(options, args.grace_period)
     _quiet_runner_logs()
+    if prism is not None:
+        prism.cancel_expected()
     try:
         result.cancel()
     except Exception as exc:  # the runner may already be gone; stopping must not fail
@@ -473,6 +498,40 @@ def _stop_on_flink_cluster(options: Any, grace_s: float) -> None:
     name = options.view_as(GoogleCloudOptions).job_name
     if url and name:
         stop_job(FlinkRest(url), name, timeout_s=max(5.0, grace_s - 5.0))
+
+
+def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
+    """The quickstart's live demo: the demo newsroom (:mod:`pipeline.demo`) in a thread, and ``newsmon run``
+    over its feeds with the demo's spike settings; ``extra`` are more ``newsmon run`` options (they win)."""
+    import tempfile
+
+    from pipeline.demo.newsroom import Newsroom
+    from pipeline.demo.stories import FEEDS, run_args
+
+    if args.time_scale is None:  # read here, not when building the parser: a bad value must not break --help
+        try:
+            args.time_scale = float(os.environ.get("NEWSMON_DEMO_TIME_SCALE") or 1.0)
+        except ValueError:
+            raise ConfigError("NEWSMON_DEMO_TIME_SCALE: not a number — fix: e.g. 1 or 0.5") from None
+    if not args.time_scale > 0:
+        raise ConfigError(f"--time-scale {args.time_scale}: fix: use a positive number (1 = the human demo)")
+    folder = Path(args.feeds_dir) if args.feeds_dir else Path(tempfile.mkdtemp(prefix="newsmon-demo-"))
+    newsroom = Newsroom(folder, scale=args.time_scale, host=args.feeds_host, port=args.feeds_port)
+    try:
+        newsroom.start()
+    except OSError as exc:
+        raise ConfigError(f"demo newsroom on {args.feeds_host}:{args.feeds_port}: {exc} — fix: free the port "
+                          "or choose another with --feeds-port") from None
+    try:
+        feeds_yaml = newsroom.write_config()
+        log.info("demo newsroom: %s/{%s}.xml (files in %s), time scale %g", newsroom.url, ",".join(FEEDS),
+                 folder, args.time_scale)
+        run_ns, run_extra = build_parser().parse_known_args(
+            ["run", "--config", str(feeds_yaml), *run_args(args.time_scale), *extra])
+        code: int = run_ns.func(run_ns, run_extra)
+        return code
+    finally:
+        newsroom.stop()
 
 
 def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
@@ -682,6 +741,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-interval-stretch", type=float, default=4.0,
                      help="how many times its configured interval a feed that stopped changing may be "
                           "polled at most (adaptive interval; 1 turns it off; default 4)")
+    run.add_argument("--sdk-workers", type=int, default=None,
+                     help="Prism: run the DoFns in this many worker processes, one per core, the feed shards "
+                          "dealt over them (default $NEWSMON_SDK_WORKERS or 1: in this process)")
     run.add_argument("--feed-shards", type=int, default=None,
                      help="groups the feeds are split into for state and parallelism "
                           "(default: one per 50 feeds, at most 64)")
@@ -705,6 +767,20 @@ def build_parser() -> argparse.ArgumentParser:
                           "feed interval, at least 10 s; 0 turns it off)")
     run.set_defaults(func=cmd_run)
 
+    dm = sub.add_parser("demo", help="the quickstart's live demo: demo stories published over time, and "
+                                     "`newsmon run` over them",
+                        description="Serves the demo newsroom's feeds (invented stories published over time, a "
+                                    "burst of trade stories a few minutes in) and runs `newsmon run` over them with "
+                                    "the demo's spike settings (windows 30 times shorter). Other arguments are "
+                                    "`newsmon run` options (--metrics-port, --index, ...).")
+    dm.add_argument("--time-scale", type=float, default=None,
+                    help="multiplies every time of the demo (1 = the human demo; 0.5 twice as fast; "
+                         "env NEWSMON_DEMO_TIME_SCALE)")
+    dm.add_argument("--feeds-host", default="127.0.0.1")
+    dm.add_argument("--feeds-port", type=int, default=8766, help="port of the demo feeds (default 8766; 0: any)")
+    dm.add_argument("--feeds-dir", help="folder for the demo feed files (default: a new temporary folder)")
+    dm.set_defaults(func=cmd_demo)
+
     bf = sub.add_parser("backfill", help="run the same transforms over feed files, folders, globs or URLs",
                         description="Bounded pipeline (DirectRunner by default). Extra arguments are Beam "
                                     "pipeline options.")
@@ -719,6 +795,9 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--summary-json", help="also write the summary as JSON to this file")
     bf.add_argument("--runner", default="DirectRunner", help="Beam runner (default DirectRunner)")
     bf.add_argument("--engine-wait", type=float, default=60.0)
+    bf.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
+                    help="a progress line this often when stderr is not a terminal or logs are JSON (a bar "
+                         "on a terminal); 0 turns progress off; env NEWSMON_PROGRESS=0|bar|lines (default 10)")
     bf.set_defaults(func=cmd_backfill)
 
     cl = sub.add_parser("classify", help="classify JSON Lines articles from stdin to stdout",
@@ -832,7 +911,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in ("run", "backfill"):
+    if extra and args.command not in ("run", "backfill", "demo"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logs.configure(args.log_format or ("json" if args.command == "run" else "text"), args.log_level)
     try:

@@ -162,7 +162,7 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
         verify_certs=env_bool(env, "NEWSMON_SEARCH_VERIFY_CERTS", True),
         deadletter_path=env.get("NEWSMON_DEADLETTER_PATH", SearchSettings.deadletter_path),
         index_all=env_bool(env, "NEWSMON_INDEX_ALL", False),
-        retention_days=_positive_int(env, "NEWSMON_RETENTION_DAYS", SearchSettings.retention_days),
+        retention_days=positive_int(env, "NEWSMON_RETENTION_DAYS", SearchSettings.retention_days),
         deadletter_index=env_bool(env, "NEWSMON_DEADLETTER_INDEX", True),
     )
 
@@ -193,10 +193,11 @@ def env_port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def positive_int(env: Mapping[str, str], name: str, default: int, unit: str = "days") -> int:
+    """A whole number above 0 from the environment (``unit`` names it in the error)."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     if not raw.isdigit() or int(raw) <= 0:
-        raise ConfigError(f"{name}={raw!r}: fix: use a whole number of days greater than 0")
+        raise ConfigError(f"{name}={raw!r}: fix: use a whole number of {unit} greater than 0")
     return int(raw)

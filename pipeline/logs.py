@@ -1,7 +1,9 @@
 """Logging set-up: JSON lines in service mode, readable text otherwise.
 
 Only the CLI calls :func:`configure`. Context such as ``feed_url`` or
-``article_id`` is passed with ``extra=`` and becomes JSON fields.
+``article_id`` is passed with ``extra=`` and becomes JSON fields. A line whose
+message already says everything its fields hold (the progress line) passes
+``SAID`` among them too: text mode then shows the message alone.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 # Never let these reach a log line, whatever a caller passes in ``extra``.
 _SECRET_KEYS = {"password", "api_key", "authorization", "token", "secret"}
+SAID = {"_fields_in_message": True}
 
 
 class JsonFormatter(logging.Formatter):
@@ -39,6 +42,8 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
+        if getattr(record, "_fields_in_message", False):
+            return text
         extras = {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")
                   and k.lower() not in _SECRET_KEYS}
         return text + ("  " + " ".join(f"{k}={v}" for k, v in extras.items()) if extras else "")

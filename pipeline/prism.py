@@ -76,6 +76,7 @@ class PrismServer:
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.endpoint = ""
+        self.cancelling = False  # set by the launcher just before it cancels the job
 
     def start(self) -> str:
         port = _free_port()
@@ -97,8 +98,12 @@ class PrismServer:
         self.stop()
         raise NewsmonError(f"Prism did not open its job port within {self.start_timeout_s:g}s ({self.binary})")
 
-    @staticmethod
-    def _pump(proc: subprocess.Popen[bytes]) -> None:
+    def cancel_expected(self) -> None:
+        """The job is about to be cancelled: the failed bundles and late state requests Prism then
+        reports are what a cancel does, not faults, and are logged at DEBUG."""
+        self.cancelling = True
+
+    def _pump(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").strip()
@@ -110,6 +115,9 @@ class PrismServer:
                 text = str(entry.get("msg", line))
             except ValueError:  # not Prism's logger: a Go runtime message (a panic, GODEBUG output)
                 log.info("prism: %s", line)
+                continue
+            if self.cancelling:
+                log.debug("prism (job cancelled): %s", text)
                 continue
             log.log(logging.ERROR if level == "ERROR" else logging.WARNING if level.startswith("WARN")
                     else logging.DEBUG, "prism: %s", text)

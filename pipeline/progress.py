@@ -16,7 +16,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from pipeline import metrics
+from pipeline import logs, metrics
 from pipeline.topics import TOPICS, UNTAGGED
 
 log = logging.getLogger("newsmon.progress")
@@ -89,5 +89,5 @@ class CycleReporter:
         while not self._stop.wait(self.every_s):
             after = snapshot(self.registry)
             text, fields = cycle(before, after, self.every_s)
-            log.info(text, extra=fields)
+            log.info(text, extra={**fields, **logs.SAID})
             before = after

@@ -13,7 +13,7 @@
 #               .cache/flink-expansion/flink-expansion-service.jar); the jars
 #               of a Flink session cluster (stack.sh up flink) ->
 #               .cache/flink-cluster/lib
-#   python      .venv with the project installed: pip install -e '.[dev]'
+#   python      .venv with the project installed: pip install -c deploy/constraints.txt -e '.[dev]'
 #   deploy      offline validators for deploy/: Docker Compose and kustomize (go
 #               install), Kubernetes schemas (pip) -> .cache/
 #
@@ -521,14 +521,15 @@ install_python() {
     fi
     # Reinstall only when pyproject.toml changed since the last install
     # (an editable install picks up source changes by itself).
-    local key
-    key="$(sha256sum "$pyproject" | cut -d' ' -f1)"
+    # Versions pinned by deploy/constraints.txt (the lock: same installs here, in CI and in the image).
+    local constraints="$REPO_ROOT/deploy/constraints.txt" key
+    key="$(cat "$pyproject" "$constraints" | sha256sum | cut -d' ' -f1)"
     if [[ -f "$PYTHON_STAMP" && "$(cat "$PYTHON_STAMP")" == "$key" && -x "$VENV_DIR/bin/newsmon" ]]; then
         say "python: .venv up to date with pyproject.toml, skipping"
         return 0
     fi
     say "python: pip install -e '.[dev]' into $VENV_DIR"
-    run_logged python-pip "$VENV_DIR/bin/pip" install -e "${REPO_ROOT}[dev]"
+    run_logged python-pip "$VENV_DIR/bin/pip" install -c "$constraints" -e "${REPO_ROOT}[dev]"
     printf '%s\n' "$key" >"$PYTHON_STAMP"
     say "python: done ($("$VENV_DIR/bin/python" --version 2>&1))"
 }

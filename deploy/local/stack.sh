@@ -191,6 +191,7 @@ render_prometheus_config() {
     sed -e "s|@METRICS_PORT@|$METRICS_PORT|g" \
         -e "s|@ALERTMANAGER_PORT@|$ALERTMANAGER_PORT|g" \
         -e "s|@RULES_DIR@|$REPO_ROOT/deploy/prometheus/rules|g" \
+        -e "s|@DEMO_RULES@|$LOCAL_DIR/prometheus-demo-rules.yml|g" \
         "$LOCAL_DIR/prometheus.yml" >"$out"
 }
 

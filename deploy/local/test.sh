@@ -27,5 +27,7 @@ export NEWSMON_FORBID_SKIPS=1
 
 cd "$repo"
 echo "== ruff"; .venv/bin/ruff check pipeline tests benchmarks
+echo "== shellcheck"; find deploy .ci -type f \( -name '*.sh' -o -name run -o -name sdk-worker \) -print0 \
+    | xargs -0 .venv/bin/shellcheck -x --source-path=SCRIPTDIR
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"; .venv/bin/python -m pytest -m "" "$@"

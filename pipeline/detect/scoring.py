@@ -23,8 +23,10 @@ Relevance is decided in two stages, both in the evidence:
 
 Topics (relevant articles only): a topic is assigned when its mass reaches its threshold in
 :data:`pipeline.detect.weights.TOPIC_THRESHOLDS` and ``weights.TOPIC_RELATIVE`` of the strongest
-topic's mass, strongest first. A relevant article with no topic but a leader named gets
-``diplomacy`` (``topic_fallback: leader_cue``).
+topic's mass, strongest first. A relevant article with no topic over its threshold takes its strongest
+topic evidence when it reaches :data:`TOPIC_FLOOR` (``topic_fallback: weak_topic_evidence``: the short
+dek "A dispute over tariffs and oil escalates" is on trade and energy); failing that, one with a leader
+named gets ``diplomacy`` (``topic_fallback: leader_cue``).
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ ACTOR_MIN: Final = 0.5  # state-actor mass that makes a side an actor (a country
 COUNTRY_MIN_MASS: Final = 0.3  # third-country mass that counts a country as named
 MANY_COUNTRIES: Final = 4  # this many named third countries is a list
 POLICY_SCALE: Final = 1.0
-SPECIFIC_CUE: Final = 0.8  # a bilateral cue at least this specific names the rule
+SPECIFIC_CUE: Final = 0.8
+# A relevant article with no topic over its threshold takes its strongest topic evidence when that is at
+# least TOPIC_FLOOR (about one topic word in a summary; thresholds are 0.6-0.85), with any topic within
+# TOPIC_FLOOR_SHARE of it (``topic_fallback: weak_topic_evidence``).
+TOPIC_FLOOR: Final = 0.5
+TOPIC_FLOOR_SHARE: Final = 0.9  # a bilateral cue at least this specific names the rule
 
 # Feature name → what it measures. Order is the order of weights.WEIGHTS.
 FEATURES: Final[dict[str, str]] = {
@@ -168,6 +175,12 @@ def topics(tally: Tally) -> tuple[tuple[str, ...], dict[str, float], str | None]
     scores = {name: r3(masses[name]) for name in TOPICS if name in masses}
     if chosen:
         return tuple(name for name, _ in chosen), scores, None
+    # No topic reached its threshold, but a relevant article is nearly always on one: the strongest
+    # evidence below the thresholds (a dek's single "tariffs") is the best call, not nothing.
+    if strongest >= TOPIC_FLOOR:
+        weak = sorted((name for name, mass in masses.items() if mass >= TOPIC_FLOOR_SHARE * strongest),
+                      key=lambda name: (-masses[name], _TOPIC_ORDER[name]))
+        return tuple(weak), scores, "weak_topic_evidence"
     if tally.leader:
         return ("diplomacy",), scores, "leader_cue"
     return (), scores, None

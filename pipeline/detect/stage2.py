@@ -58,11 +58,16 @@ _HAS_NUKTA: Final = re.compile("[\u093c\u0958-\u095f]")
 _US_DOTS: Final = re.compile(r"\bu\.s\.(?:a\.)?")
 # The two sides side by side as adjectives of one noun ("US and Indian exporters", "Indian and American
 # students"): parallel actors, not one acting on the other. Country nouns ("the US and India") do not match.
+# Nouns after the pair that make its two sides states acting or meeting ("US, Indian troops begin an
+# exercise", "US and Indian officials", "with US and Indian support"): then the pattern is not parallel.
+_STATE_NOUNS: Final = (r"government|governments|officials?|leaders?|ties|relations|talks|negotiators|delegations?|"
+                       r"ministers?|troops|forces|navies|navy|armies|army|militaries|military|soldiers|diplomats|"
+                       r"envoys|defen[cs]e|security|counterparts|teams? of officials|support|backing|subsid|funding|"
+                       r"approvals?|pressure|sanctions|tariffs|duties|regulators|authorities|agencies|polic|"
+                       r"cooperation|co-operation|partnership|collaboration")
 _PARALLEL: Final = re.compile(
-    r"\b(?:us|american|america's)\s*(?:,|and|&|/)\s*(?:indian|india's)\s+(?!government|governments|officials?|"
-    r"leaders?|ties|relations|talks|negotiators|delegations?|ministers?)[a-z]"
-    r"|\b(?:indian|india's)\s*(?:,|and|&|/)\s*(?:us|american|america's)\s+(?!government|governments|officials?|"
-    r"leaders?|ties|relations|talks|negotiators|delegations?|ministers?)[a-z]")
+    r"\b(?:us|american|america's)\s*(?:,|and|&|/)\s*(?:indian|india's)\s+(?!" + _STATE_NOUNS + r")[a-z]"
+    r"|\b(?:indian|india's)\s*(?:,|and|&|/)\s*(?:us|american|america's)\s+(?!" + _STATE_NOUNS + r")[a-z]")
 
 # Dense relevance features stage 2 adds to stage 1's, with their meaning (sign fixed in training).
 EXTRA_FEATURES: Final[dict[str, str]] = {
@@ -70,6 +75,8 @@ EXTRA_FEATURES: Final[dict[str, str]] = {
     "lead_pair": "the weaker side's mass in the lead (title + the summary's first sentence), saturating at "
                  "LEAD_MIN: both sides are principals of the story",
     "lead_actors": "share of the two sides named in the lead as state actors (government, leaders, institutions)",
+    "third_with_pair": "third_share × lead_pair: a third country in a story whose lead has both sides as "
+                       "principals is more often what they deal over than the story's focus (offsets third_share)",
     "firm_enforcement": "1 when a side is there only through its companies and the lead reports a regulator's "
                         "enforcement (barred, fined, probe, ban): routine regulation, not a policy between the two",
 }
@@ -203,6 +210,9 @@ def extra_features(tally: Tally, title: str, summary: str, firm_only: bool) -> d
     lead = min(1.0, min(us.lead, india.lead) / LEAD_MIN)
     if lead:
         out["lead_pair"] = lead
+        third = sum(tally.third_countries.values())
+        if third:
+            out["third_with_pair"] = lead * third / (third + min(us.mass, india.mass))
     actors = (min(1.0, us.lead_actor / LEAD_MIN) + min(1.0, india.lead_actor / LEAD_MIN)) / 2.0
     if actors:
         out["lead_actors"] = actors

@@ -11,8 +11,9 @@ same entity (or word) in a field count :data:`REPEAT_WEIGHT` each, up to :data:`
 Topic words enumerated after a listing word in the same sentence of a summary or body ("they
 discussed trade, energy and defence") are subjects mentioned, not what the article reports:
 when such an enumeration spans two or more topics, each of its words counts :data:`LIST_DAMP`.
-A side named right after a preposition ("tariffs on India", "talks with Washington") or before a
-Hindi postposition ("भारत पर") is acted upon: a bilateral cue of strength :data:`INTERACTION_CUE`.
+A side named right after a preposition ("tariffs on India", "talks with Washington"), a verb of
+dealing ("to sell India jets", "presses Delhi") or before a Hindi postposition ("भारत पर") is acted
+upon: a bilateral cue of strength :data:`INTERACTION_CUE`.
 Ambiguous terms ("Congress", "rupee") count for their side only if that side is also named
 unambiguously.
 
@@ -334,9 +335,21 @@ def _enumerated(text: str, topical: list[tuple[int, int, str, Term, float, str]]
 
 _SENTENCE_END: Final = re.compile(r"[.!?।;]\s")
 
-# A side term right after one of these prepositions (English) or before one of these postpositions
+# A side term right after one of these prepositions or verbs (English) or before one of these postpositions
 # (Hindi) is the object of an interaction: "tariffs on India", "talks with the US", "भारत पर शुल्क".
 _PREPOSITIONS: Final = frozenset({"with", "to", "from", "on", "against", "for", "towards", "into", "over", "by"})
+# Verbs of one party dealing directly with another: a side named right after one is its object ("to sell
+# India jets", "Trump presses Delhi", "Washington warns New Delhi").
+_DEALING_VERBS: Final = frozenset({
+    "sell", "sells", "selling", "sold", "arm", "arms", "arming", "armed", "press", "presses", "pressed", "pressing",
+    "pressure", "pressures", "pressured", "pressuring", "urge", "urges", "urged", "urging", "warn", "warns",
+    "warned", "warning", "court", "courts", "courted", "courting", "woo", "woos", "wooed", "wooing", "sanction",
+    "sanctions", "sanctioned", "sanctioning", "punish", "punishes", "punished", "punishing", "threaten",
+    "threatens", "threatened", "threatening", "snub", "snubs", "snubbed", "snubbing", "appease", "appeases",
+    "appeased", "appeasing", "squeeze", "squeezes", "squeezed", "squeezing", "lobby", "lobbies", "lobbied",
+    "lobbying", "rebuke", "rebukes", "rebuked", "rebuking", "slap", "slaps", "slapped", "slapping", "penalise",
+    "penalises", "penalised", "penalize", "penalizes", "penalized", "reassure", "reassures", "reassured",
+})
 _POSTPOSITIONS: Final = frozenset({"पर", "से", "को"})
 _COMPOUND_POSTPOSITIONS: Final = frozenset({"साथ", "खिलाफ़", "खिलाफ", "लिए", "ओर"})
 
@@ -346,7 +359,7 @@ def _interaction(text: str, start: int, stop: int) -> bool:
         before = text[max(0, start - 14):start].lower().split()
         if before and before[-1] == "the" and len(before) > 1:
             before.pop()
-        if before and before[-1] in _PREPOSITIONS:
+        if before and (before[-1] in _PREPOSITIONS or before[-1] in _DEALING_VERBS):
             return True
     if stop < len(text) - 2 and text[stop] == " " and text[stop + 1] >= "\u0900":
         after = text[stop:stop + 16].split()

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -167,8 +166,13 @@ def settle_poll(
 
 
 def shard_of(url: str, shards: int) -> int:
-    """Stable shard of a feed URL (the same in every process, unlike ``hash``)."""
-    return zlib.crc32(url.encode("utf-8")) % shards
+    """Stable shard of a feed URL (the same in every process, unlike ``hash``).
+
+    A cryptographic digest, not CRC-32: CRC is linear, so URLs that differ in
+    one character (``/feed1`` … ``/feed9`` of one site) all had the same CRC
+    modulo a small power of two, i.e. one shard and one worker for them all."""
+    digest = hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
 
 
 def plan_shards(feeds: Sequence[Feed], shards: int) -> list[tuple[str, tuple[Feed, ...]]]:

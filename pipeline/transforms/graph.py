@@ -20,6 +20,7 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.pvalue import PCollection
+from apache_beam.transforms.resources import ResourceHint
 
 from pipeline import config, text
 from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule
@@ -134,30 +135,66 @@ def process_feeds(
     return classified
 
 
+class Lane(ResourceHint):
+    """Which lane of ``newsmon run --sdk-workers N`` a transform belongs to.
+
+    Beam gives transforms with other resource hints an environment of their
+    own, and Prism starts one SDK worker per environment: the hint is how the
+    lanes land in separate worker processes. Runners ignore hints they do not
+    know (Flink and Dataflow scale by key instead, and run one lane)."""
+
+    urn = "newsmon:resources:lane:v1"
+
+
+ResourceHint.register_resource_hint("newsmon_lane", Lane)
+
+
+def lane_label(name: str, lane: int) -> str:
+    """Lane 0 keeps the plain step names (savepoints and dashboards know them); others are suffixed."""
+    return name if lane == 0 else f"{name}Lane{lane}"
+
+
 def build_streaming(
     p: beam.Pipeline, feeds: Sequence[Feed], search: config.SearchSettings, *, tick_s: float = 5.0,
     stop_after_s: float | None = None,
     fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
     spike_rule: SpikeRule = DEFAULT_RULE, fetch_concurrency: int = 64, feed_shards: int | None = None,
     per_host: int = 2, host_gap_s: float = 0.5, max_stretch: float = 4.0, config_path: str | None = None,
+    lanes: int = 1,
 ) -> PCollection:
     """The streaming job: poll → new entries per feed → classify → index + commit feed state → spikes.
 
     Only entries a feed has not shown before go past the poller (per-feed seen
     ids, durable in the engine); articles carry the timestamp of the poll that
-    found them, and the spike windows count what the engine newly created, when."""
-    polled = p | "PollFeeds" >> PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s,
-                                          timeout_s=fetch_timeout_s, max_bytes=max_feed_bytes,
-                                          concurrency=fetch_concurrency, shards=feed_shards,
-                                          per_host=per_host, host_gap_s=host_gap_s, max_stretch=max_stretch,
-                                          search=search, config_path=config_path)
-    polled[FAILURES] | "WriteDeadLetters" >> WriteDeadLetters(search.deadletter_path, search)
-    created = (
-        polled["batches"]
-        | "ClassifyBatches" >> ClassifyBatches()
-        | "GroupStories" >> GroupStories(search)
-        | "IndexBatches" >> IndexBatches(search)
-    )
+    found them, and the spike windows count what the engine newly created, when.
+
+    With ``lanes`` > 1 the feed shards are dealt over that many copies of the
+    poll → classify → index chain, each in its own environment (see :class:`Lane`),
+    so that a runner with one worker per environment (Prism) runs them in
+    parallel processes. A feed's shard, and so its lane, is fixed: each
+    worker's per-process memory (seen ids, settled feed states) stays whole.
+    Dead letters and spike detection take all lanes together."""
+    if lanes < 1:
+        raise ConfigError(f"--sdk-workers {lanes}: fix: use 1 or more")
+    created_parts: list[PCollection] = []
+    failure_parts: list[PCollection] = []
+    for lane in range(lanes):
+        poll = PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s, timeout_s=fetch_timeout_s,
+                         max_bytes=max_feed_bytes, concurrency=fetch_concurrency, shards=feed_shards,
+                         per_host=per_host, host_gap_s=host_gap_s, max_stretch=max_stretch, search=search,
+                         config_path=config_path, lane=lane, lanes=lanes)
+        classify, group, index = ClassifyBatches(), GroupStories(search), IndexBatches(search)
+        if lane:
+            for step in (poll, classify, group, index):
+                step.with_resource_hints(newsmon_lane=str(lane))
+        polled = p | lane_label("PollFeeds", lane) >> poll
+        failure_parts.append(polled[FAILURES])
+        created_parts.append(polled["batches"] | lane_label("ClassifyBatches", lane) >> classify
+                             | lane_label("GroupStories", lane) >> group
+                             | lane_label("IndexBatches", lane) >> index)
+    failures = failure_parts[0] if lanes == 1 else tuple(failure_parts) | "AllFailures" >> beam.Flatten()
+    created = created_parts[0] if lanes == 1 else tuple(created_parts) | "AllCreated" >> beam.Flatten()
+    failures | "WriteDeadLetters" >> WriteDeadLetters(search.deadletter_path, search)
     created | "CountStories" >> CountStories(search)
     (created
      | "DetectSpikes" >> DetectSpikes(spike_rule, search)

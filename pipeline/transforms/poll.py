@@ -464,6 +464,11 @@ class FlinkTicks(beam.PTransform):
         return pbegin | "Impulse" >> source | "Stamp" >> beam.ParDo(StampNow())
 
 
+def lane_shards(keys: Sequence[str], lane: int, lanes: int) -> list[str]:
+    """The shard keys lane ``lane`` of ``lanes`` polls: every ``lanes``-th, so the lanes share the work."""
+    return list(keys[lane::lanes])
+
+
 class PollFeeds(beam.PTransform):
     """PBegin → FeedBatch (new entries of changed feeds), plus Failure on the ``failures`` tag.
 
@@ -476,8 +481,11 @@ class PollFeeds(beam.PTransform):
                  timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_bytes: int = fetching.DEFAULT_MAX_BYTES,
                  concurrency: int = 64, shards: int | None = None, per_host: int = 2, host_gap_s: float = 0.5,
                  max_stretch: float = DEFAULT_MAX_STRETCH, search: config.SearchSettings | None = None,
-                 config_path: str | None = None) -> None:
+                 config_path: str | None = None, lane: int = 0, lanes: int = 1) -> None:
         super().__init__()
+        if not 0 <= lane < lanes:
+            raise ValueError(f"lane {lane} of {lanes}")
+        self.lane, self.lanes = lane, lanes
         self.feeds = list(feeds)
         self.tick_s = tick_s
         self.stop_after_s = stop_after_s
@@ -488,6 +496,7 @@ class PollFeeds(beam.PTransform):
         self.config_path = config_path
         # Enough shards to spread over a cluster's workers, few enough that each holds many feeds.
         self.shards = shards or max(1, min(64, len(self.feeds) // 50 or 1))
+        self.shards = max(self.shards, lanes)  # every lane polls at least one shard
 
     def expand(self, pbegin: PBegin) -> Any:
         start = time.time()
@@ -502,7 +511,8 @@ class PollFeeds(beam.PTransform):
         return (
             pbegin
             | "Tick" >> tick
-            | "AllShards" >> beam.FlatMap(lambda _tick, keys: [(k, None) for k in keys], plan.shard_keys())
+            | "AllShards" >> beam.FlatMap(lambda _tick, keys: [(k, None) for k in keys],
+                                          lane_shards(plan.shard_keys(), self.lane, self.lanes))
             .with_output_types(beam.typehints.KV[str, None])
             | "FetchDue" >> beam.ParDo(FetchDueFeeds(plan, self.fetcher, self.tick_s, collect_wait_s,
                                                      self.max_stretch, self.search)

@@ -60,3 +60,45 @@ def test_expand_inputs_reads_folders_recursively_and_skips_licences(tmp_path: Pa
     (tmp_path / "LICENSE-x").write_text("x")
     got = expand_inputs([str(tmp_path), "https://e.org/feed"])
     assert got == [str(tmp_path / "b.rss"), str(tmp_path / "sub" / "a.xml"), "https://e.org/feed"]
+
+
+def _environments_by_step(lanes: int) -> dict[str, str]:
+    """The environment of each leaf step of the streaming graph, as the runner receives it."""
+    from pipeline.config import SearchSettings
+    from pipeline.transforms.graph import build_streaming
+
+    feeds = [Feed(url=f"https://f{i}.example/rss", name=f"F{i}") for i in range(8)]
+    p = beam.Pipeline()
+    build_streaming(p, feeds, SearchSettings(url="http://127.0.0.1:9"), lanes=lanes)
+    proto = p.to_runner_api()
+    return {t.unique_name: t.environment_id for t in proto.components.transforms.values()
+            if t.environment_id and not t.subtransforms}
+
+
+def test_one_lane_runs_in_one_environment() -> None:
+    envs = _environments_by_step(1)
+    assert len(set(envs.values())) == 1
+    assert any(name.startswith("PollFeeds/") for name in envs)
+
+
+def test_each_lane_is_an_environment_of_its_own_so_prism_gives_it_a_worker() -> None:
+    envs = _environments_by_step(3)
+    lane_env = {lane: {env for name, env in envs.items() if name.startswith(prefix)}
+                for lane, prefix in enumerate(("PollFeeds/", "PollFeedsLane1/", "PollFeedsLane2/"))}
+    assert all(len(found) == 1 for found in lane_env.values()), lane_env
+    assert len(set.union(*lane_env.values())) == 3
+    # The whole chain of a lane shares its environment (its per-process memory stays whole) …
+    assert {envs[n] for n in envs if n.startswith(("ClassifyBatchesLane1/", "IndexBatchesLane1/"))} == lane_env[1]
+    # … and what takes all lanes together runs beside lane 0.
+    assert {envs[n] for n in envs if n.startswith(("DetectSpikes/", "WriteDeadLetters/"))} == lane_env[0]
+
+
+def test_the_lanes_deal_out_every_shard_once() -> None:
+    from pipeline.transforms.poll import FeedPlan, PollFeeds, lane_shards
+
+    feeds = [Feed(url=f"https://f{i}.example/rss", name=f"F{i}") for i in range(400)]
+    keys = FeedPlan(feeds, PollFeeds(feeds, lanes=3).shards).shard_keys()
+    dealt = [lane_shards(keys, lane, 3) for lane in range(3)]
+    assert sorted(k for lane in dealt for k in lane) == sorted(keys)
+    assert all(dealt) and max(map(len, dealt)) - min(map(len, dealt)) <= 1
+    assert PollFeeds(feeds[:2], lanes=2).shards == 2  # never a lane without a shard

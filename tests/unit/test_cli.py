@@ -109,3 +109,23 @@ def test_process_workers_are_told_where_to_write_their_metrics() -> None:
               '--environment_config={"command": "b", "env": {"PROMETHEUS_MULTIPROC_DIR": "/mine"}}']
     assert _json.loads(with_worker_metrics_dir(chosen, "/var/m")[1].split("=", 1)[1])["env"] == {
         "PROMETHEUS_MULTIPROC_DIR": "/mine"}
+
+
+@pytest.mark.parametrize(("argv", "env", "expected"), [
+    (["--sdk-workers", "0"], None, "--sdk-workers 0: fix:"),
+    (["--sdk-workers", "2", "--runner", "FlinkRunner"], None, "set the runner's parallelism"),
+    (["--sdk-workers", "2", "--environment_type=PROCESS"], None, "without --environment_type"),
+    ([], "two", "NEWSMON_SDK_WORKERS='two': fix:"),
+])
+def test_bad_worker_counts_stop_run_with_the_fix(
+    argv: list[str], env: str | None, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if env is not None:
+        monkeypatch.setenv("NEWSMON_SDK_WORKERS", env)
+        with pytest.raises(SystemExit):  # a bad value never breaks --help
+            main(["run", "--help"])
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
+    assert main(["run", "--config", str(feeds), "--metrics-port", "0", *argv]) == 2
+    assert expected in capsys.readouterr().err

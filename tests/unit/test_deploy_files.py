@@ -689,3 +689,26 @@ def test_the_network_policy_admits_only_the_metrics_port_from_monitoring() -> No
              for p in c.get("ports", [])}
     assert set(ports) == {"metrics"}  # Prism's and the worker pool's ports are not declared, and not admitted
     assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_lock_pins_every_dependency_with_plain_versions() -> None:
+    """deploy/constraints.txt (deploy/lock.sh) is what install.sh and the image install with."""
+    import tomllib
+
+    lines = [line for line in (DEPLOY / "constraints.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    pinned = {}
+    for line in lines:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.+!\-]+", line), f"not name==version: {line}"
+        name, version = line.split("==")
+        pinned[_canonical(name)] = version
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    names = {_canonical(re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0]) for spec in wanted}
+    assert names - set(pinned) == set(), "run deploy/lock.sh after changing pyproject.toml"
+    assert "-c constraints.txt" in DOCKERFILE.read_text()
+    assert "install -c \"$constraints\"" in (DEPLOY / "local" / "install.sh").read_text()

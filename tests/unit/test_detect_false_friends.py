@@ -63,6 +63,8 @@ NOT_US = [
      "The luxury apartments are licensed by the family business.", "Trump Towers"),
     ("us_based", "US-based Indian startup raises $20 million", "The Bengaluru founders will hire engineers.",
      "US-based"),
+    ("silicon_valley_of_india", "Startups flock to the Silicon Valley of India",
+     "Bengaluru rents rise as founders move in.", "Silicon Valley of India"),
     ("congress_party", "Congress leader Rahul Gandhi attacks BJP over unemployment",
      "The Congress party said it would raise the issue in the Lok Sabha.", "Congress leader"),
 ]

@@ -65,11 +65,15 @@ def test_real_labels_resolve_to_corpus_entries() -> None:
 
 def test_project_labels_add_unlabelled_corpus_entries() -> None:
     extra = load_real_labels(PROJECT_REAL_LABELS)
-    assert len(extra) == 16 and not any(item.relevant for item in extra)
-    assert all(item.body for item in extra)  # entries that name India only in their body
+    assert len(extra) == 16 + 30
+    # 16 news-feeds entries that name India only in their body (all negatives), then the 30 entries of the
+    # scraped Reuters feed in corpus/hostile/large that name India in their title or summary (3 relevant).
+    assert all(item.body for item in extra[:16]) and not any(item.relevant for item in extra[:16])
+    assert sum(item.relevant for item in extra[16:]) == 3
+    assert sum(UNCERTAIN in item.categories for item in extra) == 3
     shared = {item.id for item in load_real_labels()}
     assert not shared & {item.id for item in extra}
-    assert len(real_items()) == 400 + 16
+    assert len(real_items()) == 400 + 46
 
 
 def test_folds_are_fixed_by_the_id_and_balanced() -> None:
@@ -87,7 +91,7 @@ def test_holdout_relevance_and_hard_negatives(holdout_report: EvalReport) -> Non
 
 
 def test_holdout_topics(holdout_report: EvalReport) -> None:
-    # Issue target 0.92; measured 0.886 (not met).
+    # Issue target 0.92; measured 0.899 (40 tp, 3 fp, 6 fn: not met).
     assert holdout_report.topic_micro.f1 >= 0.85, format_report(holdout_report)
 
 
@@ -96,18 +100,19 @@ def test_real_relevance_cross_validated(real_cv: tuple[list[GoldItem], list[Clas
     report = evaluate(items, verdicts=verdicts)
     r = report.relevance
     # Issue target F1 >= 0.90 at precision >= 0.90. Each fold's threshold aims at precision 0.9 (chosen by
-    # its own inner cross-validation): measured precision 0.929, recall 0.650, F1 0.765 (13 tp, 1 fp,
-    # 7 fn): precision met, F1 not. With 20 positives one item moves these by about 0.05: the margin.
-    assert r.precision >= 0.85 and r.recall >= 0.55 and r.f1 >= 0.70, format_report(report)
+    # its own inner cross-validation): measured precision 0.913, recall 0.913, F1 0.913 (21 tp, 2 fp, 2 fn):
+    # met, but the per-fold thresholds make this figure move by about 0.1 between equivalent models (see the
+    # README), so the gate keeps that margin.
+    assert r.precision >= 0.80 and r.recall >= 0.65 and r.f1 >= 0.75, format_report(report)
     sure_items, sure_verdicts = without_uncertain(items, verdicts)
-    assert evaluate(sure_items, verdicts=sure_verdicts).relevance.f1 >= 0.75
+    assert evaluate(sure_items, verdicts=sure_verdicts).relevance.f1 >= 0.80  # measured 0.933
 
 
 def test_real_topics_cross_validated(real_cv: tuple[list[GoldItem], list[Classification]]) -> None:
     items, verdicts = real_cv
-    # Issue target 0.85 on real relevant items; measured 0.605 (13 tp, 2 fp, 15 fn; the topics of the 7
+    # Issue target 0.85 on real relevant items; measured 0.806 (25 tp, 4 fp, 8 fn; the topics of the 2
     # missed items count as missed): not met.
-    assert topics_on_relevant(items, verdicts).f1 >= 0.55
+    assert topics_on_relevant(items, verdicts).f1 >= 0.65
 
 
 def test_stage2_is_more_precise_than_stage1_on_held_out_real_items(
@@ -115,8 +120,9 @@ def test_stage2_is_more_precise_than_stage1_on_held_out_real_items(
     items, verdicts = real_cv
     baseline = [classify(item.title, item.summary, item.body, None, use_stage2=False) for item in items]
     ours, theirs = evaluate(items, verdicts=verdicts).relevance, evaluate(items, verdicts=baseline).relevance
-    # Stage 1 has the higher recall (18 vs 13 of 20) and F1; stage 2 is what the precision target asks.
-    assert ours.precision > theirs.precision + 0.1 and ours.fp < theirs.fp
+    # Stage 1 has the same recall (21 of 23); stage 2 has a third of its false positives (2 vs 6), which is
+    # what the precision target asks, and the higher F1.
+    assert ours.precision >= theirs.precision + 0.05 and 2 * ours.fp <= theirs.fp and ours.f1 >= theirs.f1
     # Calibration: a lower Brier score than stage 1's score, and the scores mean what they say in the
     # well-populated bands (above 0.6 at least half are relevant, below 0.05 almost none).
     bins, brier = reliability(items, verdicts)

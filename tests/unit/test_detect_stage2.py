@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from pipeline.detect import classify, stage2, train
-from pipeline.evaluate import load_gold
+from pipeline.evaluate import fold_of, load_gold
 from pipeline.topics import TOPICS
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
@@ -37,6 +37,8 @@ def test_parallel_not_bilateral() -> None:
     assert stage2.parallel("US and India sign trade pact", "") == 0.0
     assert stage2.parallel("US and Indian officials met in Delhi", "") == 0.0
     assert stage2.parallel("US and Indian navies patrol the Indian Ocean together", "") == 0.0
+    assert stage2.parallel("US, Indian troops train in Alaska", "") == 0.0  # state actors meeting: bilateral
+    assert stage2.parallel("Chip plant opens with US and Indian subsidies", "") == 0.0  # both states act
 
 
 def test_parallel_pattern_lowers_the_score_and_names_the_rule() -> None:
@@ -53,7 +55,7 @@ def test_shipped_model_is_complete() -> None:
     for name, weight in model.dense.items():
         assert weight * train.SIGNS[name] >= 0, name  # evidence counts the way it was designed to
     assert all(len(row) == 1 + len(TOPICS) for row in model.grams.values())
-    assert model.trained_on["real_items"] == 416
+    assert model.trained_on["real_items"] == 446
 
 
 def test_model_file_round_trips() -> None:
@@ -83,3 +85,25 @@ def test_training_is_deterministic_across_hash_seeds() -> None:
                               timeout=300, cwd=Path(__file__).resolve().parents[2])
         outputs.add(proc.stdout)
     assert len(outputs) == 1
+
+
+def test_written_cross_validation_never_trains_on_the_item() -> None:
+    items = load_gold(DEV)[:120]
+    models = train.cross_validate_written(items, [], folds=2, inner_folds=1)
+    assert set(models) == {item.id for item in items}
+    for k in range(2):
+        fold = [models[i.id] for i in items if fold_of(i.id, 2) == k]
+        assert all(model is fold[0] for model in fold) and fold[0].trained_on["fold"] == f"written {k}/2"
+        assert fold[0].trained_on["items"] == sum(1 for i in items if fold_of(i.id, 2) != k)
+
+
+def test_third_country_in_a_lead_of_both_sides_is_a_feature() -> None:
+    from pipeline.detect.classifier import tally_of
+
+    title, summary = "US and India weigh joint steps on China's rare earths", "Washington and New Delhi met."
+    values = stage2.extra_features(tally_of(title, summary), title, summary, False)
+    assert 0.0 < values["third_with_pair"] <= values["lead_pair"]
+    alone = "US and India weigh joint steps on rare earths"
+    assert "third_with_pair" not in stage2.extra_features(tally_of(alone, summary), alone, summary, False)
+    result = classify(title, summary)
+    assert result.evidence["score"]["contributions"]["third_with_pair"] > 0  # offsets third_share

@@ -218,7 +218,7 @@ def test_run_eval_on_the_real_items_cross_validates() -> None:
     out = io.StringIO()
     assert run_eval(None, out, json_out=True, real="", folds=2) == 0
     report = json.loads(out.getvalue())
-    assert report["items"] == 416 and report["relevant_items"] == 20
-    assert report["without_uncertain"]["items"] == 416 - 11
+    assert report["items"] == 446 and report["relevant_items"] == 23
+    assert report["without_uncertain"]["items"] == 446 - 13
     assert [point["threshold"] for point in report["pr_curve"]][:2] == [0.05, 0.1]
-    assert sum(b["items"] for b in report["reliability"]["bins"]) == 416
+    assert sum(b["items"] for b in report["reliability"]["bins"]) == 446

@@ -45,3 +45,21 @@ def test_malloc_arenas_are_capped_unless_the_operator_chose(monkeypatch: pytest.
     assert limit_malloc_arenas() is False  # the operator's value stands (glibc read it at start)
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     assert limit_malloc_arenas() is True  # glibc here: mallopt accepted
+
+
+def test_each_worker_process_numbers_its_metric_short_ids_apart() -> None:
+    """Prism keeps one short-id table per job: two workers both counting from 1 corrupted each other's metrics."""
+    import subprocess
+    import sys
+
+    code = ("from pipeline.worker import separate_short_ids\n"
+            "from apache_beam.runners.worker import sdk_worker\n"
+            "from apache_beam.metrics import monitoring_infos as mi\n"
+            "import sys\n"
+            "separate_short_ids(int(sys.argv[1]))\n"
+            "info = mi.int64_counter(mi.ELEMENT_COUNT_URN, 1, pcollection='p')\n"
+            "print(sdk_worker.SHORT_ID_CACHE.get_short_id(info))\n")
+    repo = str(Path(__file__).resolve().parents[2])
+    ids = [subprocess.run([sys.executable, "-c", code, str(n)], capture_output=True, text=True, check=True,
+                          cwd=repo).stdout.strip() for n in (0, 1, 2)]
+    assert len(set(ids)) == 3, ids

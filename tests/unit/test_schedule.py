@@ -75,6 +75,13 @@ def test_shards_are_stable_and_cover_every_feed_once() -> None:
     assert shard_of("https://a.example/rss", 64) == shard_of("https://a.example/rss", 64)
 
 
+def test_numbered_feeds_of_one_site_spread_over_the_shards() -> None:
+    """CRC-32 put http://127.0.0.1:8765/desk0.xml … desk7.xml all in one of 4 shards (it is linear)."""
+    for shards in (2, 4, 8):
+        used = {shard_of(f"http://127.0.0.1:8765/desk{n}.xml", shards) for n in range(64)}
+        assert len(used) == shards
+
+
 def test_validators_are_stored_only_from_an_answer_whose_body_changed() -> None:
     first, _, _ = settle_poll(PollState(), res("ok", body=b"<rss>1</rss>", etag='"a"', last_modified="m1"), 60, 0)
     # A server that hands out a new ETag with the same body: keep the validators that match the body.

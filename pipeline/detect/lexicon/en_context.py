@@ -79,6 +79,9 @@ FALSE_FRIENDS: Final[tuple[Term, ...]] = (
                  "Mumbai Indians", sport=1.0, india=0.2),
     false_friend("Indian person, not Narendra Modi", "Nirav Modi", entity="Nirav Modi", india=0.5),
     false_friend("Indian person, not Narendra Modi", "Lalit Modi", entity="Lalit Modi", india=0.5, sport=0.3),
+    # "Silicon Valley" (a US place) used as a nickname of an Indian city: the story is about India alone.
+    false_friend("nickname of Bengaluru, not the US", "Silicon Valley of India", "India's Silicon Valley",
+                 "India’s Silicon Valley", "Indian Silicon Valley", entity="Bengaluru", india=0.6, kind=PLACE),
     # "America(n)" that is not the US.
     false_friend("region, not the US", "Latin America", "Latin American", "Latin Americans", country="Latin America"),
     false_friend("continent, not the US", "South America", "South American", country="South America"),
@@ -301,7 +304,8 @@ MARKETS: Final[tuple[Term, ...]] = (
 LIFESTYLE: Final[tuple[Term, ...]] = (
     offtopic(CULTURE, "yoga", "Bollywood", "box office", "Michelin", "cuisine", "recipe", "recipes", "in pictures",
              "ashram", "ashrams", "sitar", "spiritual", "goes viral", "Diwali", "Holi", "Navratri", "Durga Puja",
-             "Ganesh Chaturthi", "Onam", "Pongal", "chef", "restaurant", "restaurants", "film festival", w=0.8),
+             "Ganesh Chaturthi", "Onam", "Pongal", "chef", "restaurant", "restaurants", "film festival",
+             "insider's guide", "insider’s guide", "travel guide", "city guide", "where to stay", w=0.8),
     offtopic(CULTURE, "film", "films", "movie", "movies", "cinema", "actor", "actress", "festival", "temple",
              "temples", "music", "musician", "dance", "dancers", "food", "dishes", "curry", "chai", "tourist",
              "tourists", "travel", "hike", "hiking", "photographs", "photographer", "viral", "wedding", "fashion",
