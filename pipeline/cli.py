@@ -540,7 +540,7 @@ def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline.sinks.search import SearchWriter
 
     req = searching.request_from_args(args.query, args.topic, args.source, args.lang, args.since, args.until,
-                                      args.size, args.all)
+                                      args.size, args.all, stories=args.stories)
     settings = config.search_settings()
     settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
     writer = SearchWriter(settings)
@@ -837,6 +837,8 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--until", help="published at or before (same formats)")
     se.add_argument("--size", type=int, default=10, help="number of hits (default 10)")
     se.add_argument("--all", action="store_true", help="include articles classified as not relevant")
+    se.add_argument("--stories", action="store_true",
+                    help="one hit per story (reprints and near-duplicates collapsed), with '+N outlets'")
     se.add_argument("--json", action="store_true", help="print one JSON object (hits, snippets, facets)")
     se.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
     se.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")

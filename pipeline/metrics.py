@@ -54,6 +54,9 @@ DEADLETTERS: Final = "newsmon_deadletter_records_total"
 INDEX_DURATION: Final = "newsmon_index_request_duration_seconds"
 E2E_LATENCY: Final = "newsmon_end_to_end_latency_seconds"
 SPIKE_RATIO: Final = "newsmon_topic_spike_ratio"
+SPIKE_STORIES: Final = "newsmon_topic_window_stories"
+STORY_ASSIGNMENTS: Final = "newsmon_story_assignments_total"
+STORY_OUTCOMES: Final = ("founded", "joined", "ungrouped")
 BUILD_INFO: Final = "newsmon_build"  # exported as newsmon_build_info
 MULTIPROC_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable
 log = logging.getLogger(__name__)
@@ -99,12 +102,19 @@ class Metrics:
                                      ["since"], buckets=_LATENCY_BUCKETS, registry=registry)
         self.spike_ratio = Gauge(SPIKE_RATIO, "Current topic volume over its baseline.", ["topic"],
                                  registry=registry, multiprocess_mode="mostrecent")
+        self.spike_stories = Gauge(SPIKE_STORIES, "Distinct stories among a topic's articles in its last judged "
+                                   "window.", ["topic"], registry=registry, multiprocess_mode="mostrecent")
+        self.stories = Counter(name(STORY_ASSIGNMENTS), "Articles put in a story, by outcome (founded a story, "
+                               "joined one, ungrouped: too little text).", ["outcome"], registry=registry)
         self.build = _build_info(registry)
         # Every topic's series exists from start-up at 0: increase() needs a first sample to count the
         # first article, and a dashboard shows quiet topics as 0 rather than "no data".
         for topic in (*TOPICS, UNTAGGED):
             self.relevant.labels(topic=topic)
             self.spike_ratio.labels(topic=topic)
+            self.spike_stories.labels(topic=topic)
+        for outcome in STORY_OUTCOMES:
+            self.stories.labels(outcome=outcome)
 
 
 def _build_info(registry: CollectorRegistry) -> Info:

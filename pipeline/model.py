@@ -89,9 +89,19 @@ class Classification:
 
 
 @dataclass(frozen=True)
+class StoryRef:
+    """The story an article belongs to (``pipeline.stories``): its id and when it was first seen (ISO UTC)."""
+
+    story_id: str
+    first_seen: str
+    founded: bool = False  # this article started the story
+
+
+@dataclass(frozen=True)
 class ClassifiedArticle:
     article: Article
     classification: Classification
+    story: StoryRef | None = None
 
 
 @dataclass(frozen=True)

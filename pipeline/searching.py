@@ -19,6 +19,7 @@ from pipeline.topics import TOPICS
 TEXT_FIELDS = ("title^3", "summary^2", "body", "entities.text", "source.text")
 _RELATIVE = re.compile(r"^(\d+)([mhdw])$")
 _UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+STORY_OUTLETS_SHOWN = 50  # articles of a story read back to name its outlets
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class SearchRequest:
     until: str | None = None
     size: int = 10
     only_relevant: bool = True
+    stories: bool = False  # one hit per story (field collapsing on story_id), with its outlets
 
 
 def parse_when(value: str, now: datetime | None = None) -> str:
@@ -70,7 +72,7 @@ def build_query(req: SearchRequest) -> dict[str, Any]:
         {"simple_query_string": {"query": req.text, "fields": list(TEXT_FIELDS), "default_operator": "and"}}
         if req.text.strip() else {"match_all": {}}
     )
-    return {
+    body: dict[str, Any] = {
         "size": req.size,
         "query": {"bool": {"must": must, "filter": filters}},
         "sort": ["_score", {"published_at": "desc"}] if req.text.strip() else [{"published_at": "desc"}],
@@ -81,6 +83,13 @@ def build_query(req: SearchRequest) -> dict[str, Any]:
                  "sources": {"terms": {"field": "source", "size": 10}}},
         "track_total_hits": True,
     }
+    if req.stories:
+        body["collapse"] = {"field": "story_id", "inner_hits": {
+            "name": "story", "size": STORY_OUTLETS_SHOWN, "_source": ["source", "url", "article_id"],
+            "sort": [{"published_at": "asc"}]}}
+        body["aggs"]["stories"] = {"cardinality": {"field": "story_id"}}
+        body["_source"] = [*body["_source"], "story_id"]
+    return body
 
 
 def summarise(response: dict[str, Any]) -> dict[str, Any]:
@@ -89,17 +98,29 @@ def summarise(response: dict[str, Any]) -> dict[str, Any]:
     for h in response.get("hits", {}).get("hits", []):
         src, hl = h.get("_source", {}), h.get("highlight", {})
         snippet = (hl.get("summary") or hl.get("body") or [src.get("summary", "")[:160]])[0]
-        hits.append({"article_id": src.get("article_id"), "title": (hl.get("title") or [src.get("title")])[0],
-                     "url": src.get("url"), "source": src.get("source"), "published_at": src.get("published_at"),
-                     "topics": src.get("topics", []), "snippet": snippet, "score": h.get("_score")})
+        hit = {"article_id": src.get("article_id"), "title": (hl.get("title") or [src.get("title")])[0],
+               "url": src.get("url"), "source": src.get("source"), "published_at": src.get("published_at"),
+               "topics": src.get("topics", []), "snippet": snippet, "score": h.get("_score")}
+        story = (h.get("inner_hits") or {}).get("story")
+        if story is not None:
+            members = story.get("hits", {})
+            outlets = list(dict.fromkeys(m.get("_source", {}).get("source") or "" for m in members.get("hits", [])))
+            total_members = members.get("total", {})
+            hit |= {"story_id": src.get("story_id"), "outlets": outlets,
+                    "articles": total_members.get("value", 0) if isinstance(total_members, dict)
+                    else int(total_members or 0)}
+        hits.append(hit)
     total = response.get("hits", {}).get("total", {})
     aggs = response.get("aggregations", {})
-    return {
+    out = {
         "total": total.get("value", 0) if isinstance(total, dict) else int(total or 0),
         "hits": hits,
         "topics": {b["key"]: b["doc_count"] for b in aggs.get("topics", {}).get("buckets", [])},
         "sources": {b["key"]: b["doc_count"] for b in aggs.get("sources", {}).get("buckets", [])},
     }
+    if "stories" in aggs:
+        out["stories"] = int(aggs["stories"].get("value", 0))
+    return out
 
 
 def render(summary: dict[str, Any], bold: bool = False) -> str:
@@ -109,12 +130,19 @@ def render(summary: dict[str, Any], bold: bool = False) -> str:
     def mark(text: str) -> str:
         return str(text or "").replace("<<", on or "[").replace(">>", off or "]")
 
-    lines = [f"{summary['total']} matching article(s)"]
+    head = f"{summary['total']} matching article(s)"
+    if "stories" in summary:
+        head += f" in {summary['stories']} stor{'y' if summary['stories'] == 1 else 'ies'}"
+    lines = [head]
     for i, h in enumerate(summary["hits"], 1):
         when = (h["published_at"] or "")[:16].replace("T", " ")
         lines += [f"{i:>3}. {mark(h['title'])}",
-                  f"     {when}  {h['source']}  [{', '.join(h['topics'])}]",
-                  f"     {mark(h['snippet'])}", f"     {h['url']}"]
+                  f"     {when}  {h['source']}  [{', '.join(h['topics'])}]"]
+        others = [o for o in h.get("outlets", []) if o != h["source"]]
+        if others:
+            lines.append(f"     +{len(others)} outlet{'s' if len(others) > 1 else ''}: {', '.join(others)}"
+                         f"  ({h['articles']} articles in the story)")
+        lines += [f"     {mark(h['snippet'])}", f"     {h['url']}"]
     if summary["topics"]:
         lines.append("topics: " + ", ".join(f"{k} {v}" for k, v in summary["topics"].items()))
     if summary["sources"]:
@@ -124,10 +152,10 @@ def render(summary: dict[str, Any], bold: bool = False) -> str:
 
 def request_from_args(text: Sequence[str], topics: Sequence[str] | None, sources: Sequence[str] | None,
                       languages: Sequence[str] | None, since: str | None, until: str | None, size: int,
-                      include_irrelevant: bool) -> SearchRequest:
+                      include_irrelevant: bool, stories: bool = False) -> SearchRequest:
     if size < 1 or size > 1000:
         raise ConfigError(f"--size {size}: fix: use 1..1000")
     return SearchRequest(text=" ".join(text), topics=tuple(topics or ()), sources=tuple(sources or ()),
                          languages=tuple(languages or ()), since=parse_when(since) if since else None,
                          until=parse_when(until) if until else None, size=size,
-                         only_relevant=not include_irrelevant)
+                         only_relevant=not include_irrelevant, stories=stories)

@@ -119,7 +119,8 @@ def saved_search(id_: str, title: str, description: str, view: str, query: str, 
 ARTICLE_COLUMNS = ["title", "source", "topics", "entities", "relevance_score", "url"]
 # The alert document is built by pipeline.alerting.spikes.alert_document; examples is a list of
 # {title, url, source, published_at} objects, so Discover shows its leaf fields.
-ALERT_COLUMNS = ["topic", "severity", "ratio", "count", "baseline", "window_start", "window_end", "examples.title"]
+ALERT_COLUMNS = ["topic", "severity", "ratio", "count", "stories", "summary", "baseline", "window_start", "window_end",
+                 "examples.title"]
 
 
 # One document per feed, written by the poller and the indexer (pipeline/sinks/feedstate.py).
@@ -146,6 +147,18 @@ def _date(field: str) -> dict[str, Any]:
     return {"dataType": "date", "isBucketed": True, "label": field, "operationType": "date_histogram",
             "params": {"dropPartials": False, "includeEmptyRows": True, "interval": "auto"},
             "scale": "interval", "sourceField": field}
+
+
+def _unique(field: str, label: str) -> dict[str, Any]:
+    return {"customLabel": True, "dataType": "number", "isBucketed": False, "label": label,
+            "operationType": "unique_count", "params": {"emptyAsNull": True}, "scale": "ratio",
+            "sourceField": field}
+
+
+def _first(field: str, sort_field: str, label: str) -> dict[str, Any]:
+    return {"customLabel": True, "dataType": "string", "isBucketed": False, "label": label,
+            "operationType": "last_value", "params": {"sortField": sort_field, "showArrayValues": False},
+            "scale": "ordinal", "sourceField": field}
 
 
 def lens(id_: str, title: str, description: str, view: str, vis_type: str, layer: str,
@@ -199,6 +212,20 @@ def visualisations() -> list[dict[str, Any]]:
              {"columns": [{"columnId": "entity", "isTransposed": False},
                           {"columnId": "count", "isTransposed": False}],
               "layerId": "entities", "layerType": "data"}),
+        lens("newsmon-lens-top-stories", "Top stories",
+             "The largest stories in the period: articles grouped as one story (reprints, edited headlines, "
+             "the same report under other URLs), with how many outlets ran it.",
+             ARTICLES_VIEW, "lnsDatatable", "stories",
+             {"story": _terms("story_id", 15, "count", "Story"), "headline": _first("title.keyword", "published_at",
+                                                                                  "Latest headline"),
+              "count": _count(), "outlets": _unique("source", "Outlets")},
+             ["story", "headline", "count", "outlets"],
+             {"columns": [{"columnId": "story", "isTransposed": False, "hidden": True},
+                          {"columnId": "headline", "isTransposed": False},
+                          {"columnId": "count", "isTransposed": False},
+                          {"columnId": "outlets", "isTransposed": False}],
+              "layerId": "stories", "layerType": "data",
+              "sorting": {"columnId": "count", "direction": "desc"}}),
         lens("newsmon-lens-relevant-count", "Relevant articles", "US–India articles in the time range.",
              ARTICLES_VIEW, "lnsMetric", "total",
              {"count": _count("Relevant articles")}, ["count"],
@@ -227,6 +254,7 @@ LAYOUT: list[tuple[str, str, int, int, int, int]] = [
     (COVERAGE_SEARCH, "search", 0, 30, 48, 18),
     ("newsmon-lens-alerts-per-topic", "lens", 0, 48, 18, 14),
     (ALERTS_SEARCH, "search", 18, 48, 30, 14),
+    ("newsmon-lens-top-stories", "lens", 0, 62, 48, 15),
 ]
 
 
@@ -245,7 +273,7 @@ def dashboard() -> dict[str, Any]:
         references.append({"id": object_id, "name": f"{panel}:panel_{panel}", "type": type_})
     return _obj("dashboard", DASHBOARD, {
         "description": "US–India relations coverage: volume and share per topic, sources, entities, "
-                       "latest articles and spike alerts (newsmon).",
+                       "latest articles, spike alerts and top stories (newsmon).",
         "kibanaSavedObjectMeta": {"searchSourceJSON": _js({"filter": [],
                                                            "query": {"language": "kuery", "query": ""}})},
         "optionsJSON": _js({"hidePanelTitles": False, "syncColors": True, "syncCursor": True,

@@ -52,6 +52,8 @@ __all__ = [
     "previous_counts",
     "remember",
     "spike_ratio",
+    "stories_label",
+    "story_key",
     "top_examples",
 ]
 
@@ -182,10 +184,19 @@ class Example:
     url: str = field(compare=False)
     source: str = field(compare=False)
     published_at: str | None = field(compare=False)
+    story_id: str | None = field(default=None, compare=False)
+
+    @property
+    def story(self) -> str:
+        """The story this headline stands for (its own URL when it has none)."""
+        return self.story_id or self.url
 
     def to_dict(self) -> dict[str, Any]:
-        return {"article_id": self.article_id, "title": self.title, "url": self.url, "source": self.source,
-                "published_at": self.published_at}
+        out = {"article_id": self.article_id, "title": self.title, "url": self.url, "source": self.source,
+               "published_at": self.published_at}
+        if self.story_id:
+            out["story_id"] = self.story_id
+        return out
 
 
 def example_of(item: ClassifiedArticle) -> Example:
@@ -193,7 +204,13 @@ def example_of(item: ClassifiedArticle) -> Example:
     a = item.article
     # Most relevant first, then newest (undated last), then URL so ties never depend on arrival order.
     key = (-item.classification.relevance_score, -_unix(a.published_at), a.url)
-    return Example(key, a.article_id, a.title, a.url, a.source, a.published_at)
+    return Example(key, a.article_id, a.title, a.url, a.source, a.published_at,
+                   item.story.story_id if item.story else None)
+
+
+def story_key(item: ClassifiedArticle) -> str:
+    """What counts as one story in a window: the article's story, or the article itself without one."""
+    return item.story.story_id if item.story else item.article.article_id
 
 
 def _unix(published_at: str | None) -> float:
@@ -207,12 +224,20 @@ def _unix(published_at: str | None) -> float:
 
 
 def top_examples(examples: Iterable[Example], n: int) -> tuple[Example, ...]:
-    """The ``n`` best examples: highest relevance score, then newest, then by URL; one per URL."""
+    """The ``n`` best examples: highest relevance score, then newest, then by URL; one per story (one per
+    URL for articles without a story), so an alert names the distinct stories behind it."""
     best: dict[str, Example] = {}
     for ex in examples:
-        if ex.url not in best or ex < best[ex.url]:
-            best[ex.url] = ex
+        if ex.story not in best or ex < best[ex.story]:
+            best[ex.story] = ex
     return tuple(sorted(best.values())[:n])
+
+
+def stories_label(count: int, stories: int) -> str:
+    """How an alert describes what drove it."""
+    if stories == 1:
+        return f"{count} article(s), one story: a single syndicated story"
+    return f"{count} articles, {stories} distinct stories"
 
 
 def alert_id(topic: str, window_end: str) -> str:
@@ -231,18 +256,21 @@ def alert_document(
     verdict: Assessment,
     examples: Iterable[Example],
     rule: SpikeRule = DEFAULT_RULE,
+    stories: int | None = None,
 ) -> dict[str, Any]:
     """The ``news-alerts`` document for one spiking window (times in unix seconds).
 
     Matches ``pipeline/sinks/alerts-template.json`` (a strict mapping).
 
     ``@timestamp`` is the window end, not the wall clock, so the same window
-    always yields the same document.
+    always yields the same document. ``stories`` is how many distinct stories
+    the window's ``count`` articles belong to (``single_story`` when one
+    syndicated story drove the whole spike).
     """
     if verdict.baseline is None or verdict.ratio is None:
         raise ValueError(f"no alert without a baseline (topic {topic!r}, window ending {window_end})")
     end = _iso(window_end)
-    return {
+    doc: dict[str, Any] = {
         "alert_id": alert_id(topic, end),
         "topic": topic,
         "window_start": _iso(window_start),
@@ -254,3 +282,8 @@ def alert_document(
         "examples": [ex.to_dict() for ex in top_examples(examples, rule.max_examples)],
         "@timestamp": end,
     }
+    if stories is not None:
+        doc["stories"] = stories
+        doc["single_story"] = stories == 1
+        doc["summary"] = stories_label(verdict.count, stories)
+    return doc

@@ -36,6 +36,7 @@ from pipeline.alerting.spikes import (
     example_of,
     previous_counts,
     remember,
+    story_key,
     top_examples,
 )
 from pipeline.config import SearchSettings
@@ -44,7 +45,7 @@ from pipeline.transforms.secrets import public_settings, with_secrets
 
 __all__ = ["CountWithExamples", "DetectSpikes", "JudgeWindowsDoFn", "WindowCount"]
 
-_Accumulator = tuple[int, tuple[Example, ...]]
+_Accumulator = tuple[int, tuple[Example, ...], frozenset[str]]
 
 # Beam ships partial inline types: depending on how mypy walks Beam's import
 # cycle, its base classes are seen as classes or as Any (then subclassing them
@@ -59,45 +60,51 @@ class WindowCount:
     end: int
     count: int
     examples: tuple[Example, ...]
+    stories: int = 0  # distinct stories among the ``count`` articles
 
 
 class CountWithExamples(beam.CombineFn):  # type: ignore[misc, unused-ignore]
-    """Example → (count, top ``n`` examples); the accumulator stays bounded at ``n`` examples."""
+    """(Example, story key) → (count, top ``n`` examples, distinct story keys); examples stay bounded at ``n``,
+    the story keys at the window's distinct stories."""
 
     def __init__(self, n: int) -> None:
         self.n = n
 
     def create_accumulator(self) -> _Accumulator:
-        return 0, ()
+        return 0, (), frozenset()
 
-    def add_input(self, acc: _Accumulator, example: Example) -> _Accumulator:
-        return acc[0] + 1, top_examples((*acc[1], example), self.n)
+    def add_input(self, acc: _Accumulator, example: tuple[Example, str]) -> _Accumulator:
+        ex, story = example
+        return acc[0] + 1, top_examples((*acc[1], ex), self.n), acc[2] | {story}
 
     def merge_accumulators(self, accumulators: Iterable[_Accumulator]) -> _Accumulator:
         count: int = 0
         examples: tuple[Example, ...] = ()
-        for n, exs in accumulators:
+        stories: frozenset[str] = frozenset()
+        for n, exs, ss in accumulators:
             count += n
             examples = top_examples((*examples, *exs), self.n)
-        return count, examples
+            stories |= ss
+        return count, examples, stories
 
     def extract_output(self, acc: _Accumulator) -> _Accumulator:
         return acc
 
 
-def _topics_of(item: ClassifiedArticle) -> Iterator[tuple[str, Example]]:
-    example = example_of(item)
+def _topics_of(item: ClassifiedArticle) -> Iterator[tuple[str, tuple[Example, str]]]:
+    example = example_of(item), story_key(item)
     for topic in item.classification.topics:
         yield topic, example
 
 
 class _AttachWindow(beam.DoFn):  # type: ignore[misc, unused-ignore]
-    """(topic, (count, examples)) in a fixed window → (topic, WindowCount) carrying the window bounds."""
+    """(topic, (count, examples, stories)) in a fixed window → (topic, WindowCount) with the window bounds."""
 
     def process(self, element: tuple[str, _Accumulator],
                 win: Any = beam.DoFn.WindowParam) -> Iterator[tuple[str, WindowCount]]:
-        topic, (count, examples) = element
-        yield topic, WindowCount(win.start.micros // 10**6, win.end.micros // 10**6, count, examples)
+        topic, (count, examples, stories) = element
+        yield topic, WindowCount(win.start.micros // 10**6, win.end.micros // 10**6, count, examples,
+                                 len(stories))
 
 
 class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
@@ -148,8 +155,9 @@ class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
             history = remember(history, w.start, w.count, self.rule)
             if verdict.ratio is not None:
                 self.m.spike_ratio.labels(topic=topic).set(verdict.ratio)
+            self.m.spike_stories.labels(topic=topic).set(w.stories)
             if verdict.is_spike:
-                yield alert_document(topic, w.start, w.end, verdict, w.examples, self.rule)
+                yield alert_document(topic, w.start, w.end, verdict, w.examples, self.rule, stories=w.stories)
         history_state.write(history)
 
 

@@ -2,7 +2,10 @@
 
 Article documents (DESIGN.md): article_id, url, title, summary, body, source,
 feed_url, language, published_at, ingested_at, @timestamp (= published_at),
-relevant, relevance_score, topics, entities, matched_terms. Mappings ship as
+relevant, relevance_score, topics, entities, matched_terms, ``story_id`` and
+``story_first_seen``: the story grouping (``pipeline.stories``) put the article
+in (near-duplicates and reprints share one; an article not grouped is a story
+of its own, id = article id). Mappings ship as
 JSON templates beside this module; a test checks document and mapping agree.
 
 Articles live in **yearly indices** ``<prefix>-<YYYY>`` chosen by publication
@@ -24,6 +27,7 @@ DOCUMENT_FIELDS = (
     "article_id", "url", "title", "summary", "body", "source", "feed_url", "language",
     "published_at", "published_at_estimated", "ingested_at", "seen_at", "@timestamp",
     "relevant", "relevance_score", "topics", "entities", "matched_terms", "evidence",
+    "story_id", "story_first_seen",
 )
 ALERTS_INDEX = "news-alerts"
 DEADLETTER_INDEX = "news-deadletter"
@@ -55,6 +59,10 @@ def deadletter_template() -> dict[str, Any]:
 
 def feeds_template() -> dict[str, Any]:
     return _load("feeds-template.json")
+
+
+def stories_template() -> dict[str, Any]:
+    return _load("stories-template.json")
 
 
 def template_version(template: dict[str, Any]) -> int:
@@ -115,4 +123,8 @@ def to_document(item: ClassifiedArticle, ingested_at: str) -> dict[str, Any]:
     }
     if a.body:
         doc["body"] = a.body
+    # Every document is in a story (its own, until grouping says otherwise): collapsing on story_id
+    # would put all documents without one in a single group.
+    doc["story_id"] = item.story.story_id if item.story else a.article_id
+    doc["story_first_seen"] = item.story.first_seen if item.story else (a.seen_at or published)
     return doc

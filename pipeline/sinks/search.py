@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.config import SearchSettings
-from pipeline.errors import SearchError, SearchUnavailable
+from pipeline.errors import SearchAuthError, SearchError, SearchUnavailable
 from pipeline.sinks import lifecycle
 from pipeline.sinks.document import (
     DEADLETTER_INDEX,
@@ -35,6 +35,7 @@ from pipeline.sinks.document import (
     deadletter_template,
     feeds_template,
     other_indices,
+    stories_template,
     template_version,
 )
 from pipeline.sinks.engines import EngineClient, make_client, probe
@@ -185,10 +186,38 @@ class SearchWriter:
         for name, body in ((f"newsmon-{self.settings.index}", articles),
                            ("newsmon-alerts", alerts_template()),
                            ("newsmon-deadletter", deadletter_template()),
-                           ("newsmon-feeds", feeds_template())):
+                           ("newsmon-feeds", feeds_template()),
+                           ("newsmon-stories", stories_template())):
             if self._put_template(name, body):
                 written.append(name)
+        if f"newsmon-{self.settings.index}" in written:
+            self._extend_mappings(f"{self.settings.index}-*", articles)
+            self._backfill_story_ids()
+        if "newsmon-alerts" in written:
+            self._extend_mappings("news-alerts*", alerts_template())
         return written
+
+    def _backfill_story_ids(self) -> None:
+        """Documents written before stories existed become stories of their own (``story_id`` = article id),
+        so ``search --stories`` does not collapse them all into one group. Runs as an engine task."""
+        body = {"query": {"bool": {"must_not": {"exists": {"field": "story_id"}}}},
+                "script": {"lang": "painless", "source": "ctx._source.story_id = ctx._source.article_id"}}
+        try:
+            self.client.request("POST", f"/{self.settings.index}-*/_update_by_query?conflicts=proceed"
+                                "&wait_for_completion=false&allow_no_indices=true", body)
+        except SearchError as exc:
+            log.warning("could not give older %s-* documents a story_id: %s", self.settings.index, exc)
+
+    def _extend_mappings(self, pattern: str, template: dict[str, Any]) -> None:
+        """Existing indices keep their mapping, but a strict mapping refuses a field a newer template added
+        (``story_id``, an alert's ``stories``): adding fields to an existing mapping is always allowed."""
+        properties = template["template"]["mappings"]["properties"]
+        try:
+            self.client.request("PUT", f"/{pattern}/_mapping?allow_no_indices=true", {"properties": properties})
+        except SearchAuthError:
+            raise  # a missing privilege stops start-up with its name, as for the templates
+        except SearchError as exc:
+            log.warning("could not add the new fields to the existing %s indices: %s", pattern, exc)
 
     # -- writing ------------------------------------------------------------
     def _backoff(self, attempt: int) -> float:
@@ -322,6 +351,48 @@ class SearchWriter:
                 return []
             raise
         return [d["_source"] for d in got.get("docs", []) if d.get("found")]
+
+    def mget_versioned(self, index: str, ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], tuple[int, int]]]:
+        """id → (source, (seq_no, primary_term)) of the documents that exist, read in real time; whole-request
+        failures are retried like writes (the caller holds its batch meanwhile)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                got = self.client.request("POST", f"/{index}/_mget?realtime=true", {"ids": list(ids)})
+                break
+            except SearchUnavailable as exc:
+                if self.max_attempts is not None and attempt >= self.max_attempts:
+                    raise
+                delay = self._backoff(attempt)
+                log.warning("search engine unavailable (attempt %d): %s; retrying in %.1fs", attempt, exc, delay)
+                self._sleep(delay)
+            except SearchError as exc:
+                if "index_not_found" in str(exc) or "404" in str(exc):
+                    return {}
+                raise
+        return {str(d["_id"]): (d["_source"], (int(d.get("_seq_no", -1)), int(d.get("_primary_term", 0))))
+                for d in got.get("docs", []) if d.get("found")}
+
+    def bulk_items(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One ``_bulk`` request with the whole-request retry policy; returns its per-item results."""
+        attempt = 0
+        while True:
+            attempt += 1
+            result = self._bulk(actions, attempt, len(actions) // 2)
+            if result is not None:
+                items: list[dict[str, Any]] = result.get("items", [])
+                return items
+
+    def delete_by_query(self, index: str, body: dict[str, Any]) -> int:
+        """Delete the matching documents (conflicts skipped); returns how many were deleted."""
+        try:
+            got = self.client.request("POST", f"/{index}/_delete_by_query?conflicts=proceed", body)
+        except SearchError as exc:
+            if "index_not_found" in str(exc) or "404" in str(exc):
+                return 0
+            raise
+        return int(got.get("deleted", 0))
 
     def search_docs(self, index: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         try:

@@ -1,7 +1,7 @@
 """The pipeline graph, built in one place for ``newsmon run`` and ``newsmon backfill``.
 
 ``build_streaming``: PollFeeds (fetch, parse, new entries per feed) →
-ClassifyBatches → IndexBatches (create-only, then the feed state commit) →
+ClassifyBatches → GroupStories (story ids) → IndexBatches (create-only, then the feed state commit) →
 DetectSpikes on what the engine newly created. ``build_backfill``: a bounded
 reader of files/URLs → ``process_feeds`` (parse → dedupe → classify → index).
 Both share the parser, the detector and the bulk writer. Tests call these
@@ -32,6 +32,7 @@ from pipeline.transforms import beam_metrics
 from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
 from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
 from pipeline.transforms.poll import FAILURES, PollFeeds
+from pipeline.transforms.stories import CountStories, GroupArticleStories, GroupStories
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".gz", ".json", ".txt", ".html", ".htm", "")
 SKIP_NAMES = {"README.md", "SOURCES.md", "LICENSE", "LICENSES"}
@@ -130,7 +131,7 @@ def process_feeds(
         | "ClassifyArticles" >> ClassifyArticles()
     )
     if search is not None:
-        classified | "IndexArticles" >> IndexArticles(search)
+        classified | "GroupStories" >> GroupArticleStories(search) | "IndexArticles" >> IndexArticles(search)
     return classified
 
 
@@ -182,17 +183,19 @@ def build_streaming(
                          max_bytes=max_feed_bytes, concurrency=fetch_concurrency, shards=feed_shards,
                          per_host=per_host, host_gap_s=host_gap_s, max_stretch=max_stretch, search=search,
                          config_path=config_path, lane=lane, lanes=lanes)
-        classify, index = ClassifyBatches(), IndexBatches(search)
+        classify, group, index = ClassifyBatches(), GroupStories(search), IndexBatches(search)
         if lane:
-            for step in (poll, classify, index):
+            for step in (poll, classify, group, index):
                 step.with_resource_hints(newsmon_lane=str(lane))
         polled = p | lane_label("PollFeeds", lane) >> poll
         failure_parts.append(polled[FAILURES])
         created_parts.append(polled["batches"] | lane_label("ClassifyBatches", lane) >> classify
+                             | lane_label("GroupStories", lane) >> group
                              | lane_label("IndexBatches", lane) >> index)
     failures = failure_parts[0] if lanes == 1 else tuple(failure_parts) | "AllFailures" >> beam.Flatten()
     created = created_parts[0] if lanes == 1 else tuple(created_parts) | "AllCreated" >> beam.Flatten()
     failures | "WriteDeadLetters" >> WriteDeadLetters(search.deadletter_path, search)
+    created | "CountStories" >> CountStories(search)
     (created
      | "DetectSpikes" >> DetectSpikes(spike_rule, search)
      | "IndexAlerts" >> IndexAlerts(search))

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.config import SearchSettings
 from pipeline.sinks.engines import HttpClient
+from pipeline.sinks.stories import stories_index
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -66,4 +67,5 @@ def test_backfill_into_opensearch_twice_gives_the_same_documents(
         assert second["indexed"] == 0 and second["already_indexed"] == count
     finally:
         client.request("DELETE", f"/{index}-*")
+        client.request("DELETE", f"/{stories_index(index)}")  # story band claims of the backfill
         client.request("DELETE", f"/_index_template/newsmon-{index}")

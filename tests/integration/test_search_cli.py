@@ -72,3 +72,40 @@ def test_text_output_and_bad_topic(index: str, search_url: str) -> None:
     assert done.returncode == 0 and "[semiconductor]" in done.stdout.lower() and "topics:" in done.stdout
     bad = newsmon("search", "--index", index, "--search-url", search_url, "--topic", "cricket")
     assert bad.returncode == 2 and "not a topic" in bad.stderr
+
+
+REPRINT = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>{outlet}</title><link>https://{host}/</link><description>x</description>
+<item><title>{title}</title><link>https://{host}/story/farm-tariffs</link>
+<pubDate>Tue, 01 Dec 2026 09:00:00 GMT</pubDate>
+<description>Washington and New Delhi agreed on Tuesday to lower tariffs on almonds, apples and dairy products,
+trade officials from both countries said after two days of talks in New Delhi.</description></item>
+</channel></rss>
+"""
+
+
+def test_backfilled_reprints_collapse_into_one_story(search_url: str, tmp_path: Path) -> None:
+    from pipeline.sinks.stories import stories_index
+
+    prefix = f"news-articles-stories-{uuid.uuid4().hex[:8]}"
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    for n, (outlet, title) in enumerate([("Wire", "US and India agree to cut tariffs on farm goods"),
+                                         ("Daily", "India, US strike deal to slash farm tariffs")]):
+        (feeds / f"f{n}.xml").write_text(REPRINT.format(outlet=outlet, host=f"{outlet.lower()}.example", title=title))
+    client = HttpClient(SearchSettings(url=search_url))
+    try:
+        done = newsmon("backfill", "--input", str(feeds), "--search-url", search_url, "--index", prefix,
+                       "--deadletter", str(tmp_path / "dl.jsonl"))
+        assert done.returncode == 0, done.stderr
+        client.request("POST", f"/{prefix}-*/_refresh")
+        plain = search(prefix, search_url, "tariffs")
+        stories = search(prefix, search_url, "--stories", "tariffs")
+        assert plain["total"] == stories["total"] == 2
+        [hit] = stories["hits"]  # type: ignore[misc]
+        assert stories["stories"] == 1 and hit["articles"] == 2 and len(hit["outlets"]) == 2
+    finally:
+        with contextlib.suppress(SearchError):
+            client.request("DELETE", f"/{prefix}-*")
+            client.request("DELETE", f"/{stories_index(prefix)}")
+            client.request("DELETE", f"/_index_template/newsmon-{prefix}")

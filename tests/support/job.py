@@ -25,6 +25,7 @@ from pipeline.config import SearchSettings
 from pipeline.errors import SearchError
 from pipeline.sinks.engines import HttpClient
 from pipeline.sinks.feedstate import feeds_index
+from pipeline.sinks.stories import stories_index
 from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,3 +161,5 @@ class Job:
             self.client.request("DELETE", f"/_index_template/newsmon-{self.index}")
         with contextlib.suppress(SearchError):  # the job's feed state (pipeline/sinks/feedstate.py)
             self.client.request("DELETE", f"/{feeds_index(self.index)}")
+        with contextlib.suppress(SearchError):  # story band claims and records (pipeline/sinks/stories.py)
+            self.client.request("DELETE", f"/{stories_index(self.index)}")

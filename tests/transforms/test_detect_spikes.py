@@ -125,3 +125,22 @@ def test_bounded_input_gives_the_same_alert_as_the_stream() -> None:
         alerts = p | beam.Create(stamped) | DetectSpikes()
         assert_that(alerts | beam.Map(lambda a: (a["topic"], a["window_start"], a["count"], a["ratio"])),
                     equal_to([("immigration", "2025-06-01T01:00:00Z", 6, 6.0)]))
+
+
+def test_a_burst_of_one_syndicated_story_is_labelled_as_one_story() -> None:
+    from dataclasses import replace
+
+    from pipeline.model import StoryRef
+
+    quiet = [[article(["trade"], 0, w)] for w in range(6)]
+    wire = StoryRef("story-wire", "2025-06-01T01:30:00Z")
+    syndicated = [replace(article(["trade"], n, 6), story=wire) for n in range(7)]
+    other = [replace(article(["trade"], 10 + n, 7), story=StoryRef(f"story-{n}", "x")) for n in range(3)]
+    mixed = [replace(article(["trade"], n, 7), story=wire) for n in range(4)] + other
+    p, ts = streaming_pipeline(), stream([*quiet, syndicated, mixed])
+    with p:
+        alerts = (p | ts | DetectSpikes()
+                  | beam.Map(lambda a: (a["count"], a["stories"], a["single_story"],
+                                        sorted(e["story_id"] for e in a["examples"]))))
+        assert_that(alerts, equal_to([(7, 1, True, ["story-wire"]),
+                                      (7, 4, False, ["story-0", "story-1", "story-2", "story-wire"])]))

@@ -623,6 +623,16 @@ REQUIRED: list[tuple[str, str | tuple[str, str]]] = [
     ("newsmon status and trends: alert searches, document counts per index", ("news-alerts*", "read")),
     ("newsmon status: dead-letter count", ("news-deadletter*", "read")),
     ("the feeds index made on first write", ("news-feeds*", "create_index")),
+    ("new template fields added to existing article indices (PUT _mapping)",
+     ("news-articles*", "indices:admin/mapping/put")),
+    ("new template fields added to the existing alerts index (PUT _mapping)",
+     ("news-alerts*", "indices:admin/mapping/put")),
+    ("story_id for documents older than stories (_update_by_query)", ("news-articles*", "index")),
+    ("story band claims: realtime _mget", ("news-stories*", "read")),
+    ("story band claims: create, replace an expired one (index with if_seq_no); story records (upsert)",
+     ("news-stories*", "index")),
+    ("the stories index made on first write", ("news-stories*", "create_index")),
+    ("expired band claims: _delete_by_query", ("news-stories*", "delete")),
 ]
 
 

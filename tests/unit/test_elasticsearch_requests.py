@@ -114,8 +114,13 @@ def test_templates_and_ilm_policy_requests(es: FakeElasticsearch) -> None:
     writer = SearchWriter(settings(es, retention_days=365))
     writer.connect()
     written = writer.ensure_templates()
-    assert written == ["newsmon-news-articles", "newsmon-alerts", "newsmon-deadletter", "newsmon-feeds"]
+    assert written == ["newsmon-news-articles", "newsmon-alerts", "newsmon-deadletter", "newsmon-feeds",
+                       "newsmon-stories"]
     puts = {r["path"]: json.loads(r["body"]) for r in es.requests if r["method"] == "PUT"}
+    # Indices made by an older template get the fields a newer one added (strict mappings refuse them).
+    extended = puts["/news-articles-*/_mapping?allow_no_indices=true"]["properties"]
+    assert extended["story_id"] == {"type": "keyword"}
+    assert puts["/news-alerts*/_mapping?allow_no_indices=true"]["properties"]["stories"] == {"type": "long"}
     policy = puts["/_ilm/policy/newsmon-articles"]["policy"]
     assert policy["phases"]["delete"] == {"min_age": "365d", "actions": {"delete": {}}}
     articles = puts["/_index_template/newsmon-news-articles"]

@@ -162,6 +162,7 @@ def test_dashboard_shows_the_required_panels(objects: list[dict[str, Any]]) -> N
     assert by_id["newsmon-lens-topic-share"]["attributes"]["visualizationType"] == "lnsPie"
     assert "source" in lens_fields["newsmon-lens-top-sources"]
     assert "entities" in lens_fields["newsmon-lens-top-entities"]
+    assert {"story_id", "source", "title.keyword"} <= lens_fields["newsmon-lens-top-stories"]
     # latest articles with links, recent spike alerts
     assert "url" in by_id["newsmon-search-coverage"]["attributes"]["columns"]
     assert {"newsmon-search-coverage", "newsmon-search-alerts"} <= shown

@@ -198,7 +198,7 @@ def test_alert_document_fits_the_strict_alerts_mapping() -> None:
     fields = template["template"]["mappings"]["properties"]
     start = 1_748_772_000
     doc = alert_document("trade", start, start + W, assess(8, [1] * 8),
-                         [example_of(classified("https://n.example/a", "A", 0.5, None))])
+                         [example_of(classified("https://n.example/a", "A", 0.5, None))], stories=3)
     assert set(doc) == set(fields)
     assert set(doc["examples"][0]) <= set(fields["examples"]["properties"])
 

@@ -1,0 +1,173 @@
+"""Story grouping: pairwise quality on labelled pairs, throughput per core, memory of the window.
+
+    .venv/bin/python -m benchmarks.bench_stories [--quality-only] [--window-articles 1000000]
+    source .var/stack.env && .venv/bin/python -m benchmarks.bench_stories --engine 5000
+
+* **Quality**: precision and recall over ``tests/data/story-pairs.jsonl`` (real article pairs from
+  ``$NEWSMON_CORPUS/news-feeds`` and the project's labelled sets, each labelled same story / different;
+  see ``tests/data/LABELS.md``). Grouping runs as in the job, over every article of the files involved
+  in publication order; a second figure groups the whole corpus, more chances for a false merge.
+* **Throughput** (articles per CPU-second = per core, best of ``--rounds``): features + MinHash + bands
+  alone, and the whole step (bands + decision + claims) over the in-memory band store, on the corpus
+  articles.
+* **Memory of the window**: the in-memory store (one process holding every claim: what a single worker
+  would need without the engine) filled with ``--window-articles`` distinct articles, measured at
+  several sizes by the growth of the process's peak RSS (ru_maxrss); the figure at the target size is
+  measured when it fits (``--window-articles``), else extrapolated linearly from the largest measured size
+  (claims per article are fixed, so the store grows linearly), and the output says which. In the job the
+  claims live in the engine (``news-stories``): the job holds one batch; ``--engine N`` groups N articles
+  through the real engine and reports its rate and the store size per article.
+Nothing is asserted: this prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks.timing import best_rate
+from pipeline.evaluate import corpus_dir
+from pipeline.stories import DEFAULT_PARAMS, MemoryBandStore, StoryGrouper, StoryInput, article_bands
+from pipeline.stories.quality import Text, evaluate, read_file
+from pipeline.stories.signature import _feature_hash
+
+
+def corpus_texts(corpus: Path) -> list[Text]:
+    texts: list[Text] = []
+    for f in sorted((corpus / "news-feeds").rglob("*")):
+        if f.is_file() and f.suffix in (".xml", ".rss", ".atom", ".gz", "") and "LICENSE" not in f.name:
+            texts += read_file(f"corpus/{f.relative_to(corpus)}", corpus)
+    return texts
+
+
+def quality(corpus: Path) -> None:
+    for scope in ("files", "all"):
+        scores, wrong = evaluate(corpus, scope=scope)
+        print(f"quality ({scope}): " + json.dumps(scores.to_dict()))
+        if scope == "files":
+            for p in wrong:
+                print(f"  {'missed' if p.same else 'merged'}: {p.note}")
+
+
+def throughput(texts: list[Text], rounds: int) -> None:
+    sample = texts[:2000]
+
+    # Each pass starts with datasketch's feature hashes un-memoised: a pass is 2,000 distinct articles.
+    def bands_only() -> int:
+        _feature_hash.cache_clear()
+        for t in sample:
+            article_bands(t.title, t.lead)
+        return len(sample)
+
+    def whole_step() -> int:
+        _feature_hash.cache_clear()
+        grouper = StoryGrouper(MemoryBandStore())
+        for i, t in enumerate(sample):
+            grouper.assign([StoryInput(t.article_id, float(i), article_bands(t.title, t.lead))])
+        return len(sample)
+
+    print(f"throughput: features + MinHash + bands {best_rate(bands_only, rounds, 1.0):,.0f} articles/s per core")
+    print(f"throughput: whole grouping step (memory store) {best_rate(whole_step, rounds, 1.0):,.0f} "
+          "articles/s per core")
+
+
+def synthetic(texts: list[Text], n: int, seed: int = 15) -> Iterator[tuple[str, ...]]:
+    """Band keys of ``n`` distinct articles: corpus leads with their words shuffled (same length and
+    vocabulary as real news, no two alike), made one at a time so only the store holds them."""
+    rng = random.Random(seed)
+    for i in range(n):
+        t = texts[i % len(texts)]
+        words = f"{t.title} {t.lead}".split()
+        rng.shuffle(words)
+        yield article_bands(" ".join(words[:8]), " ".join(words[8:]) + f" w{i}")
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory(texts: list[Text], target: int, fit: int) -> None:
+    sizes = sorted({s for s in (25_000, 50_000, 100_000, 200_000, fit) if s <= fit})
+    keys = synthetic(texts, sizes[-1])
+    store = MemoryBandStore()
+    grouper = StoryGrouper(store)
+    base = rss_mib()
+    done = 0
+    for size in sizes:
+        for i in range(done, size):
+            grouper.assign([StoryInput(f"a{i}", float(i), next(keys))])
+        done = size
+        print(f"memory: {size:,} articles in the window: {len(store):,} band claims, "
+              f"+{rss_mib() - base:,.0f} MiB peak RSS over the process before filling")
+    per_article = (rss_mib() - base) / done
+    figure = "measured" if done >= target else "extrapolated linearly"
+    print(f"memory at {target:,} articles ({figure}): {per_article * target:,.0f} MiB "
+          f"({per_article * 1024:.2f} KiB per article, up to "
+          f"{DEFAULT_PARAMS.bands[0] + DEFAULT_PARAMS.title_bands[0]} band claims each)")
+
+
+def engine(texts: list[Text], n: int) -> None:
+    from pipeline import config
+    from pipeline.sinks.document import stories_template
+    from pipeline.sinks.search import SearchWriter
+    from pipeline.sinks.stories import EngineBandStore
+
+    settings = config.search_settings()
+    writer = SearchWriter(settings)
+    writer.connect()
+    index = f"news-stories-bench-{os.getpid()}"
+    template = stories_template()["template"]
+    writer.client.request("PUT", f"/{index}", {"settings": template["settings"], "mappings": template["mappings"]})
+    try:
+        keys = list(synthetic(texts, n))
+        grouper = StoryGrouper(EngineBandStore(writer, index))
+        batch = 10  # about one feed's new entries
+        started, cpu = time.monotonic(), time.process_time()
+        for i in range(0, n, batch):
+            grouper.assign([StoryInput(f"a{j}", float(j), keys[j]) for j in range(i, min(n, i + batch))])
+        wall, used = time.monotonic() - started, time.process_time() - cpu
+        writer.client.request("POST", f"/{index}/_refresh")
+        writer.client.request("POST", f"/{index}/_forcemerge?max_num_segments=1")
+        stats = writer.client.request("GET", f"/{index}/_stats/store,docs")["_all"]["primaries"]
+        size = stats["store"]["size_in_bytes"]
+        print(f"engine: {n:,} articles in batches of {batch}: {n / wall:,.0f} articles/s wall, "
+              f"{n / max(used, 1e-9):,.0f} per CPU-second of the job; {stats['docs']['count']:,} claims, "
+              f"{size / n:,.0f} bytes per article in the engine (≈ {size / n * 1_000_000 / 2**30:.1f} GiB "
+              "at 1M articles)")
+    finally:
+        writer.client.request("DELETE", f"/{index}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--window-articles", type=int, default=1_000_000, help="target window size")
+    parser.add_argument("--fit", type=int, default=100_000, help="largest window actually filled here")
+    parser.add_argument("--engine", type=int, default=0, help="also group N articles through the engine")
+    args = parser.parse_args(argv)
+    corpus = corpus_dir()
+    print(f"python {sys.version.split()[0]}, params {DEFAULT_PARAMS}, bands x rows {DEFAULT_PARAMS.bands} "
+          f"+ headline {DEFAULT_PARAMS.title_bands}")
+    if not args.skip_quality:
+        quality(corpus)
+    if args.quality_only:
+        return 0
+    texts = corpus_texts(corpus)
+    throughput(texts, args.rounds)
+    memory(texts, args.window_articles, args.fit)
+    if args.engine:
+        engine(texts, args.engine)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
