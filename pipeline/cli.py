@@ -344,11 +344,16 @@ def _worker_pool(args: argparse.Namespace, beam_args: list[str], pool_class: Any
 
     Child processes write their metrics to a multiprocess folder (``$PROMETHEUS_MULTIPROC_DIR``,
     or a fresh temporary one) and publish their run state to another (:mod:`pipeline.lifecycle`)."""
+    own = _own_harness(args, beam_args)
     if args.sdk_workers is None:  # read here, not when building the parser: a bad value must not break --help
         args.sdk_workers = config.positive_int(os.environ, "NEWSMON_SDK_WORKERS", 1, "worker processes")
+        if args.sdk_workers > 1 and not own:
+            # The variable describes the host (a deployment sets it once); the runner starts the workers here.
+            log.info("NEWSMON_SDK_WORKERS=%d not used: %s starts the SDK workers itself", args.sdk_workers,
+                     args.runner)
+            args.sdk_workers = 1
     if args.sdk_workers < 1:
         raise ConfigError(f"--sdk-workers {args.sdk_workers}: fix: use 1 (in-process) or more")
-    own = _own_harness(args, beam_args)
     if args.sdk_workers == 1:
         return pool_class() if own else None
     if not own:

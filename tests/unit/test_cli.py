@@ -138,3 +138,24 @@ def test_logging_options_work_after_the_command_too() -> None:
     assert (args.log_format, args.log_level, extra) == ("text", "DEBUG", [])
     args, _ = build_parser().parse_known_args(["--log-format", "json", "search", "tariffs"])
     assert args.log_format == "json"  # before the command, as before
+
+
+def test_the_worker_variable_is_a_host_default_that_other_runners_leave_to_themselves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A deployment sets NEWSMON_SDK_WORKERS once; its Flink overlay reuses the same settings."""
+    from pipeline.cli import _worker_pool
+
+    monkeypatch.setenv("NEWSMON_SDK_WORKERS", "2")
+    args = build_parser().parse_args(["run", "--config", "f.yaml", "--runner", "FlinkRunner"])
+    assert _worker_pool(args, [], object) is None and args.sdk_workers == 1
+    args = build_parser().parse_args(["run", "--config", "f.yaml"])
+    made: list[dict[str, object]] = []
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp/newsmon-test-metrics")
+    try:
+        _worker_pool(args, [], lambda **kw: made.append(kw))
+    finally:
+        from pipeline import lifecycle
+
+        lifecycle.reset()  # the launcher side watched a run-state folder
+    assert args.sdk_workers == 2 and made and made[0]["processes"] is True
