@@ -95,10 +95,6 @@ class ProcessWorkers:
                 child.kill()
                 child.wait()
 
-    def pids(self) -> list[int]:
-        with self.lock:
-            return [c.pid for c in self.children.values() if c.poll() is None]
-
 
 class LocalWorkerPool:
     """Start/stop an SDK worker pool listening on ``host`` (loopback) only.

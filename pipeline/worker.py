@@ -1,7 +1,8 @@
 """One SDK worker process of ``newsmon run --sdk-workers N`` (started by :mod:`pipeline.harness`).
 
 Runs Beam's SDK harness against the runner's control endpoint, as the
-in-process pool would, with newsmon's logging, a cap on malloc arenas, run
+in-process pool would, with newsmon's logging (malloc arenas are capped by
+the ``MALLOC_ARENA_MAX`` the pool starts it with), run
 state published for the launcher (:mod:`pipeline.lifecycle`) and the
 launcher's signals left to the launcher: a terminal's Ctrl-C reaches the
 whole process group, but a worker stops when the launcher says so (drain,
@@ -20,7 +21,6 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import lifecycle, logs
-from pipeline.harness import limit_malloc_arenas
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -63,7 +63,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--number", type=int, default=0, help="which of the launcher's workers this is (0, 1, …)")
     args = parser.parse_args(argv)
     logs.configure(os.environ.get("NEWSMON_LOG_FORMAT", "json"), os.environ.get("NEWSMON_LOG_LEVEL", "INFO"))
-    limit_malloc_arenas()
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     folder = os.environ.get(lifecycle.RUNSTATE_ENV)
