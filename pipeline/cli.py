@@ -186,10 +186,7 @@ def _progress_registry(beam_args: list[str]) -> CollectorRegistry:
     here), or, for PROCESS SDK workers, a metrics directory they are all started with."""
     joined = " ".join(beam_args)
     if "--environment_type=PROCESS" in joined:
-        import tempfile
-
-        folder = metrics.multiprocess_dir() or tempfile.mkdtemp(prefix="newsmon-backfill-metrics-")
-        os.environ[metrics.MULTIPROC_ENV] = folder  # _beam_options hands it to every worker it starts
+        folder = metrics.ensure_multiprocess_dir("newsmon-backfill-metrics-")  # _beam_options hands it on
         return metrics.exporter_registry({metrics.MULTIPROC_ENV: folder})
     if "--environment_type" in joined and "LOOPBACK" not in joined:
         log.info("progress: the SDK workers of this environment count where this process cannot read; "
@@ -360,17 +357,14 @@ def _worker_pool(args: argparse.Namespace, beam_args: list[str], pool_class: Any
         raise ConfigError(f"--sdk-workers {args.sdk_workers} is for Prism without --environment_type — fix: drop "
                           "it (on Flink or Dataflow set the runner's parallelism instead)")
     import atexit
-    import shutil
     import tempfile
 
     from pipeline import lifecycle
 
-    if metrics.multiprocess_dir() is None:
-        os.environ[metrics.MULTIPROC_ENV] = tempfile.mkdtemp(prefix="newsmon-metrics-")
-        atexit.register(shutil.rmtree, os.environ[metrics.MULTIPROC_ENV], ignore_errors=True)
+    metrics_dir = metrics.ensure_multiprocess_dir()
     runstate = lifecycle.watch(tempfile.mkdtemp(prefix="newsmon-runstate-"))
     atexit.register(shutil.rmtree, runstate, ignore_errors=True)
-    env = {metrics.MULTIPROC_ENV: os.environ[metrics.MULTIPROC_ENV], lifecycle.RUNSTATE_ENV: str(runstate),
+    env = {metrics.MULTIPROC_ENV: metrics_dir, lifecycle.RUNSTATE_ENV: str(runstate),
            "NEWSMON_LOG_FORMAT": args.log_format or "json", "NEWSMON_LOG_LEVEL": args.log_level}
     return pool_class(processes=True, env=env)
 

@@ -128,6 +128,21 @@ def multiprocess_dir(environ: Mapping[str, str] = os.environ) -> str | None:
     return environ.get(MULTIPROC_ENV) or None
 
 
+def ensure_multiprocess_dir(prefix: str = "newsmon-metrics-") -> str:
+    """The folder the worker processes this process starts write their metrics to: ``$PROMETHEUS_MULTIPROC_DIR``
+    when set, else a fresh temporary folder, set in the environment (workers inherit it, or are handed it)
+    and removed when this process exits."""
+    path = multiprocess_dir()
+    if path is None:
+        import atexit
+        import shutil
+        import tempfile
+
+        path = os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def exporter_registry(environ: Mapping[str, str] = os.environ) -> CollectorRegistry:
     """What ``/metrics`` serves: this process's registry, or the sum over the multiprocess directory.
 
