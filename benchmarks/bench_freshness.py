@@ -16,6 +16,7 @@ moments and prints Flink's figures as ratios to Prism's.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import shutil
@@ -56,7 +57,7 @@ def measure(runner: str, interval: float, items: int) -> list[float]:
                 time.sleep(rng.uniform(0, interval))
                 url = append_item(root / "wire.xml", f"benchmark item {n}")
                 started = time.monotonic()
-                job.wait_for(lambda u=url: job.count({"term": {"url": u}}), interval + 120, "the item")
+                job.wait_for(functools.partial(job.count, {"term": {"url": url}}), interval + 120, "the item")
                 delays.append(time.monotonic() - started)
                 print(f"{runner} item {n}: searchable after {delays[-1]:.2f}s", flush=True)
             job.stop()

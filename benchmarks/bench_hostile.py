@@ -18,6 +18,7 @@ peak RSS of job + Prism, and the time from SIGTERM to exit.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import os
 import shutil
@@ -106,7 +107,7 @@ def main() -> None:
                 feed = root / f"healthy{6 + n % (HEALTHY - 6)}.xml"  # files the hostile feeds do not reuse
                 url = append_item(feed, f"hostile benchmark item {n}")
                 added = time.monotonic()
-                job.wait_for(lambda u=url: job.count({"term": {"url": u}}), args.interval + 120, f"item {n}")
+                job.wait_for(functools.partial(job.count, {"term": {"url": url}}), args.interval + 120, f"item {n}")
                 freshness.append(time.monotonic() - added)
                 n += 1
                 time.sleep(max(0.0, args.add_every - (time.monotonic() - added)))

@@ -95,7 +95,9 @@ def main() -> None:
         started = time.monotonic()
         job.start()
         try:
-            polls = lambda o: job.metric("newsmon_feed_polls_total", outcome=o)  # noqa: E731
+            def polls(outcome: str) -> float:
+                return job.metric("newsmon_feed_polls_total", outcome=outcome)
+
             job.wait_for(lambda: polls("ok") >= args.feeds, args.interval * 3 + 600, "the first cycle")
             first = time.monotonic() - started
             job.wait_for(lambda: polls("not_modified") >= 1, args.interval * 2 + 60, "the second cycle to start")

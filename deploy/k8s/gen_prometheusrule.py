@@ -36,7 +36,7 @@ def rule_groups(rules_dir: Path = RULES_DIR) -> list[dict[str, Any]]:
         if not isinstance(data, dict) or not isinstance(data.get("groups", []), list):
             raise SystemExit(f"{path}: expected a Prometheus rule file with a 'groups' list")
         groups.extend(data.get("groups") or [])
-    names = [g.get("name") for g in groups]
+    names: list[str] = [g.get("name", "") for g in groups]  # promtool rejects a group without a name
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise SystemExit(f"{rules_dir}: rule group names repeat across files: {duplicates}")

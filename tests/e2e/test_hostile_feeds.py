@@ -15,6 +15,7 @@ added to them become searchable.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import shutil
 import time
@@ -71,7 +72,7 @@ def test_healthy_feeds_keep_their_schedule_beside_hostile_servers(
         while time.monotonic() - started < RUN_S:
             url = append_item(root / ("wire.xml" if n % 2 else "business.xml"), f"hostile-run item {n}")
             added = time.monotonic()
-            job.wait_for(lambda u=url: job.count({"term": {"url": u}}), 60, f"item {n} to be searchable")
+            job.wait_for(functools.partial(job.count, {"term": {"url": url}}), 60, f"item {n} to be searchable")
             freshness.append(time.monotonic() - added)
             assert job.healthz() == 200
             n += 1

@@ -153,8 +153,10 @@ def test_broken_feeds_are_counted_logged_and_do_not_stop_the_good_ones(
     job.start()
     job.settled_count(minimum=5)
     for outcome in broken:
-        job.wait_for(lambda o=outcome: job.metric("newsmon_feed_polls_total", outcome=o) >= 1, 60,
-                     f"a poll counted as {outcome}")
+        def polled(outcome: str = outcome) -> bool:
+            return job.metric("newsmon_feed_polls_total", outcome=outcome) >= 1
+
+        job.wait_for(polled, 60, f"a poll counted as {outcome}")
     assert job.metric("newsmon_feed_polls_total", outcome="ok") >= 3
     log = job.log.read_text()
     for url in broken.values():

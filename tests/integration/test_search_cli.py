@@ -102,7 +102,9 @@ def test_backfilled_reprints_collapse_into_one_story(search_url: str, tmp_path: 
         plain = search(prefix, search_url, "tariffs")
         stories = search(prefix, search_url, "--stories", "tariffs")
         assert plain["total"] == stories["total"] == 2
-        [hit] = stories["hits"]  # type: ignore[misc]
+        hits = stories["hits"]
+        assert isinstance(hits, list)
+        [hit] = hits
         assert stories["stories"] == 1 and hit["articles"] == 2 and len(hit["outlets"]) == 2
     finally:
         with contextlib.suppress(SearchError):

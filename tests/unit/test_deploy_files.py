@@ -57,7 +57,8 @@ def env_names_read_by_code() -> set[str]:
                     and re.fullmatch(r"(NEWSMON|ELASTICSEARCH|KIBANA)_[A-Z0-9_]+", node.value):
                 names.add(node.value)
             if isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("secret") \
-                    and len(node.args) == 2 and isinstance(node.args[1], ast.Constant):
+                    and len(node.args) == 2 and isinstance(node.args[1], ast.Constant) \
+                    and isinstance(node.args[1].value, str):
                 names.add(f"{node.args[1].value}_FILE")
     return names
 
