@@ -57,6 +57,7 @@ import math
 import random
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -846,10 +847,10 @@ class _HostServer(ThreadingHTTPServer):
         self.store = store
         super().__init__(address, _Handler)
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             return  # a client that went away (a stopped job) is normal here
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
+        super().handle_error(request, client_address)
 
 
 class WorkloadServer:

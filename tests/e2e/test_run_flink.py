@@ -25,6 +25,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,15 +147,15 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
     assert not cluster.rest.live_jobs_named(name)
 
 
-def _query(base: str, expr: str) -> list[dict[str, object]]:
+def _query(base: str, expr: str) -> list[dict[str, Any]]:
     try:
         data = get_json(f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
     except OSError:
         return []
-    result: list[dict[str, object]] = data["data"]["result"]
+    result: list[dict[str, Any]] = data["data"]["result"]
     return result
 
 
 def _value(base: str, expr: str) -> float:
     result = _query(base, expr)
-    return float(result[0]["value"][1]) if result else 0.0  # type: ignore[index]
+    return float(result[0]["value"][1]) if result else 0.0

@@ -64,7 +64,7 @@ def polls_by(folder: Path, pid: int) -> float:
         for file in folder.glob(f"counter_{pid}.db"):
             shutil.copy(file, alone)
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=alone)  # type: ignore[no-untyped-call]
+        MultiProcessCollector(registry, path=alone)  # type: ignore[no-untyped-call]  # __init__ unannotated upstream
         return sum(s.value for family in registry.collect() for s in family.samples
                    if s.name == metrics.FEED_POLLS)
 

@@ -11,6 +11,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry, start_http_server
@@ -22,11 +23,12 @@ from tests.support.net import free_port
 pytestmark = pytest.mark.integration
 
 
-def query(base: str, expr: str) -> list[dict[str, object]]:
+def query(base: str, expr: str) -> list[dict[str, Any]]:
+    """The result vector of an instant query, parsed (JSON values: Any)."""
     url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
     with urllib.request.urlopen(url, timeout=5) as resp:
         data = json.load(resp)
-    result: list[dict[str, object]] = data["data"]["result"]
+    result: list[dict[str, Any]] = data["data"]["result"]
     return result
 
 
@@ -49,7 +51,7 @@ def test_prometheus_scrapes_pipeline_metrics(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{prom_port}"
     try:
         deadline = time.monotonic() + 60
-        result: list[dict[str, object]] = []
+        result: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
             try:
                 result = query(base, 'newsmon_relevant_articles_total{topic="defense"}')
@@ -59,10 +61,10 @@ def test_prometheus_scrapes_pipeline_metrics(tmp_path: Path) -> None:
                 break
             time.sleep(0.5)
         assert result, "Prometheus never scraped newsmon_relevant_articles_total"
-        assert result[0]["value"][1] == "2"  # type: ignore[index]
-        assert query(base, 'newsmon_feed_polls_total{outcome="ok"}')[0]["value"][1] == "3"  # type: ignore[index]
+        assert result[0]["value"][1] == "2"
+        assert query(base, 'newsmon_feed_polls_total{outcome="ok"}')[0]["value"][1] == "3"
         up = query(base, 'up{job="newsmon"}')
-        assert up[0]["value"][1] == "1"  # type: ignore[index]
+        assert up[0]["value"][1] == "1"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -99,7 +101,7 @@ def test_metrics_of_worker_processes_reach_prometheus_summed_under_the_same_name
     base = start_prometheus(services, exporter_port, job="workers")
     try:
         deadline = time.monotonic() + 60
-        result: list[dict[str, object]] = []
+        result: list[dict[str, Any]] = []
         while time.monotonic() < deadline and not result:
             try:
                 result = query(base, 'newsmon_feed_polls_total{outcome="ok", job="workers"}')
@@ -107,9 +109,9 @@ def test_metrics_of_worker_processes_reach_prometheus_summed_under_the_same_name
                 result = []
             time.sleep(0.5)
         assert result, "Prometheus never scraped the workers' newsmon_feed_polls_total"
-        assert result[0]["value"][1] == "7"  # type: ignore[index]
-        assert query(base, 'newsmon_relevant_articles_total{topic="trade"}')[0]["value"][1] == "7"  # type: ignore[index]
-        assert query(base, 'newsmon_topic_spike_ratio{topic="trade"}')[0]["value"][1] == "5"  # type: ignore[index]
+        assert result[0]["value"][1] == "7"
+        assert query(base, 'newsmon_relevant_articles_total{topic="trade"}')[0]["value"][1] == "7"
+        assert query(base, 'newsmon_topic_spike_ratio{topic="trade"}')[0]["value"][1] == "5"
         assert query(base, "newsmon_build_info")  # the exporter's own
     finally:
         services.stop()

@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,10 +42,11 @@ def index(search_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         client.request("DELETE", f"/_index_template/newsmon-{prefix}")
 
 
-def search(index: str, search_url: str, *args: str) -> dict[str, object]:
+def search(index: str, search_url: str, *args: str) -> dict[str, Any]:
+    """``newsmon search --json``'s answer, parsed (JSON values: Any)."""
     done = newsmon("search", "--index", index, "--search-url", search_url, "--json", *args)
     assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout)
+    result: dict[str, Any] = json.loads(done.stdout)
     return result
 
 
@@ -53,18 +55,18 @@ def test_full_text_with_highlight_and_facets(index: str, search_url: str) -> Non
     hits = result["hits"]
     assert isinstance(hits, list) and hits
     assert hits[0]["title"] == "US and India agree to cut <<tariffs>> on farm goods"
-    assert result["topics"] and "trade" in result["topics"]  # type: ignore[operator]
+    assert result["topics"] and "trade" in result["topics"]
 
 
 def test_filters_topic_source_language_and_dates(index: str, search_url: str) -> None:
     defence = search(index, search_url, "--topic", "defense")
-    assert defence["total"] and all("defense" in h["topics"] for h in defence["hits"])  # type: ignore[attr-defined]
+    assert defence["total"] and all("defense" in h["topics"] for h in defence["hits"])
     wire = search(index, search_url, "--source", "Demo Business", "--size", "50")
-    assert wire["total"] and {h["source"] for h in wire["hits"]} == {"Demo Business"}  # type: ignore[attr-defined]
+    assert wire["total"] and {h["source"] for h in wire["hits"]} == {"Demo Business"}
     assert search(index, search_url, "--lang", "hi")["total"] == 0
     assert search(index, search_url, "--until", "2001-01-01")["total"] == 0
     everything = search(index, search_url, "--all", "--size", "50")
-    assert everything["total"] > search(index, search_url, "--size", "50")["total"]  # type: ignore[operator]
+    assert everything["total"] > search(index, search_url, "--size", "50")["total"]
 
 
 def test_text_output_and_bad_topic(index: str, search_url: str) -> None:
@@ -102,9 +104,7 @@ def test_backfilled_reprints_collapse_into_one_story(search_url: str, tmp_path: 
         plain = search(prefix, search_url, "tariffs")
         stories = search(prefix, search_url, "--stories", "tariffs")
         assert plain["total"] == stories["total"] == 2
-        hits = stories["hits"]
-        assert isinstance(hits, list)
-        [hit] = hits
+        [hit] = stories["hits"]
         assert stories["stories"] == 1 and hit["articles"] == 2 and len(hit["outlets"]) == 2
     finally:
         with contextlib.suppress(SearchError):

@@ -76,7 +76,8 @@ def test_a_progress_writes_a_last_report_when_the_job_ends(caplog: pytest.LogCap
     with caplog.at_level(logging.INFO, logger="newsmon.backfill"), BackfillProgress(10, registry, "lines", 60):
         pass
     [record] = caplog.records
-    assert record.getMessage().startswith("backfill: 10/10 feeds (100%)") and record.failures == 6  # type: ignore[attr-defined]
+    assert record.getMessage().startswith("backfill: 10/10 feeds (100%)")
+    assert record.__dict__["failures"] == 6  # an extra= field: set on the record, unknown to LogRecord's type
     with BackfillProgress(10, registry, "off", stream=stream):
         pass
     with pytest.raises(ValueError, match="mode"):

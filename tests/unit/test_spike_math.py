@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,9 +103,9 @@ def test_floor_only_applies_below_it() -> None:
     {"window_s": 0}, {"min_history_windows": 0}, {"history_windows": 2, "min_history_windows": 3},
     {"baseline_floor": 0}, {"ratio_threshold": 1.0}, {"min_count": 0}, {"max_examples": -1},
 ])
-def test_invalid_rules_fail_at_construction(kwargs: dict[str, float]) -> None:
+def test_invalid_rules_fail_at_construction(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        SpikeRule(**kwargs)  # type: ignore[arg-type]
+        SpikeRule(**kwargs)
 
 
 # --- history kept between windows ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import email.utils
 import gzip
 import ipaddress
 from collections import Counter
+from typing import Any
 
 import feedparser
 import pytest
@@ -29,11 +30,11 @@ from pipeline.urls import canonical_url
 T0 = 1_800_000_000.0
 
 
-def small(**kw: object) -> Workload:
-    params: dict[str, object] = {"feeds": 40, "items": 30, "churn_per_hour": 2.0, "seed": 7, "t0": T0,
+def small(**kw: Any) -> Workload:
+    params: dict[str, Any] = {"feeds": 40, "items": 30, "churn_per_hour": 2.0, "seed": 7, "t0": T0,
                                  "run_id": "t1"}
     params.update(kw)
-    return Workload(**params)  # type: ignore[arg-type]
+    return Workload(**params)
 
 
 def sample_items(w: Workload, feeds: int = 40) -> list[Item]:
