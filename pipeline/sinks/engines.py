@@ -17,6 +17,7 @@ Credentials are passed to the clients, never logged.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Protocol
 
 import urllib3
@@ -62,6 +63,25 @@ def _raise_for(status: int, method: str, where: str, data: Any) -> dict[str, Any
     if status >= 400:
         raise SearchError(f"{where}: HTTP {status}: {_error_text(data)}")
     return None
+
+
+_STATUS = re.compile(r": HTTP (\d{3}): ")
+
+
+def status_of(exc: SearchError) -> int | None:
+    """The HTTP status a :class:`SearchError` raised by these clients carries (None: no answer at all)."""
+    found = _STATUS.search(str(exc))
+    return int(found.group(1)) if found else None
+
+
+def no_such_api(exc: SearchError) -> bool:
+    """Whether the engine answered that it has no such API — a plugin (OpenSearch's index management)
+    is not installed: 400 ``no handler found for uri``, or 404 on a write to the API's path. Credentials,
+    privileges and unavailability are never read as that."""
+    if isinstance(exc, SearchAuthError | SearchUnavailable):
+        return False
+    status = status_of(exc)
+    return (status == 400 and "no handler found for uri" in str(exc)) or status == 404
 
 
 class HttpClient:

@@ -38,7 +38,7 @@ from pipeline.sinks.document import (
     stories_template,
     template_version,
 )
-from pipeline.sinks.engines import EngineClient, make_client, probe
+from pipeline.sinks.engines import EngineClient, make_client, no_such_api, probe, status_of
 
 log = logging.getLogger(__name__)
 
@@ -153,21 +153,70 @@ class SearchWriter:
         return True
 
     def _install_lifecycle(self) -> str | None:
-        """Install the retention policy; returns its name, or None when the engine has no lifecycle API."""
-        days = self.settings.retention_days
-        if self.engine == "elasticsearch":
-            self.client.request("PUT", f"/_ilm/policy/{lifecycle.POLICY_NAME}", lifecycle.ilm_policy(days))
-            return lifecycle.POLICY_NAME
-        path = f"/_plugins/_ism/policies/{self.policy_name}"
+        """Install the retention policy, or rewrite it when ``NEWSMON_RETENTION_DAYS`` changed; returns its
+        name, or None when the engine has no lifecycle API. Any other failure stops start-up."""
         try:
-            current = self.client.request("GET", path)
+            if self.engine == "elasticsearch":
+                self._install_ilm(self.settings.retention_days)
+            else:
+                self._install_ism(self.settings.retention_days)
         except SearchError as exc:
-            # OpenSearch without the index-management plugin (e.g. a minimal node): no ISM API.
-            log.warning("lifecycle not installed: %s has no ISM API (%s); old indices are kept", self.engine, exc)
-            return None
-        if current.get("_status") == 404 or "policy" not in current:
-            self.client.request("PUT", path, lifecycle.ism_policy(self.settings.index, days))
+            if no_such_api(exc):
+                # OpenSearch without the index-management plugin (e.g. the minimal local node).
+                log.warning("lifecycle not installed: %s has no lifecycle API (%s); old indices are kept",
+                            self.engine, exc, extra={"policy": self.policy_name})
+                return None
+            fix = " — fix: start the engine or check ELASTICSEARCH_URL" if isinstance(exc, SearchUnavailable) else ""
+            raise type(exc)(f"installing the retention policy {self.policy_name}: {exc}{fix}") from None
         return self.policy_name
+
+    def _install_ilm(self, days: int) -> None:
+        """Elasticsearch: a PUT replaces the policy (and bumps its version), so only PUT when it differs;
+        managed indices pick the new phase definitions up themselves."""
+        path = f"/_ilm/policy/{lifecycle.POLICY_NAME}"
+        current = self.client.request("GET", path)
+        if current.get("_status") != 404 and lifecycle.ilm_is_current(current, days):
+            return
+        self.client.request("PUT", path, lifecycle.ilm_policy(days))
+        log.info("installed lifecycle policy %s (%d days)", lifecycle.POLICY_NAME, days,
+                 extra={"policy": lifecycle.POLICY_NAME})
+
+    def _install_ism(self, days: int, attempts: int = 3) -> None:
+        """OpenSearch: create the policy, or update it under ``if_seq_no``/``if_primary_term`` when it differs
+        (409: another worker wrote it first → read it again), then move the indices it already manages onto
+        the new version (ISM keeps managed indices on the version they started with)."""
+        path = f"/_plugins/_ism/policies/{self.policy_name}"
+        wanted = lifecycle.ism_policy(self.settings.index, days)
+        for _ in range(attempts):
+            current = self.client.request("GET", path)
+            exists = current.get("_status") != 404 and "policy" in current
+            if exists and lifecycle.ism_is_current(current["policy"], self.settings.index, days):
+                return
+            query = f"?if_seq_no={current['_seq_no']}&if_primary_term={current['_primary_term']}" if exists else ""
+            try:
+                self.client.request("PUT", path + query, wanted)
+            except SearchError as exc:
+                if status_of(exc) == 409:
+                    continue
+                raise
+            log.info("%s lifecycle policy %s (%d days)", "updated" if exists else "installed", self.policy_name,
+                     days, extra={"policy": self.policy_name})
+            if exists:
+                self._move_managed_indices()
+            return
+        raise SearchError(f"{path}: the policy kept changing under us ({attempts} writes refused with 409) — "
+                          "fix: check what else writes it, or restart")
+
+    def _move_managed_indices(self) -> None:
+        try:
+            got = self.client.request("POST", f"/_plugins/_ism/change_policy/{self.settings.index}-*",
+                                      {"policy_id": self.policy_name})
+        except SearchError as exc:
+            if status_of(exc) == 404:  # no article index yet: nothing to move
+                return
+            raise
+        log.info("moved %s managed indices onto the new %s", got.get("updated_indices", 0), self.policy_name,
+                 extra={"policy": self.policy_name})
 
     @property
     def policy_name(self) -> str:
