@@ -29,6 +29,7 @@ import urllib3
 
 from pipeline.config import read_secret
 from pipeline.errors import NewsmonError
+from pipeline.sinks.retry import Backoff, retry_call
 
 __all__ = [
     "DashboardError",
@@ -309,6 +310,17 @@ def _describe_errors(errors: list[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# Kibana starting (connection refused, 503): every 1, 2, 4, 8 then 10 s until ``wait_s`` has passed.
+_KIBANA_WAIT: Final = Backoff(base_s=0.5, cap_s=10.0, jitter=0.0)
+
+
+def _kibana_starting(exc: Exception) -> bool:
+    """Retried: Kibana not ready (503) or not reachable yet; a TLS failure is configuration, not retried."""
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return False
+    return isinstance(exc, KibanaUnavailable | urllib3.exceptions.HTTPError)
+
+
 def import_saved_objects(
     kibana_url: str,
     ndjson_path: str | Path,
@@ -350,28 +362,23 @@ def import_saved_objects(
         if not verify:
             tls["assert_hostname"] = False
         http = urllib3.PoolManager(**tls)
-    deadline = time.monotonic() + max(wait_s, 0.0)
-    delay = 1.0
-    while True:
-        try:
-            response = http.request("POST", url, body=body, headers=headers, retries=False,
-                                    timeout=urllib3.Timeout(connect=min(10.0, timeout_s), read=timeout_s))
-        except urllib3.exceptions.SSLError as exc:
-            raise KibanaUnavailable(f"TLS to Kibana at {kibana_url} failed: {exc} — fix: pass the CA bundle "
-                                    "(--ca-certs / KIBANA_CA_CERTS) or use http://") from None
-        except urllib3.exceptions.HTTPError as exc:
-            failure: DashboardError = KibanaUnavailable(
-                f"Kibana at {kibana_url} is unreachable: {type(exc).__name__}: {exc} — fix: check the URL "
-                "(--kibana-url / KIBANA_URL) and that Kibana is running")
-        else:
-            if response.status != 503:
-                break
-            failure = KibanaUnavailable(f"Kibana at {kibana_url} is not ready (503: "
-                                        f"{_kibana_message(response.data)}) — fix: wait for it to start")
-        if time.monotonic() + delay > deadline:
-            raise failure
-        sleep(delay)
-        delay = min(delay * 2, 10.0)
+    timeout = urllib3.Timeout(connect=min(10.0, timeout_s), read=timeout_s)
+
+    def post() -> urllib3.BaseHTTPResponse:
+        response = http.request("POST", url, body=body, headers=headers, retries=False, timeout=timeout)
+        if response.status == 503:
+            raise KibanaUnavailable(f"Kibana at {kibana_url} is not ready (503: "
+                                    f"{_kibana_message(response.data)}) — fix: wait for it to start")
+        return response
+
+    try:
+        response = retry_call(post, _KIBANA_WAIT.with_wait(max(wait_s, 0.0)), _kibana_starting, sleep=sleep)
+    except urllib3.exceptions.SSLError as exc:
+        raise KibanaUnavailable(f"TLS to Kibana at {kibana_url} failed: {exc} — fix: pass the CA bundle "
+                                "(--ca-certs / KIBANA_CA_CERTS) or use http://") from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise KibanaUnavailable(f"Kibana at {kibana_url} is unreachable: {type(exc).__name__}: {exc} — fix: check "
+                                "the URL (--kibana-url / KIBANA_URL) and that Kibana is running") from None
 
     status = response.status
     if status in (401, 403):
