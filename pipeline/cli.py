@@ -36,6 +36,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 def classify_stream(stdin: TextIO, stdout: TextIO) -> int:
     """The ``newsmon classify`` contract: JSONL in, one JSON line out per input line, same order."""
     from pipeline.detect import classify, detect_language
+    from pipeline.model import Article, ClassifiedArticle, classify_output
 
     bad = 0
     for number, line in enumerate(stdin, start=1):
@@ -52,12 +53,8 @@ def classify_stream(stdin: TextIO, stdout: TextIO) -> int:
                 raise ValueError("'summary' and 'body' must be strings")
             language = item.get("language") or detect_language(f"{item['title']} {fields['summary']}")
             verdict = classify(item["title"], fields["summary"], fields["body"], language)
-            out: dict[str, Any] = {
-                "id": item["id"], "relevant": verdict.relevant,
-                "relevance_score": round(verdict.relevance_score, 4), "topics": list(verdict.topics),
-                "entities": list(verdict.entities), "matched_terms": list(verdict.matched_terms),
-                "language": language, "evidence": verdict.evidence,
-            }
+            article = Article(article_id=str(item["id"]), url="", title=item["title"], language=language, **fields)
+            out: dict[str, Any] = classify_output(item["id"], ClassifiedArticle(article, verdict))
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             bad += 1
             out = {"line": number, "error": f"{type(exc).__name__}: {exc}"}

@@ -4,7 +4,10 @@ The pure part (:func:`load_saved_objects`, :func:`check_references`,
 :func:`fields_used`, :func:`mapping_fields`) works on plain dicts and lets
 tests hold ``dashboards/kibana/newsmon.ndjson`` to the index template. The
 I/O part, :func:`import_saved_objects`, POSTs the file to Kibana's saved
-objects import API (``/api/saved_objects/_import``) with urllib3.
+objects import API (``/api/saved_objects/_import``) through the engine layer's
+HTTP set-up (``pipeline.sinks.engines.Endpoint``: auth and TLS) and retry policy
+(``pipeline.sinks.retry``). The ndjson ships inside the package
+(:func:`packaged_objects`), so the import works after a plain ``pip install``.
 
 Exceptions::
 
@@ -16,11 +19,11 @@ Exceptions::
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
@@ -29,6 +32,8 @@ import urllib3
 
 from pipeline.config import read_secret
 from pipeline.errors import NewsmonError
+from pipeline.sinks.engines import Endpoint
+from pipeline.sinks.retry import Backoff, retry_call
 
 __all__ = [
     "DashboardError",
@@ -41,6 +46,7 @@ __all__ = [
     "import_saved_objects",
     "load_saved_objects",
     "mapping_fields",
+    "packaged_objects",
     "saved_objects_path",
 ]
 
@@ -50,9 +56,8 @@ _RECORDS: Final = "___records___"
 _QUERY_FIELD = re.compile(r"(?<![\w.@\\])([A-Za-z_@][\w.@-]*)\s*(?::|<=?|>=?)")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _IMPORT_PATH: Final = "/api/saved_objects/_import"
-# Where the image keeps the ndjson (deploy/Dockerfile); a checkout uses its own copy.
-IMAGE_OBJECTS: Final = Path("/usr/share/newsmon/kibana/newsmon.ndjson")
-REPO_OBJECTS: Final = Path(__file__).resolve().parent.parent / "dashboards" / "kibana" / "newsmon.ndjson"
+# The package's copy of dashboards/kibana/newsmon.ndjson (package data; dashboards/kibana/build.py writes both).
+_PACKAGED: Final = ("kibana", "newsmon.ndjson")
 
 
 class DashboardError(NewsmonError):
@@ -239,11 +244,16 @@ def mapping_fields(mappings: Mapping[str, Any], prefix: str = "") -> set[str]:
 
 
 # ------------------------------------------------------------------ settings
+def packaged_objects() -> Path:
+    """The saved objects shipped inside the package (found through the package, wherever it is installed)."""
+    return Path(str(resources.files("pipeline").joinpath(*_PACKAGED)))
+
+
 def saved_objects_path(env: Mapping[str, str]) -> Path:
-    """The ndjson to import: ``NEWSMON_KIBANA_OBJECTS``, else the checkout's, else the image's copy."""
+    """The ndjson to import: ``NEWSMON_KIBANA_OBJECTS``, else the package's copy."""
     if env.get("NEWSMON_KIBANA_OBJECTS"):
         return Path(env["NEWSMON_KIBANA_OBJECTS"])
-    return REPO_OBJECTS if REPO_OBJECTS.exists() else IMAGE_OBJECTS
+    return packaged_objects()
 
 
 def import_options_from_env(env: Mapping[str, str]) -> dict[str, Any]:
@@ -275,15 +285,6 @@ def _import_url(kibana_url: str, overwrite: bool, space: str | None) -> str:
     return f"{base}{_IMPORT_PATH}?overwrite={'true' if overwrite else 'false'}"
 
 
-def _auth_header(api_key: str | None, username: str | None, password: str | None) -> dict[str, str]:
-    if api_key:
-        return {"Authorization": f"ApiKey {api_key}"}
-    if username:
-        token = base64.b64encode(f"{username}:{password or ''}".encode()).decode("ascii")
-        return {"Authorization": f"Basic {token}"}
-    return {}
-
-
 def _kibana_message(body: bytes) -> str:
     try:
         data = json.loads(body)
@@ -307,6 +308,17 @@ def _describe_errors(errors: list[Mapping[str, Any]]) -> str:
         lines.append(f"  {e.get('type')}/{e.get('id')} ({e.get('meta', {}).get('title') or e.get('title', '')}): "
                      f"{kind}{detail}")
     return "\n".join(lines)
+
+
+# Kibana starting (connection refused, 503): every 1, 2, 4, 8 then 10 s until ``wait_s`` has passed.
+_KIBANA_WAIT: Final = Backoff(base_s=0.5, cap_s=10.0, jitter=0.0)
+
+
+def _kibana_starting(exc: Exception) -> bool:
+    """Retried: Kibana not ready (503) or not reachable yet; a TLS failure is configuration, not retried."""
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return False
+    return isinstance(exc, KibanaUnavailable | urllib3.exceptions.HTTPError)
 
 
 def import_saved_objects(
@@ -342,36 +354,26 @@ def import_saved_objects(
     url = _import_url(kibana_url, overwrite, space)
     body, content_type = urllib3.encode_multipart_formdata(
         {"file": (path.name, path.read_bytes(), "application/ndjson")})
-    headers = {"kbn-xsrf": "newsmon", "Content-Type": content_type, **_auth_header(api_key, username, password)}
-    if http is None:
-        tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE"}
-        if ca_certs:
-            tls["ca_certs"] = ca_certs
-        if not verify:
-            tls["assert_hostname"] = False
-        http = urllib3.PoolManager(**tls)
-    deadline = time.monotonic() + max(wait_s, 0.0)
-    delay = 1.0
-    while True:
-        try:
-            response = http.request("POST", url, body=body, headers=headers, retries=False,
-                                    timeout=urllib3.Timeout(connect=min(10.0, timeout_s), read=timeout_s))
-        except urllib3.exceptions.SSLError as exc:
-            raise KibanaUnavailable(f"TLS to Kibana at {kibana_url} failed: {exc} — fix: pass the CA bundle "
-                                    "(--ca-certs / KIBANA_CA_CERTS) or use http://") from None
-        except urllib3.exceptions.HTTPError as exc:
-            failure: DashboardError = KibanaUnavailable(
-                f"Kibana at {kibana_url} is unreachable: {type(exc).__name__}: {exc} — fix: check the URL "
-                "(--kibana-url / KIBANA_URL) and that Kibana is running")
-        else:
-            if response.status != 503:
-                break
-            failure = KibanaUnavailable(f"Kibana at {kibana_url} is not ready (503: "
-                                        f"{_kibana_message(response.data)}) — fix: wait for it to start")
-        if time.monotonic() + delay > deadline:
-            raise failure
-        sleep(delay)
-        delay = min(delay * 2, 10.0)
+    kibana = Endpoint(kibana_url, api_key, username, password, ca_certs, verify)
+    headers = {"kbn-xsrf": "newsmon", "Content-Type": content_type, **kibana.auth_headers()}
+    pool = http if http is not None else kibana.pool(maxsize=1)
+    timeout = urllib3.Timeout(connect=min(10.0, timeout_s), read=timeout_s)
+
+    def post() -> urllib3.BaseHTTPResponse:
+        response = pool.request("POST", url, body=body, headers=headers, retries=False, timeout=timeout)
+        if response.status == 503:
+            raise KibanaUnavailable(f"Kibana at {kibana_url} is not ready (503: "
+                                    f"{_kibana_message(response.data)}) — fix: wait for it to start")
+        return response
+
+    try:
+        response = retry_call(post, _KIBANA_WAIT.with_wait(max(wait_s, 0.0)), _kibana_starting, sleep=sleep)
+    except urllib3.exceptions.SSLError as exc:
+        raise KibanaUnavailable(f"TLS to Kibana at {kibana_url} failed: {exc} — fix: pass the CA bundle "
+                                "(--ca-certs / KIBANA_CA_CERTS) or use http://") from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise KibanaUnavailable(f"Kibana at {kibana_url} is unreachable: {type(exc).__name__}: {exc} — fix: check "
+                                "the URL (--kibana-url / KIBANA_URL) and that Kibana is running") from None
 
     status = response.status
     if status in (401, 403):

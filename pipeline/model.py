@@ -127,3 +127,36 @@ class FeedBatch:
     commit: FeedCommit
     classified: tuple[ClassifiedArticle, ...] = ()
     fetched_at: float = 0.0  # unix seconds
+
+
+# -- the one projection of a classified article into plain JSON fields ------------------------
+ARTICLE_FIELDS = ("article_id", "url", "title", "summary", "body", "source", "feed_url", "language",
+                  "published_at", "guid")
+VERDICT_FIELDS = ("relevant", "relevance_score", "topics", "entities", "matched_terms", "evidence")
+# `newsmon classify` (DESIGN.md): the verdict plus the language it was classified in, after the caller's `id`.
+CLASSIFY_FIELDS = ("relevant", "relevance_score", "topics", "entities", "matched_terms", "language", "evidence")
+
+
+def project(item: ClassifiedArticle) -> dict[str, Any]:
+    """An article as parsed and its verdict as JSON-ready fields (:data:`ARTICLE_FIELDS` +
+    :data:`VERDICT_FIELDS`; the score rounded to 4 places, tuples as lists).
+
+    The one projection of a :class:`ClassifiedArticle`: the backfill export line is exactly this, the
+    search document (``pipeline.sinks.document.to_document``) and the ``newsmon classify`` output
+    (:func:`classify_output`) are derived from it.
+    """
+    a, c = item.article, item.classification
+    return {
+        "article_id": a.article_id, "url": a.url, "title": a.title, "summary": a.summary, "body": a.body,
+        "source": a.source, "feed_url": a.feed_url, "language": a.language, "published_at": a.published_at,
+        "guid": a.guid,
+        "relevant": c.relevant, "relevance_score": round(c.relevance_score, 4), "topics": list(c.topics),
+        "entities": list(c.entities), "matched_terms": list(c.matched_terms), "evidence": c.evidence,
+    }
+
+
+def classify_output(item_id: Any, item: ClassifiedArticle) -> dict[str, Any]:
+    """One ``newsmon classify`` output object: the caller's ``id`` (kept as given) and the
+    :data:`CLASSIFY_FIELDS` of :func:`project`."""
+    fields = project(item)
+    return {"id": item_id, **{k: fields[k] for k in CLASSIFY_FIELDS}}

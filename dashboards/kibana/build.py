@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Generate ``newsmon.ndjson``: the Kibana saved objects for newsmon (Kibana 8.x/9.x import format).
 
-    python dashboards/kibana/build.py            # rewrite newsmon.ndjson
-    python dashboards/kibana/build.py --check    # exit 1 if newsmon.ndjson is not what this script makes
+    python dashboards/kibana/build.py            # rewrite newsmon.ndjson and the package's copy
+    python dashboards/kibana/build.py --check    # exit 1 if either is not what this script makes
 
-The committed ``newsmon.ndjson`` is this script's output (a unit test checks it);
+The committed ``newsmon.ndjson`` is this script's output (a unit test checks it),
+and so is ``pipeline/kibana/newsmon.ndjson``, the copy shipped as package data;
 edit the objects here, never the ndjson by hand. Topics come from
 ``pipeline.topics`` and field names from the index template, so a renamed field
 or a new topic shows up as a failing test rather than a broken dashboard.
@@ -39,6 +40,8 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 from pipeline.topics import TOPICS  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "newsmon.ndjson"
+# The copy shipped as package data, so `newsmon dashboards import` works after a plain `pip install`.
+PACKAGED = Path(__file__).resolve().parents[2] / "pipeline" / "kibana" / "newsmon.ndjson"
 
 ARTICLES_VIEW = "newsmon-articles"
 ALERTS_VIEW = "newsmon-alerts"
@@ -326,17 +329,19 @@ def render(objects: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file is out of date")
-    parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--output", type=Path, default=None,
+                        help=f"write (or check) only this file (default: {OUTPUT.name} here and the package's copy)")
     args = parser.parse_args(argv)
     text = render(build_objects())
+    outputs = [args.output] if args.output else [OUTPUT, PACKAGED]
     if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is out of date — fix: python dashboards/kibana/build.py", file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {len(text.splitlines())} saved objects to {args.output}")
+        stale = [o for o in outputs if (o.read_text(encoding="utf-8") if o.exists() else "") != text]
+        for output in stale:
+            print(f"{output} is out of date — fix: python dashboards/kibana/build.py", file=sys.stderr)
+        return 1 if stale else 0
+    for output in outputs:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {len(text.splitlines())} saved objects to {output}")
     return 0
 
 

@@ -21,7 +21,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from pipeline.model import ClassifiedArticle
+from pipeline.model import ClassifiedArticle, project
 
 DOCUMENT_FIELDS = (
     "article_id", "url", "title", "summary", "body", "source", "feed_url", "language",
@@ -98,31 +98,13 @@ def read_pattern(prefix: str) -> str:
 
 
 def to_document(item: ClassifiedArticle, ingested_at: str) -> dict[str, Any]:
-    """Build the search document. ``published_at`` falls back to when newsmon first saw the article."""
-    a, c = item.article, item.classification
+    """Build the search document from :func:`pipeline.model.project`. ``published_at`` falls back to when
+    newsmon first saw the article; ``body`` only when known; no ``guid`` (the id already says it)."""
+    a = item.article
     published = a.published_at or a.seen_at
-    doc: dict[str, Any] = {
-        "article_id": a.article_id,
-        "url": a.url,
-        "title": a.title,
-        "summary": a.summary,
-        "source": a.source,
-        "feed_url": a.feed_url,
-        "language": a.language,
-        "published_at": published,
-        "published_at_estimated": a.published_at is None,
-        "ingested_at": ingested_at,
-        "seen_at": a.seen_at,
-        "@timestamp": published,
-        "relevant": c.relevant,
-        "relevance_score": round(c.relevance_score, 4),
-        "topics": list(c.topics),
-        "entities": list(c.entities),
-        "matched_terms": list(c.matched_terms),
-        "evidence": c.evidence,
-    }
-    if a.body:
-        doc["body"] = a.body
+    doc = {k: v for k, v in project(item).items() if k != "guid" and (k != "body" or v)}
+    doc.update({"published_at": published, "published_at_estimated": a.published_at is None,
+                "ingested_at": ingested_at, "seen_at": a.seen_at, "@timestamp": published})
     # Every document is in a story (its own, until grouping says otherwise): collapsing on story_id
     # would put all documents without one in a single group.
     doc["story_id"] = item.story.story_id if item.story else a.article_id

@@ -16,7 +16,10 @@ Credentials are passed to the clients, never logged.
 
 from __future__ import annotations
 
+import base64
 import json
+import re
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import urllib3
@@ -64,25 +67,76 @@ def _raise_for(status: int, method: str, where: str, data: Any) -> dict[str, Any
     return None
 
 
+_STATUS = re.compile(r": HTTP (\d{3}): ")
+
+
+def status_of(exc: SearchError) -> int | None:
+    """The HTTP status a :class:`SearchError` raised by these clients carries (None: no answer at all)."""
+    found = _STATUS.search(str(exc))
+    return int(found.group(1)) if found else None
+
+
+def no_such_api(exc: SearchError) -> bool:
+    """Whether the engine answered that it has no such API — a plugin (OpenSearch's index management)
+    is not installed: 400 ``no handler found for uri``, or 404 on a write to the API's path. Credentials,
+    privileges and unavailability are never read as that."""
+    if isinstance(exc, SearchAuthError | SearchUnavailable):
+        return False
+    status = status_of(exc)
+    return (status == 400 and "no handler found for uri" in str(exc)) or status == 404
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An HTTP service and how to reach it: the one description the engine's :class:`HttpClient` and the
+    Kibana import (``pipeline.dashboards``) are both configured from. Secrets are already read (from the
+    environment or their ``*_FILE``, ``pipeline.config.read_secret``); ``repr`` never shows them."""
+
+    url: str
+    api_key: str | None = field(default=None, repr=False)  # sent as ``ApiKey``; wins over basic auth
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_certs: str | None = None  # CA bundle for https (default: the system's)
+    verify_certs: bool = True
+
+    @classmethod
+    def of(cls, settings: SearchSettings) -> Endpoint:
+        return cls(settings.url, settings.api_key, settings.username, settings.password, settings.ca_certs,
+                   settings.verify_certs)
+
+    def auth_headers(self) -> dict[str, str]:
+        if self.api_key:
+            return {"Authorization": f"ApiKey {self.api_key}"}
+        if self.username:
+            token = base64.b64encode(f"{self.username}:{self.password or ''}".encode()).decode("ascii")
+            return {"Authorization": f"Basic {token}"}
+        return {}
+
+    def pool(self, maxsize: int = 4, timeout: urllib3.Timeout | None = None) -> urllib3.PoolManager:
+        """A urllib3 pool with this endpoint's TLS set-up; it never retries (callers do, once:
+        ``pipeline.sinks.retry``)."""
+        kwargs: dict[str, Any] = {"retries": False}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        if self.url.startswith("https"):
+            kwargs["cert_reqs"] = "CERT_REQUIRED" if self.verify_certs else "CERT_NONE"
+            if self.ca_certs:
+                kwargs["ca_certs"] = self.ca_certs
+            if not self.verify_certs:
+                kwargs["assert_hostname"] = False
+        return urllib3.PoolManager(maxsize=maxsize, **kwargs)
+
+
 class HttpClient:
     """JSON over HTTP with urllib3: used to probe the engine before choosing its client."""
 
     engine = "unknown"
 
     def __init__(self, settings: SearchSettings, timeout_s: float = TIMEOUT_S) -> None:
+        endpoint = Endpoint.of(settings)
         self.base = settings.url.rstrip("/")
-        headers = {}
-        if settings.api_key:
-            headers["Authorization"] = f"ApiKey {settings.api_key}"
-        elif settings.username:
-            headers.update(urllib3.make_headers(basic_auth=f"{settings.username}:{settings.password or ''}"))
-        self._headers = headers
-        kwargs: dict[str, Any] = {"retries": False, "timeout": urllib3.Timeout(connect=5.0, read=timeout_s)}
-        if settings.url.startswith("https"):
-            kwargs["cert_reqs"] = "CERT_REQUIRED" if settings.verify_certs else "CERT_NONE"
-            if settings.ca_certs:
-                kwargs["ca_certs"] = settings.ca_certs
-        self._pool = urllib3.PoolManager(maxsize=4, **kwargs)
+        self._headers = endpoint.auth_headers()
+        self._pool = endpoint.pool(timeout=urllib3.Timeout(connect=5.0, read=timeout_s))
 
     def _send(self, method: str, path: str, body: bytes | None, content_type: str) -> dict[str, Any]:
         headers = {**self._headers, "Content-Type": content_type}

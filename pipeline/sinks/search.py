@@ -4,13 +4,16 @@ Policies, each in one place:
 
 * document id = article id, op ``create``, index = the article's yearly index
   (``document.article_index``): a document that already exists answers 409 and
-  is counted as ``existing``, never written twice;
+  is counted as ``existing``, never written twice; every other kind has a
+  deterministic id too (alert: ``alert_id``, dead letter: :func:`deadletter_id`,
+  feed state: the feed's id, story bands and records: their keys);
 * per-item 429/5xx → only those items are retried; other per-item errors
   (mapping conflicts, oversized documents) are permanent → returned as
   failures for the dead-letter while their batch-mates are indexed;
 * whole-request failures (connection refused, 429, 5xx) → retried with capped
-  exponential backoff and full jitter, without limit by default: when the
-  engine is down the pipeline holds back (one batch in memory) instead of dropping;
+  exponential backoff and jitter (``pipeline.sinks.retry``, for both kinds of
+  retry), without limit by default: when the engine is down the pipeline holds
+  back (one batch in memory) instead of dropping;
 * 401/403 → :class:`SearchAuthError`, never retried.
 """
 
@@ -22,7 +25,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.config import SearchSettings
 from pipeline.errors import SearchAuthError, SearchError, SearchUnavailable
@@ -38,12 +41,22 @@ from pipeline.sinks.document import (
     stories_template,
     template_version,
 )
-from pipeline.sinks.engines import EngineClient, make_client, probe
+from pipeline.sinks.engines import EngineClient, make_client, no_such_api, probe, status_of
+from pipeline.sinks.retry import Backoff, retry_call, retry_items
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_ITEM_STATUS = frozenset({429, 500, 502, 503, 504})
-MAX_BACKOFF_S = 30.0
+R = TypeVar("R")
+
+
+def _unavailable(exc: Exception) -> bool:
+    return isinstance(exc, SearchUnavailable)
+
+
+def _missing_index(exc: SearchError) -> bool:
+    """A read or delete of an index that does not exist yet (no documents: an answer, not a failure)."""
+    return not isinstance(exc, SearchUnavailable) and (status_of(exc) == 404 or "index_not_found" in str(exc))
 
 
 @dataclass
@@ -123,17 +136,15 @@ class SearchWriter:
         return self._client
 
     def connect(self, wait_s: float = 0.0) -> tuple[str, str]:
-        """Detect the engine (waiting up to ``wait_s`` for it to answer) and make its client."""
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                engine, version = probe(self.settings)
-                break
-            except SearchUnavailable as exc:
-                if time.monotonic() >= deadline:
-                    raise SearchUnavailable(f"{exc} — fix: start the engine or set ELASTICSEARCH_URL") from None
-                log.warning("waiting for the search engine: %s", exc)
-                self._sleep(2.0)
+        """Detect the engine (waiting up to ``wait_s`` for it to answer, probing every 2 s) and make its
+        client."""
+        try:
+            engine, version = retry_call(
+                lambda: probe(self.settings), Backoff(base_s=1.0, cap_s=2.0, jitter=0.0, wait_s=wait_s),
+                _unavailable, sleep=self._sleep,
+                on_retry=lambda attempt, exc, delay: log.warning("waiting for the search engine: %s", exc))
+        except SearchUnavailable as exc:
+            raise SearchUnavailable(f"{exc} — fix: start the engine or set ELASTICSEARCH_URL") from None
         self.engine, self.version = engine, version
         if self._client is None:
             self._client = make_client(self.settings, engine)
@@ -153,21 +164,70 @@ class SearchWriter:
         return True
 
     def _install_lifecycle(self) -> str | None:
-        """Install the retention policy; returns its name, or None when the engine has no lifecycle API."""
-        days = self.settings.retention_days
-        if self.engine == "elasticsearch":
-            self.client.request("PUT", f"/_ilm/policy/{lifecycle.POLICY_NAME}", lifecycle.ilm_policy(days))
-            return lifecycle.POLICY_NAME
-        path = f"/_plugins/_ism/policies/{self.policy_name}"
+        """Install the retention policy, or rewrite it when ``NEWSMON_RETENTION_DAYS`` changed; returns its
+        name, or None when the engine has no lifecycle API. Any other failure stops start-up."""
         try:
-            current = self.client.request("GET", path)
+            if self.engine == "elasticsearch":
+                self._install_ilm(self.settings.retention_days)
+            else:
+                self._install_ism(self.settings.retention_days)
         except SearchError as exc:
-            # OpenSearch without the index-management plugin (e.g. a minimal node): no ISM API.
-            log.warning("lifecycle not installed: %s has no ISM API (%s); old indices are kept", self.engine, exc)
-            return None
-        if current.get("_status") == 404 or "policy" not in current:
-            self.client.request("PUT", path, lifecycle.ism_policy(self.settings.index, days))
+            if no_such_api(exc):
+                # OpenSearch without the index-management plugin (e.g. the minimal local node).
+                log.warning("lifecycle not installed: %s has no lifecycle API (%s); old indices are kept",
+                            self.engine, exc, extra={"policy": self.policy_name})
+                return None
+            fix = " — fix: start the engine or check ELASTICSEARCH_URL" if isinstance(exc, SearchUnavailable) else ""
+            raise type(exc)(f"installing the retention policy {self.policy_name}: {exc}{fix}") from None
         return self.policy_name
+
+    def _install_ilm(self, days: int) -> None:
+        """Elasticsearch: a PUT replaces the policy (and bumps its version), so only PUT when it differs;
+        managed indices pick the new phase definitions up themselves."""
+        path = f"/_ilm/policy/{lifecycle.POLICY_NAME}"
+        current = self.client.request("GET", path)
+        if current.get("_status") != 404 and lifecycle.ilm_is_current(current, days):
+            return
+        self.client.request("PUT", path, lifecycle.ilm_policy(days))
+        log.info("installed lifecycle policy %s (%d days)", lifecycle.POLICY_NAME, days,
+                 extra={"policy": lifecycle.POLICY_NAME})
+
+    def _install_ism(self, days: int, attempts: int = 3) -> None:
+        """OpenSearch: create the policy, or update it under ``if_seq_no``/``if_primary_term`` when it differs
+        (409: another worker wrote it first → read it again), then move the indices it already manages onto
+        the new version (ISM keeps managed indices on the version they started with)."""
+        path = f"/_plugins/_ism/policies/{self.policy_name}"
+        wanted = lifecycle.ism_policy(self.settings.index, days)
+        for _ in range(attempts):
+            current = self.client.request("GET", path)
+            exists = current.get("_status") != 404 and "policy" in current
+            if exists and lifecycle.ism_is_current(current["policy"], self.settings.index, days):
+                return
+            query = f"?if_seq_no={current['_seq_no']}&if_primary_term={current['_primary_term']}" if exists else ""
+            try:
+                self.client.request("PUT", path + query, wanted)
+            except SearchError as exc:
+                if status_of(exc) == 409:
+                    continue
+                raise
+            log.info("%s lifecycle policy %s (%d days)", "updated" if exists else "installed", self.policy_name,
+                     days, extra={"policy": self.policy_name})
+            if exists:
+                self._move_managed_indices()
+            return
+        raise SearchError(f"{path}: the policy kept changing under us ({attempts} writes refused with 409) — "
+                          "fix: check what else writes it, or restart")
+
+    def _move_managed_indices(self) -> None:
+        try:
+            got = self.client.request("POST", f"/_plugins/_ism/change_policy/{self.settings.index}-*",
+                                      {"policy_id": self.policy_name})
+        except SearchError as exc:
+            if status_of(exc) == 404:  # no article index yet: nothing to move
+                return
+            raise
+        log.info("moved %s managed indices onto the new %s", got.get("updated_indices", 0), self.policy_name,
+                 extra={"policy": self.policy_name})
 
     @property
     def policy_name(self) -> str:
@@ -220,21 +280,25 @@ class SearchWriter:
             log.warning("could not add the new fields to the existing %s indices: %s", pattern, exc)
 
     # -- writing ------------------------------------------------------------
-    def _backoff(self, attempt: int) -> float:
-        cap: float = min(MAX_BACKOFF_S, 0.5 * (2 ** min(attempt, 10)))
-        return cap * self._rng.uniform(0.5, 1.0)
+    @property
+    def backoff(self) -> Backoff:
+        """The writer's retry policy (whole requests and per-item 429/5xx alike)."""
+        return Backoff(max_attempts=self.max_attempts)
 
-    def _bulk(self, actions: list[dict[str, Any]], attempt: int, held: int) -> dict[str, Any] | None:
-        try:
-            return self.client.bulk(actions)
-        except SearchUnavailable as exc:
-            if self.max_attempts is not None and attempt >= self.max_attempts:
-                raise
-            delay = self._backoff(attempt)
+    def _retrying(self, fn: Callable[[], R], held: int) -> R:
+        """``fn()`` with whole-request failures (unreachable, 429, 5xx) retried under :attr:`backoff`."""
+
+        def note(attempt: int, exc: Exception, delay: float) -> None:
             log.warning("search engine unavailable (attempt %d, %d documents held): %s; retrying in %.1fs",
                         attempt, held, exc, delay)
-            self._sleep(delay)
-            return None
+
+        return retry_call(fn, self.backoff, _unavailable, sleep=self._sleep, rng=self._rng, on_retry=note)
+
+    def bulk_items(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One ``_bulk`` request with the whole-request retry policy; returns its per-item results."""
+        result = self._retrying(lambda: self.client.bulk(actions), held=len(actions) // 2)
+        items: list[dict[str, Any]] = result.get("items", [])
+        return items
 
     def _elsewhere(self, docs: Sequence[dict[str, Any]]) -> set[str]:
         """Ids of documents already stored under another of their possible indices (a re-dated article)."""
@@ -242,103 +306,71 @@ class SearchWriter:
                    for doc in docs for index in other_indices(self.settings.index, doc)]
         if not lookups:
             return set()
-        got = self.client.request("POST", "/_mget", {"docs": lookups})
+        got = self._retrying(lambda: self.client.request("POST", "/_mget", {"docs": lookups}), held=len(docs))
         return {str(d["_id"]) for d in got.get("docs", []) if d.get("found")}
 
     def write(self, docs: Sequence[dict[str, Any]]) -> BulkReport:
         """Index article documents; returns what happened to each."""
-        report = BulkReport()
         pending = list(docs)
-        attempt = 0
-        while pending:
-            try:
-                elsewhere = self._elsewhere(pending)
-                break
-            except SearchUnavailable as exc:
-                attempt += 1
-                if self.max_attempts is not None and attempt >= self.max_attempts:
-                    raise
-                delay = self._backoff(attempt)
-                log.warning("search engine unavailable (attempt %d, %d documents held): %s; retrying in %.1fs",
-                            attempt, len(pending), exc, delay)
-                self._sleep(delay)
-        if pending and elsewhere:
-            report.existing += sum(1 for d in pending if d["article_id"] in elsewhere)
-            pending = [d for d in pending if d["article_id"] not in elsewhere]
+        elsewhere = self._elsewhere(pending) if pending else set()
+        report = BulkReport(existing=sum(1 for d in pending if d["article_id"] in elsewhere))
+        pending = [d for d in pending if d["article_id"] not in elsewhere]
         return self._create_all(pending, lambda batch: bulk_actions(batch, self.settings.index), report)
 
     def _create_all(self, docs: list[dict[str, Any]],
                     actions_for: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
                     report: BulkReport) -> BulkReport:
-        """The one create-only retry policy: whole requests retried (``_bulk``), per-item 429/5xx retried
-        alone with backoff, other per-item errors reported in ``report.failed``."""
-        pending = docs
-        attempt = 0
-        while pending:
-            attempt += 1
-            report.attempts = attempt
-            result = self._bulk(actions_for(pending), attempt, len(pending))
-            if result is None:
-                continue
-            retry = classify_items(pending, result.get("items", []), report)
-            if retry and self.max_attempts is not None and attempt >= self.max_attempts:
-                report.failed.extend((d, "retries_exhausted", "the engine kept rejecting the item") for d in retry)
-                retry = []
-            if retry:
-                self._sleep(self._backoff(attempt))
-            pending = retry
+        """The one create-only policy: per-item 429/5xx retried alone (``retry_items``), other per-item
+        errors reported in ``report.failed``."""
+
+        def send(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return classify_items(batch, self.bulk_items(actions_for(batch)), report)
+
+        report.attempts, refused = retry_items(docs, send, self.backoff, sleep=self._sleep, rng=self._rng)
+        report.failed.extend((d, "retries_exhausted", "the engine kept rejecting the item") for d in refused)
         return report
 
-    def write_raw(self, index: str, docs: Sequence[dict[str, Any]], id_field: str | None = None) -> BulkReport:
-        """Create other documents (alerts, dead letters) with the article retry policy."""
+    def write_raw(self, index: str, docs: Sequence[dict[str, Any]], id_field: str) -> BulkReport:
+        """Create other documents (alerts, dead letters) with the article retry policy. Each gets ``_id`` =
+        its ``id_field`` (a content hash or natural key), so a retried bundle never files one twice."""
 
         def actions_for(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
             actions: list[dict[str, Any]] = []
             for doc in batch:
-                meta: dict[str, Any] = {"_index": index}
-                if id_field:
-                    meta["_id"] = doc[id_field]
-                actions += [{"create": meta}, {k: v for k, v in doc.items() if k != "_doc_id"}]
+                actions += [{"create": {"_index": index, "_id": doc[id_field]}},
+                            {k: v for k, v in doc.items() if k != "_doc_id"}]
             return actions
 
         report = self._create_all(list(docs), actions_for, BulkReport())
         for doc, reason, detail in report.failed:
             log.warning("%s document rejected by the search engine: %s: %s", index, reason, detail,
-                        extra={"index": index, "doc_id": doc.get(id_field) if id_field else None})
+                        extra={"index": index, "doc_id": doc.get(id_field)})
         return report
 
     def upsert(self, index: str, docs: dict[str, dict[str, Any]]) -> int:
         """Partial updates (created when absent) of documents by id, with the article retry policy for
         whole requests and per-item 429/5xx; returns how many items failed for good."""
-        pending = dict(docs)
-        attempt = 0
-        while pending:
-            attempt += 1
-            ids = list(pending)
+        failed = 0
+
+        def send(ids: list[str]) -> list[str]:
+            nonlocal failed
             actions: list[dict[str, Any]] = []
             for doc_id in ids:
                 actions += [{"update": {"_index": index, "_id": doc_id}},
-                            {"doc": pending[doc_id], "doc_as_upsert": True}]
-            result = self._bulk(actions, attempt, len(ids))
-            if result is None:
-                continue
-            retry: dict[str, dict[str, Any]] = {}
-            failed = 0
-            for doc_id, item in zip(ids, result.get("items", []), strict=False):
+                            {"doc": docs[doc_id], "doc_as_upsert": True}]
+            retry = []
+            for doc_id, item in zip(ids, self.bulk_items(actions), strict=False):
                 status = int((item.get("update") or {}).get("status", 0))
                 if status in RETRYABLE_ITEM_STATUS:
-                    retry[doc_id] = pending[doc_id]
+                    retry.append(doc_id)
                 elif status not in (200, 201):
                     failed += 1
                     log.warning("feed state update rejected: %s", (item.get("update") or {}).get("error"),
                                 extra={"index": index, "doc_id": doc_id})
-            if retry and self.max_attempts is not None and attempt >= self.max_attempts:
-                return failed + len(retry)
-            if not retry:
-                return failed
-            self._sleep(self._backoff(attempt))
-            pending = retry
-        return 0
+            return retry
+
+        _, refused = retry_items(list(docs), send, self.backoff, sleep=self._sleep, rng=self._rng)
+        return failed + len(refused)
 
     def mget(self, index: str, ids: Sequence[str]) -> list[dict[str, Any]]:
         """The sources of the documents with these ids that exist (an absent index gives none)."""
@@ -347,7 +379,7 @@ class SearchWriter:
         try:
             got = self.client.request("POST", f"/{index}/_mget", {"ids": list(ids)})
         except SearchError as exc:
-            if "index_not_found" in str(exc) or "404" in str(exc):
+            if _missing_index(exc):
                 return []
             raise
         return [d["_source"] for d in got.get("docs", []) if d.get("found")]
@@ -355,41 +387,23 @@ class SearchWriter:
     def mget_versioned(self, index: str, ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], tuple[int, int]]]:
         """id → (source, (seq_no, primary_term)) of the documents that exist, read in real time; whole-request
         failures are retried like writes (the caller holds its batch meanwhile)."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                got = self.client.request("POST", f"/{index}/_mget?realtime=true", {"ids": list(ids)})
-                break
-            except SearchUnavailable as exc:
-                if self.max_attempts is not None and attempt >= self.max_attempts:
-                    raise
-                delay = self._backoff(attempt)
-                log.warning("search engine unavailable (attempt %d): %s; retrying in %.1fs", attempt, exc, delay)
-                self._sleep(delay)
-            except SearchError as exc:
-                if "index_not_found" in str(exc) or "404" in str(exc):
-                    return {}
-                raise
+        try:
+            got = self._retrying(
+                lambda: self.client.request("POST", f"/{index}/_mget?realtime=true", {"ids": list(ids)}),
+                held=len(ids))
+        except SearchError as exc:
+            if _missing_index(exc):
+                return {}
+            raise
         return {str(d["_id"]): (d["_source"], (int(d.get("_seq_no", -1)), int(d.get("_primary_term", 0))))
                 for d in got.get("docs", []) if d.get("found")}
-
-    def bulk_items(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """One ``_bulk`` request with the whole-request retry policy; returns its per-item results."""
-        attempt = 0
-        while True:
-            attempt += 1
-            result = self._bulk(actions, attempt, len(actions) // 2)
-            if result is not None:
-                items: list[dict[str, Any]] = result.get("items", [])
-                return items
 
     def delete_by_query(self, index: str, body: dict[str, Any]) -> int:
         """Delete the matching documents (conflicts skipped); returns how many were deleted."""
         try:
             got = self.client.request("POST", f"/{index}/_delete_by_query?conflicts=proceed", body)
         except SearchError as exc:
-            if "index_not_found" in str(exc) or "404" in str(exc):
+            if _missing_index(exc):
                 return 0
             raise
         return int(got.get("deleted", 0))
@@ -398,17 +412,18 @@ class SearchWriter:
         try:
             got = self.client.request("POST", f"/{index}/_search", body)
         except SearchError as exc:
-            if "index_not_found" in str(exc) or "404" in str(exc):
+            if _missing_index(exc):
                 return []
             raise
         return [h["_source"] for h in got.get("hits", {}).get("hits", [])]
 
-    def write_deadletters(self, records: Sequence[dict[str, Any]]) -> None:
+    def write_deadletters(self, records: Sequence[dict[str, Any]]) -> BulkReport:
         """Dead letters into the news-deadletter index, each with an id from its content (not its time),
         so a retried bundle does not file the same failure twice."""
-        if records and self.settings.deadletter_index:
-            docs = [{**r, "@timestamp": r.get("at"), "_doc_id": deadletter_id(r)} for r in records]
-            self.write_raw(DEADLETTER_INDEX, docs, id_field="_doc_id")
+        if not records or not self.settings.deadletter_index:
+            return BulkReport()
+        docs = [{**r, "@timestamp": r.get("at"), "_doc_id": deadletter_id(r)} for r in records]
+        return self.write_raw(DEADLETTER_INDEX, docs, id_field="_doc_id")
 
     def refresh(self) -> None:
         self.client.request("POST", f"/{self.settings.index}-*/_refresh")

@@ -5,7 +5,9 @@ The rules, in the order they apply after a poll:
 * **Failures** back off exponentially from the feed's interval (×2 per
   consecutive failure, ±10% jitter) up to ``MAX_BACKOFF_S``; a ``Retry-After``
   (429, 503) lengthens that wait. A failing feed is never dropped (Media
-  Cloud's "undead feeds"): it is tried again at the cap, for ever.
+  Cloud's "undead feeds"): it is tried again at the cap, for ever. This is a
+  schedule kept in the feed's state (and across restarts), not a retry loop,
+  so it does not use the engine layer's ``pipeline.sinks.retry`` on purpose.
 * **410 Gone** stops regular polling: the feed is asked again once a day
   (``GONE_RECHECK_S``), in case it comes back, and reported as gone.
 * **Adaptive interval** (Media Cloud's rule, on "did the feed change" rather

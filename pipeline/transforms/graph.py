@@ -26,7 +26,7 @@ from pipeline import config, text
 from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule
 from pipeline.alerting.transforms import DetectSpikes
 from pipeline.errors import ConfigError
-from pipeline.model import ClassifiedArticle, Failure, Feed, FetchResult
+from pipeline.model import ClassifiedArticle, Failure, Feed, FetchResult, project
 from pipeline.sources import fetch as fetching
 from pipeline.transforms import beam_metrics
 from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
@@ -100,16 +100,8 @@ class ReadFeedDocument(beam.DoFn):
 
 
 def export_line(item: ClassifiedArticle) -> str:
-    """One JSON line per unique article, relevant or not: fields + classification."""
-    a, c = item.article, item.classification
-    record = {
-        "article_id": a.article_id, "url": a.url, "title": a.title, "summary": a.summary, "body": a.body,
-        "source": a.source, "feed_url": a.feed_url, "language": a.language, "published_at": a.published_at,
-        "guid": a.guid, "relevant": c.relevant, "relevance_score": round(c.relevance_score, 4),
-        "topics": list(c.topics), "entities": list(c.entities), "matched_terms": list(c.matched_terms),
-        "evidence": c.evidence,
-    }
-    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+    """One JSON line per unique article, relevant or not: :func:`pipeline.model.project`, keys sorted."""
+    return json.dumps(project(item), ensure_ascii=False, sort_keys=True)
 
 
 def process_feeds(

@@ -211,3 +211,24 @@ def test_a_dead_letter_written_twice_is_one_document(settings: SearchSettings) -
     got = writer.client.request("POST", f"/{document.DEADLETTER_INDEX}/_search",
                                 {"query": {"match_phrase": {"detail": f"test {marker}"}}})
     assert got["hits"]["total"]["value"] == 1
+
+
+def test_the_local_node_without_index_management_is_read_as_no_lifecycle_api(
+    settings: SearchSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The minimal local node has no ISM plugin: its real answer (400 ``no handler found for uri``) is the one
+    answer taken for "no lifecycle API"; start-up goes on with a warning, at 7 days and again at 30. (The
+    rewrite of a policy whose retention changed needs the plugin: tests/unit/test_retention_policy.py.)"""
+    from pipeline.sinks.engines import no_such_api
+
+    with pytest.raises(SearchError) as answer:
+        OpenSearchClient(settings).request("GET", "/_plugins/_ism/policies/newsmon-articles-x")
+    assert no_such_api(answer.value) and "no handler found for uri" in str(answer.value)
+    written = []
+    for days in (7, 30):
+        writer = SearchWriter(replace(settings, retention_days=days))
+        writer.connect()
+        assert writer._install_lifecycle() is None
+        written.append(writer.ensure_templates())
+    assert f"newsmon-{settings.index}" in written[0] and written[1] == []
+    assert "no lifecycle API" in caplog.text

@@ -509,9 +509,9 @@ DASHBOARDS_ROLE = json.loads((DEPLOY / "compose" / "newsmon-dashboards-role.json
 
 
 def test_the_dashboards_role_grants_exactly_what_the_import_writes() -> None:
-    from pipeline.dashboards import REPO_OBJECTS, load_saved_objects
+    from pipeline.dashboards import load_saved_objects, packaged_objects
 
-    types = {obj["type"] for obj in load_saved_objects(REPO_OBJECTS)}
+    types = {obj["type"] for obj in load_saved_objects(packaged_objects())}
     assert types <= set(KIBANA_FEATURE_WRITES), f"no known feature writes {types - set(KIBANA_FEATURE_WRITES)}"
     assert DASHBOARDS_ROLE["cluster"] == [] and DASHBOARDS_ROLE["indices"] == []
     assert "run_as" not in DASHBOARDS_ROLE

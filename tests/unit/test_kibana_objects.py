@@ -232,7 +232,15 @@ def test_import_options_from_env(tmp_path: Path) -> None:
     assert opts["space"] == "news" and opts["verify"] is False and opts["username"] is None
     assert import_options_from_env({})["kibana_url"] == "http://127.0.0.1:5601"
     assert dashboards.saved_objects_path({"NEWSMON_KIBANA_OBJECTS": "/x.ndjson"}) == Path("/x.ndjson")
-    assert dashboards.saved_objects_path({}) == NDJSON
+    assert dashboards.saved_objects_path({}) == dashboards.packaged_objects()
+
+
+def test_the_package_ships_the_same_saved_objects_as_dashboards() -> None:
+    """``newsmon dashboards import`` reads the package's copy (package data): it must be dashboards/'s file."""
+    packaged = dashboards.packaged_objects()
+    assert packaged.is_relative_to(Path(dashboards.__file__).resolve().parent)
+    assert packaged.read_bytes() == NDJSON.read_bytes(), (
+        f"{packaged} differs from {NDJSON} — fix: python dashboards/kibana/build.py")
 
 
 # ------------------------------------------------------------ import client vs a fake Kibana
