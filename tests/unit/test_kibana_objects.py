@@ -49,21 +49,10 @@ def _build_module() -> ModuleType:
 
 
 def _alert_fields() -> set[str]:
-    """Fields of the news-alerts mapping, or else of a real alert document (pipeline.alerting)."""
+    """Fields of the news-alerts mapping."""
     from pipeline.sinks import document
 
-    if hasattr(document, "alerts_template"):
-        return mapping_fields(document.alerts_template()["template"]["mappings"])
-    from pipeline.alerting.spikes import Assessment, Example, alert_document
-
-    example = Example((0.0, 0.0, "u"), "t", "https://e.org/1", "Src", "2026-01-01T00:00:00Z")
-    doc = alert_document("trade", 0, 900, Assessment(10, 2.0, 5.0, True), [example])
-    fields = set()
-    for key, value in doc.items():
-        fields.add(key)
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            fields |= {f"{key}.{sub}" for sub in value[0]}
-    return fields
+    return mapping_fields(document.alerts_template()["template"]["mappings"])
 
 
 @pytest.fixture(scope="module")
