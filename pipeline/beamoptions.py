@@ -9,6 +9,8 @@ search in argv). Errors are :class:`~pipeline.errors.ConfigError` with the fix.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -74,12 +76,15 @@ def beam_options(beam_args: Sequence[str], runner: str, streaming: bool, job: Ma
     (``$NEWSMON_PRISM_LOCATION``); the streaming job gets newsmon's own Prism and worker
     pool from :func:`attach_endpoints` instead."""
     env = os.environ if env is None else env
+    said = io.StringIO()
     try:
-        options = NewsmonOptions(list(beam_args), runner=runner, **dict(job or {}))
-        options.get_all_options()  # a malformed Beam option fails here, not when the job is submitted
-    except SystemExit:  # Beam's parser has printed which option and why
-        raise ConfigError(f"Beam pipeline options {' '.join(beam_args)}: Beam's parser refused one (its "
-                          "message is above) — fix: correct or drop that pass-through option") from None
+        with contextlib.redirect_stderr(said):  # Beam's parser prints its whole usage before the error
+            options = NewsmonOptions(list(beam_args), runner=runner, **dict(job or {}))
+            options.get_all_options()  # a malformed Beam option fails here, not when the job is submitted
+    except SystemExit:
+        why = said.getvalue().strip().splitlines()[-1:] or ["refused"]
+        raise ConfigError(f"Beam pipeline option: {why[0].split('error: ', 1)[-1]} — fix: correct or drop that "
+                          "pass-through option") from None
     if streaming:
         options.view_as(StandardOptions).streaming = True
     chosen = portable(options)
@@ -113,7 +118,7 @@ def with_worker_metrics_dir(options: PipelineOptions, folder: str | None) -> Non
     Beam passes a PROCESS environment's ``env`` to every worker it starts; an
     ``env`` already naming the variable is left as it is."""
     chosen = portable(options)
-    if not folder or environment_type(options) != "PROCESS" or not chosen.environment_config:
+    if environment_type(options) != "PROCESS" or not chosen.environment_config:
         return
     try:
         payload = json.loads(chosen.environment_config)
@@ -122,5 +127,6 @@ def with_worker_metrics_dir(options: PipelineOptions, folder: str | None) -> Non
     except ValueError:
         raise ConfigError(f"--environment_config={chosen.environment_config}: not a JSON object — fix: "
                           "--environment_config='{\"command\": \"...\"}' for a PROCESS environment") from None
-    payload.setdefault("env", {}).setdefault(metrics.MULTIPROC_ENV, folder)
-    chosen.environment_config = json.dumps(payload)
+    if folder:
+        payload.setdefault("env", {}).setdefault(metrics.MULTIPROC_ENV, folder)
+        chosen.environment_config = json.dumps(payload)

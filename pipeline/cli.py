@@ -29,6 +29,7 @@ from pipeline.options import (
     DEFAULT_RUNNER,
     RunSettings,
     add_job_arguments,
+    one_of,
     port_number,
     seconds_or_off,
 )
@@ -606,15 +607,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsmon", description="Monitor news about US–India relations.")
     parser.add_argument("--version", action="version", version=f"newsmon {__version__}")
     # Defaults from the environment are read in main(), after parsing: a bad value must not break --help.
-    parser.add_argument("--log-format", choices=config.LOG_FORMATS, default=None,
+    log_format, log_level = one_of(*config.LOG_FORMATS), one_of(*config.LOG_LEVELS)
+    formats, levels = "{" + ",".join(config.LOG_FORMATS) + "}", "{" + ",".join(config.LOG_LEVELS) + "}"
+    parser.add_argument("--log-format", type=log_format, metavar=formats, default=None,
                         help="log line format (default: json for `run`, text otherwise; env NEWSMON_LOG_FORMAT)")
-    parser.add_argument("--log-level", type=str.upper, choices=config.LOG_LEVELS, default=None,
+    parser.add_argument("--log-level", type=log_level, metavar=levels, default=None,
                         help="log level (default $NEWSMON_LOG_LEVEL or INFO)")
     # The same two after the command (`newsmon run --log-format text`), overriding the ones before it.
     logging_opts = argparse.ArgumentParser(add_help=False)
-    logging_opts.add_argument("--log-format", choices=config.LOG_FORMATS, default=argparse.SUPPRESS,
+    logging_opts.add_argument("--log-format", type=log_format, metavar=formats, default=argparse.SUPPRESS,
                               help="log line format (also accepted before the command)")
-    logging_opts.add_argument("--log-level", type=str.upper, choices=config.LOG_LEVELS, default=argparse.SUPPRESS,
+    logging_opts.add_argument("--log-level", type=log_level, metavar=levels, default=argparse.SUPPRESS,
                               help="log level (default INFO)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

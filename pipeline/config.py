@@ -31,7 +31,7 @@ _FEED_KEYS = {"url", "name", "interval", "language", "tags"}
 def parse_duration(value: object, where: str) -> float:
     """Seconds from ``300``, ``"90s"``, ``"5m"``, ``"1h"``."""
     if isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a duration like 300, '90s', '5m' or '1h', got {value!r}")
+        raise ConfigError(f"{where}: {value!r} is not a duration — fix: write e.g. 300, '90s', '5m' or '1h'")
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
@@ -61,14 +61,15 @@ def _feed(raw: object, index: int, defaults: Mapping[str, Any], path: str) -> Fe
                           "fix: use the feed's http:// or https:// address")
     name = raw.get("name") or parts.netloc
     if not isinstance(name, str):
-        raise ConfigError(f"{where}.name: expected text, got {name!r}")
+        raise ConfigError(f"{where}.name: expected text, got {name!r} — fix: write e.g. 'name: The Hindu'")
     interval = parse_duration(raw.get("interval", defaults.get("interval", DEFAULT_INTERVAL_S)), f"{where}.interval")
     language = raw.get("language", defaults.get("language"))
     if language is not None and (not isinstance(language, str) or not re.fullmatch(r"[a-zA-Z]{2,3}(-\w+)?", language)):
         raise ConfigError(f"{where}.language: {language!r} is not a language code — fix: use e.g. 'en' or 'hi'")
     tags = raw.get("tags", defaults.get("tags", []))
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(f"{where}.tags: expected a list of strings, got {tags!r}")
+        raise ConfigError(f"{where}.tags: expected a list of strings, got {tags!r} — fix: write e.g. "
+                          "'tags: [india, business]'")
     return Feed(url=url.strip(), name=name.strip(), interval_s=interval,
                 language=language.lower().split("-")[0] if language else None, tags=tuple(tags))
 
@@ -80,7 +81,8 @@ def parse_feeds(data: object, path: str = "feeds.yaml") -> list[Feed]:
                           "fix: start the file with 'feeds:'")
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, Mapping):
-        raise ConfigError(f"{path}: defaults: expected a mapping (interval, language, tags)")
+        raise ConfigError(f"{path}: defaults: expected a mapping — fix: give it interval, language or tags, "
+                          "e.g. 'defaults: {interval: 5m}'")
     raw_feeds = data["feeds"]
     if not isinstance(raw_feeds, list) or not raw_feeds:
         raise ConfigError(f"{path}: feeds: expected a non-empty list — fix: add at least one '- url: ...'")
@@ -102,13 +104,15 @@ def load_feeds(path: str | Path) -> list[Feed]:
     except FileNotFoundError:
         raise ConfigError(f"{p}: no such file — fix: pass --config with the path of your feeds.yaml") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read: {exc}") from None
+        raise ConfigError(f"{p}: cannot read: {exc} — fix: pass --config with a readable UTF-8 "
+                          "feeds.yaml") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"{p}{at}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(f"{p}{at}: not valid YAML: {getattr(exc, 'problem', exc)} — fix: correct that line "
+                          "(indentation, or quotes around a value holding ': ' or '#')") from None
     return parse_feeds(data, str(p))
 
 

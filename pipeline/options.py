@@ -73,6 +73,18 @@ spike_ratio = _number(float, 1.0, False, "use a ratio above 1, e.g. 3")
 positive_number = _number(float, 0.0, False, "use a number greater than 0")
 
 
+def one_of(*choices: str) -> Callable[[str], str]:
+    """A value from ``choices``, case-insensitive (an argparse ``type=`` whose error says the fix)."""
+    def parse(raw: str) -> str:
+        for choice in choices:
+            if raw.lower() == choice.lower():
+                return choice
+        raise argparse.ArgumentTypeError(f"{raw!r} is not one of them — fix: use one of {', '.join(choices)}")
+
+    parse.__name__ = "choice"
+    return parse
+
+
 def port_number(raw: str) -> int:
     """A TCP port, 0 meaning off."""
     value: int = _whole_number(raw)
