@@ -157,22 +157,22 @@ def test_the_worker_variable_is_a_host_default_that_other_runners_leave_to_thems
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A deployment sets NEWSMON_SDK_WORKERS once; its Flink overlay reuses the same settings."""
-    from pipeline.cli import _worker_pool
     from pipeline.options import run_settings
+    from pipeline.runjob import worker_pool
 
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
     env = {"NEWSMON_SDK_WORKERS": "2", "NEWSMON_PRISM_LOCATION": sys.executable}
     args = build_parser().parse_args(["run", "--config", str(feeds), "--runner", "FlinkRunner"])
     settings = run_settings(args, [], env)
-    assert settings.sdk_workers == 1 and _worker_pool(settings, args, object) is None
-    args = build_parser().parse_args(["run", "--config", str(feeds), "--log-level", "INFO"])
+    assert settings.sdk_workers == 1 and worker_pool(settings, "json", "INFO", object) is None
+    args = build_parser().parse_args(["run", "--config", str(feeds)])
     settings = run_settings(args, [], env)
     assert settings.sdk_workers == 2 and settings.own_harness and settings.own_prism
     made: list[dict[str, object]] = []
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp/newsmon-test-metrics")
     try:
-        _worker_pool(settings, args, lambda **kw: made.append(kw))
+        worker_pool(settings, "json", "INFO", lambda **kw: made.append(kw))
     finally:
         from pipeline import lifecycle
 
