@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,10 +24,17 @@ from prometheus_client import CollectorRegistry
 
 from pipeline import __version__, config, metrics
 from pipeline.errors import ConfigError, NewsmonError, SearchError
+from pipeline.options import (
+    DEFAULT_METRICS_PORT,
+    DEFAULT_RUNNER,
+    add_job_arguments,
+    one_of,
+    port_number,
+    seconds_or_off,
+)
 from pipeline.topics import TOPICS, UNTAGGED
 
 log = logging.getLogger("newsmon")
-REPO_PRISM = Path(__file__).resolve().parent.parent / ".cache" / "bin" / "prism"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 
 
@@ -66,126 +72,28 @@ def classify_stream(stdin: TextIO, stdout: TextIO) -> int:
 
 
 # --------------------------------------------------------------------- helpers
-def _prism_binary() -> str:
-    prism = os.environ.get("NEWSMON_PRISM_LOCATION") or (str(REPO_PRISM) if REPO_PRISM.exists() else "")
-    if not prism:
-        raise ConfigError("Prism runner binary not found — fix: run deploy/local/install.sh or set "
-                          "NEWSMON_PRISM_LOCATION (newsmon never downloads it at run time)")
-    return prism
-
-
-def _beam_options(args: argparse.Namespace, beam_args: list[str], streaming: bool,
-                  job_endpoint: str | None = None, worker_pool: str | None = None) -> Any:
-    """Beam options from newsmon's own arguments plus the pass-through ones.
-
-    For Prism, ``job_endpoint`` is the address of the Prism process newsmon started itself
-    (:mod:`pipeline.prism`); without one, Beam starts Prism from ``--prism_location``.
-    ``worker_pool`` is the address of newsmon's own in-process SDK worker pool
-    (:mod:`pipeline.harness`); without one, Prism jobs use Beam's LOOPBACK harness.
-    """
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    # --runner is newsmon's own option (argparse takes it), so beam_args never carry it.
-    argv = [*beam_args, f"--runner={args.runner}"]
-    joined = " ".join(beam_args)
-    if _is_prism(args, beam_args):
-        if job_endpoint:
-            argv.append(f"--job_endpoint={job_endpoint}")
-        elif "--job_endpoint" not in joined and "--prism_location" not in joined:
-            argv.append(f"--prism_location={_prism_binary()}")
-        if worker_pool and "--environment_type" not in joined:
-            argv += ["--environment_type=EXTERNAL", f"--environment_config={worker_pool}"]
-        elif "--environment_type" not in joined:
-            # In-process SDK harness: DoFns share this process's Prometheus registry.
-            argv.append("--environment_type=LOOPBACK")
-    if streaming and "--streaming" not in joined:
-        argv.append("--streaming")
-    argv = with_worker_metrics_dir(argv, metrics.multiprocess_dir())
-    if streaming and _flink_rest(args, beam_args) and "--job_name" not in joined:
-        from pipeline.flink import job_name_for_run
-
-        argv.append(f"--job_name={job_name_for_run()}")  # how the job is found on the cluster to stop it
-    return PipelineOptions(argv)
-
-
-def _flink_rest(args: argparse.Namespace, beam_args: list[str]) -> str | None:
-    """The JobManager REST URL when the job runs on a Flink cluster (not an embedded Flink)."""
-    if "flink" not in args.runner.lower():
-        return None
-    from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions
-
-    from pipeline.flink import rest_url
-
-    return rest_url(PipelineOptions(beam_args).view_as(FlinkRunnerOptions).flink_master)
-
-
-def with_worker_metrics_dir(argv: list[str], folder: str | None) -> list[str]:
-    """Beam arguments whose PROCESS SDK workers write their metrics to ``folder`` (see :mod:`pipeline.metrics`).
-
-    Beam passes a PROCESS environment's ``env`` to every worker it starts; an
-    ``env`` already naming the variable is left as it is."""
-    if not folder or "--environment_type=PROCESS" not in argv:
-        return argv
-    out = []
-    for given in argv:
-        arg = given
-        if arg.startswith("--environment_config="):
-            try:
-                payload = json.loads(arg.split("=", 1)[1])
-            except ValueError:
-                raise ConfigError(f"{arg}: not JSON — fix: --environment_config='{{\"command\": \"...\"}}' "
-                                  "for a PROCESS environment") from None
-            env = payload.setdefault("env", {})
-            env.setdefault(metrics.MULTIPROC_ENV, folder)
-            arg = "--environment_config=" + json.dumps(payload)
-        out.append(arg)
-    return out
-
-
-def _is_prism(args: argparse.Namespace, beam_args: list[str]) -> bool:
-    return "prism" in args.runner.lower()
-
-
-def _own_harness(args: argparse.Namespace, beam_args: list[str]) -> bool:
-    """Whether ``newsmon run`` runs the DoFns in its own loopback-only worker pool (Prism, no environment given)."""
-    return _is_prism(args, beam_args) and "--environment_type" not in " ".join(beam_args)
-
-
-def _own_prism(args: argparse.Namespace, beam_args: list[str]) -> bool:
-    """Whether ``newsmon run`` starts Prism itself (the default) rather than Beam or the user."""
-    joined = " ".join(beam_args)
-    return _is_prism(args, beam_args) and "--job_endpoint" not in joined and "--prism_location" not in joined
-
-
-def _connect_search(settings: config.SearchSettings, wait_s: float, sleep: Any = None) -> Any:
-    from pipeline.sinks.search import SearchWriter
-
-    writer = SearchWriter(settings) if sleep is None else SearchWriter(settings, sleep=sleep)
-    engine, version = writer.connect(wait_s=wait_s)
-    writer.ensure_templates()
-    log.info("search engine ready: %s %s at %s, index %s", engine, version, settings.url, settings.index)
-    return writer
-
-
 def _progress_mode(args: argparse.Namespace, stream: TextIO) -> str:
     """How ``newsmon backfill`` shows progress: a bar on a terminal with text logs, log lines otherwise;
     ``NEWSMON_PROGRESS`` (0, bar, lines) or ``--progress-every 0`` decide instead."""
-    chosen = os.environ.get("NEWSMON_PROGRESS", "").strip().lower()
-    if chosen in ("0", "off") or args.progress_every <= 0:
+    chosen = config.progress_mode(os.environ)
+    if chosen == "off" or args.progress_every <= 0:
         return "off"
-    if chosen in ("bar", "lines"):
+    if chosen is not None:
         return chosen
     return "bar" if stream.isatty() and (args.log_format or "text") == "text" else "lines"
 
 
-def _progress_registry(beam_args: list[str]) -> CollectorRegistry:
+def _progress_registry(beam: Any) -> CollectorRegistry:
     """Where the backfill's counters can be read while it runs: this process's registry (the DoFns run
     here), or, for PROCESS SDK workers, a metrics directory they are all started with."""
-    joined = " ".join(beam_args)
-    if "--environment_type=PROCESS" in joined:
-        folder = metrics.ensure_multiprocess_dir("newsmon-backfill-metrics-")  # _beam_options hands it on
+    from pipeline import beamoptions as options
+
+    kind = options.environment_type(beam)
+    if kind == "PROCESS":
+        folder = metrics.ensure_multiprocess_dir("newsmon-backfill-metrics-")
+        options.with_worker_metrics_dir(beam, folder)
         return metrics.exporter_registry({metrics.MULTIPROC_ENV: folder})
-    if "--environment_type" in joined and "LOOPBACK" not in joined:
+    if kind not in (None, "LOOPBACK"):
         log.info("progress: the SDK workers of this environment count where this process cannot read; "
                  "the summary at the end has every count")
     return metrics.exporter_registry({})
@@ -245,21 +153,25 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
     locations = expand_inputs(args.input)
     if not locations:
         raise ConfigError("--input: no feed files found — fix: point it at feed files, a folder of them, or URLs")
-    search = None
-    if not args.no_index and (args.search_url or os.environ.get("ELASTICSEARCH_URL")):
-        search = config.search_settings()
-        search = replace(search, url=args.search_url or search.url, index=args.index or search.index,
-                         index_all=args.index_all or search.index_all)
-        _connect_search(search, wait_s=args.engine_wait)
-    deadletter = args.deadletter or (search.deadletter_path if search else config.search_settings().deadletter_path)
+    from pipeline import beamoptions as job_options
     from pipeline.backfillprogress import BackfillProgress
+    from pipeline.runjob import connect_search
 
-    registry = _progress_registry(beam_args)  # first: PROCESS workers get its directory from _beam_options
-    options = _beam_options(args, beam_args, streaming=False)
+    # Everything validated before anything is written.
+    search = None
+    settings = config.search_settings(url=args.search_url, index=args.index, index_all=args.index_all)
+    if not args.no_index and (args.search_url or os.environ.get("ELASTICSEARCH_URL")):
+        search = settings
+    deadletter = args.deadletter or settings.deadletter_path
+    options = job_options.beam_options(beam_args, args.runner, streaming=False)
+    mode = _progress_mode(args, sys.stderr)
+    registry = _progress_registry(options)
+    if search is not None:
+        connect_search(search, wait_s=args.engine_wait)
     log.info("backfill of %d feed document(s) on %s", len(locations), args.runner)
     started = time.monotonic()
     width = shutil.get_terminal_size((100, 24)).columns - 1
-    with BackfillProgress(len(locations), registry, _progress_mode(args, sys.stderr), args.progress_every,
+    with BackfillProgress(len(locations), registry, mode, args.progress_every,
                           sys.stderr, width):
         p = beam.Pipeline(options=options)
         build_backfill(p, locations, search, export_path=args.output, deadletter_path=deadletter)
@@ -273,227 +185,13 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
     return EXIT_OK
 
 
-class _Signals:
-    """SIGINT/SIGTERM handling for ``newsmon run``: the first signal asks for a clean stop, the second
-    one (or an expired grace period) ends the process at once with a non-zero status."""
-
-    def __init__(self, grace_s: float) -> None:
-        self.grace_s = grace_s
-        self.stop = threading.Event()
-        self.received: list[int] = []
-
-    def install(self) -> None:
-        signal.signal(signal.SIGINT, self._on_signal)
-        signal.signal(signal.SIGTERM, self._on_signal)
-
-    def _on_signal(self, signum: int, _frame: object) -> None:
-        self.received.append(signum)
-        if len(self.received) > 1:
-            _hard_exit(f"second signal ({signal.Signals(signum).name}): exiting now")
-        self.stop.set()
-        # Whatever happens next, the process ends within the grace period.
-        timer = threading.Timer(self.grace_s, _hard_exit, args=(f"grace period of {self.grace_s:g}s expired",))
-        timer.daemon = True
-        timer.start()
-
-    def sleep(self, seconds: float) -> None:
-        """A sleep that a stop request cuts short (for the engine wait at start-up)."""
-        if self.stop.wait(seconds):
-            raise _StopRequested
-
-
-class _StopRequested(Exception):
-    """A signal arrived while newsmon was still starting."""
-
-
-def _hard_exit(why: str) -> None:
-    log.error("%s; unfinished work is picked up on the next start", why)
-    logging.shutdown()
-    os._exit(EXIT_FAILED)
-
-
-def _quiet_runner_logs() -> None:
-    """While the job is cancelled, the runner's and gRPC's threads report the closing streams as errors."""
-    for name in ("apache_beam", "PrismRunner", "grpc", "absl"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    threading.excepthook = lambda _args: None
-
-
-def _drain(grace_s: float, quiet_s: float) -> bool:
-    """Stop polling and wait until fetched work has been handled: no fetch in flight and no stage busy
-    for ``quiet_s``. False when ``grace_s`` ran out first."""
-    from pipeline import lifecycle
-
-    lifecycle.start_draining()
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        if lifecycle.fetches_in_flight() == 0 and lifecycle.busy() == 0 and lifecycle.quiet_for() >= quiet_s:
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def _worker_pool(args: argparse.Namespace, beam_args: list[str], pool_class: Any) -> Any:
-    """newsmon's own SDK worker pool for Prism: in this process, or ``--sdk-workers`` child processes.
-
-    Child processes write their metrics to a multiprocess folder (``$PROMETHEUS_MULTIPROC_DIR``,
-    or a fresh temporary one) and publish their run state to another (:mod:`pipeline.lifecycle`)."""
-    own = _own_harness(args, beam_args)
-    if args.sdk_workers is None:  # read here, not when building the parser: a bad value must not break --help
-        args.sdk_workers = config.positive_int(os.environ, "NEWSMON_SDK_WORKERS", 1, "worker processes")
-        if args.sdk_workers > 1 and not own:
-            # The variable describes the host (a deployment sets it once); the runner starts the workers here.
-            log.info("NEWSMON_SDK_WORKERS=%d not used: %s starts the SDK workers itself", args.sdk_workers,
-                     args.runner)
-            args.sdk_workers = 1
-    if args.sdk_workers < 1:
-        raise ConfigError(f"--sdk-workers {args.sdk_workers}: fix: use 1 (in-process) or more")
-    if args.sdk_workers == 1:
-        return pool_class() if own else None
-    if not own:
-        raise ConfigError(f"--sdk-workers {args.sdk_workers} is for Prism without --environment_type — fix: drop "
-                          "it (on Flink or Dataflow set the runner's parallelism instead)")
-    import atexit
-    import tempfile
-
-    from pipeline import lifecycle
-
-    metrics_dir = metrics.ensure_multiprocess_dir()
-    runstate = lifecycle.watch(tempfile.mkdtemp(prefix="newsmon-runstate-"))
-    atexit.register(shutil.rmtree, runstate, ignore_errors=True)
-    env = {metrics.MULTIPROC_ENV: metrics_dir, lifecycle.RUNSTATE_ENV: str(runstate),
-           "NEWSMON_LOG_FORMAT": args.log_format or "json", "NEWSMON_LOG_LEVEL": args.log_level}
-    return pool_class(processes=True, env=env)
-
-
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
-    from pipeline.alerting.spikes import SpikeRule
-    from pipeline.harness import LocalWorkerPool, limit_malloc_arenas
-    from pipeline.prism import PrismServer
-    from pipeline.service import ServiceServer, Status
+    from pipeline.options import run_settings
+    from pipeline.runjob import run_job
 
-    limit_malloc_arenas()  # before the harness's threads exist
-    feeds = config.load_feeds(args.config)
-    if args.metrics_port is None:  # read here, not when building the parser: a bad value must not break --help
-        args.metrics_port = config.env_port(os.environ, "NEWSMON_METRICS_PORT", 9108)
-    search = config.search_settings()
-    if args.search_url:
-        search = replace(search, url=args.search_url)
-    if args.index:
-        search = replace(search, index=args.index)
-    prism = PrismServer(_prism_binary()) if _own_prism(args, beam_args) else None
-    harness = _worker_pool(args, beam_args, LocalWorkerPool)
-    # Built once here to refuse bad options before the engine wait; again when the endpoints are known.
-    options = _beam_options(args, beam_args, streaming=True, job_endpoint="localhost:0" if prism else None,
-                            worker_pool="127.0.0.1:0" if harness else None)
-    if args.spike_window <= 0:
-        raise ConfigError(f"--spike-window {args.spike_window}: fix: use a positive number of seconds")
-    try:
-        rule = SpikeRule(window_s=args.spike_window, min_count=args.spike_min_count,
-                         ratio_threshold=args.spike_ratio,
-                         history_windows=max(1, int(args.spike_history // args.spike_window)),
-                         min_history_windows=max(1, int(args.spike_min_history // args.spike_window)))
-    except ValueError as exc:
-        raise ConfigError(f"--spike-* options: {exc} — fix: see `newsmon run --help` and README 'Alerts'") from None
-    # Signals first: a stop request during the engine wait or the job's start is honoured too.
-    signals = _Signals(args.grace_period)
-    signals.install()
-    writers: list[Any] = []
-
-    def readiness() -> str | None:
-        if not writers:
-            return f"connecting to the search engine at {search.url}"
-        writers[0].ensure_templates()  # cheap GETs when installed; reinstalls after an engine reset
-        return None
-
-    # The DoFns report their ticks in this process only with the in-process (LOOPBACK) harness.
-    from apache_beam.options.pipeline_options import PortableOptions
-
-    in_process = harness is not None or \
-        str(options.view_as(PortableOptions).environment_type or "").upper() == "LOOPBACK"
-    stall_after = max(60.0, 12 * args.tick) if in_process else None
-    # Endpoints first: an orchestrator sees a live process (and why it is not ready) while we wait.
-    status = Status(readiness, stall_after_s=stall_after)
-    metrics.clear_multiprocess_dir()
-    registry = metrics.exporter_registry()
-    if args.metrics_port:
-        ServiceServer(args.metrics_addr, args.metrics_port, status, registry=registry).start_background()
-        log.info("metrics, /healthz and /readyz on http://%s:%d", args.metrics_addr, args.metrics_port)
-    every = args.progress_every if args.progress_every is not None else \
-        max(10.0, min((f.interval_s for f in feeds), default=300.0))
-    if every > 0:
-        from pipeline.progress import CycleReporter
-
-        CycleReporter(registry, every, stop=signals.stop).start()
-    try:
-        writers.append(_connect_search(search, wait_s=args.engine_wait, sleep=signals.sleep))
-    except _StopRequested:
-        log.info("stopped before the job started")
-        return EXIT_OK
-    try:
-        if prism is not None or harness is not None:
-            options = _beam_options(args, beam_args, streaming=True,
-                                    job_endpoint=prism.start() if prism else None,
-                                    worker_pool=harness.start() if harness else None)
-        return _run_job(args, options, feeds, search, rule, signals, status, prism)
-    finally:
-        if harness is not None:
-            harness.stop()
-        if prism is not None:
-            prism.stop()
-
-
-def _run_job(args: argparse.Namespace, options: Any, feeds: Any, search: config.SearchSettings, rule: Any,
-             signals: _Signals, status: Any, prism: Any = None) -> int:
-    """Submit the streaming job, watch it, and stop it cleanly on a signal."""
-    import apache_beam as beam
-
-    from pipeline.supervisor import JobWatcher
-    from pipeline.transforms.graph import build_streaming
-
-    in_process = status.stall_after_s is not None
-    p = beam.Pipeline(options=options)
-    build_streaming(p, feeds, search, tick_s=args.tick, config_path=str(Path(args.config).resolve()),
-                    fetch_timeout_s=args.fetch_timeout, max_feed_bytes=args.max_feed_bytes, spike_rule=rule,
-                    fetch_concurrency=args.fetch_concurrency, feed_shards=args.feed_shards,
-                    per_host=args.per_host, host_gap_s=args.host_gap, max_stretch=args.max_interval_stretch,
-                    lanes=args.sdk_workers)
-    log.info("streaming %d feed(s) on %s%s; Ctrl-C or SIGTERM stops", len(feeds), args.runner,
-             f" in {args.sdk_workers} SDK worker processes" if args.sdk_workers > 1 else "")
-    result = p.run()
-    signals.install()  # Beam's Prism job server installs its own SIGINT handler while it starts
-    status.job_state = "RUNNING"
-    end = JobWatcher(result).watch(signals.stop, on_state=lambda state: setattr(status, "job_state", state))
-    if end is not None:
-        log.error("the streaming job ended by itself (state %s): %s", end.state, end.error or "no error reported")
-        return EXIT_FAILED
-    status.job_state = "STOPPING"
-    name = signal.Signals(signals.received[0]).name if signals.received else "stop"
-    log.info("%s received: finishing work in flight (at most %gs), then stopping", name, args.grace_period)
-    drained = _drain(max(0.0, args.grace_period - 5.0), quiet_s=max(2.0, 2 * args.tick)) if in_process else True
-    _stop_on_flink_cluster(options, args.grace_period)
-    _quiet_runner_logs()
-    if prism is not None:
-        prism.cancel_expected()
-    try:
-        result.cancel()
-    except Exception as exc:  # the runner may already be gone; stopping must not fail
-        log.warning("cancel: %s", exc)
-    log.info("stopped%s", "" if drained else " (grace period too short to finish all work in flight)")
-    return EXIT_OK
-
-
-def _stop_on_flink_cluster(options: Any, grace_s: float) -> None:
-    """On a Flink cluster, stop the job there (Beam's cancel leaves it running): see :mod:`pipeline.flink`."""
-    from apache_beam.options.pipeline_options import FlinkRunnerOptions, GoogleCloudOptions, StandardOptions
-
-    from pipeline.flink import FlinkRest, rest_url, stop_job
-
-    runner = str(options.view_as(StandardOptions).runner or "")
-    url = rest_url(options.view_as(FlinkRunnerOptions).flink_master) if "flink" in runner.lower() else None
-    name = options.view_as(GoogleCloudOptions).job_name
-    if url and name:
-        stop_job(FlinkRest(url), name, timeout_s=max(5.0, grace_s - 5.0))
+    # Every flag, variable, the feeds file and the Beam options are checked here, before anything starts.
+    settings = run_settings(args, beam_args, os.environ)
+    return EXIT_OK if run_job(settings, args.log_format or "json", args.log_level) else EXIT_FAILED
 
 
 def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
@@ -505,11 +203,8 @@ def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
     from pipeline.demo.stories import FEEDS, run_args
 
     if args.time_scale is None:  # read here, not when building the parser: a bad value must not break --help
-        try:
-            args.time_scale = float(os.environ.get("NEWSMON_DEMO_TIME_SCALE") or 1.0)
-        except ValueError:
-            raise ConfigError("NEWSMON_DEMO_TIME_SCALE: not a number — fix: e.g. 1 or 0.5") from None
-    if not args.time_scale > 0:
+        args.time_scale = config.positive_float(os.environ, "NEWSMON_DEMO_TIME_SCALE", 1.0, "1 or 0.5")
+    if not 0 < args.time_scale < float("inf"):
         raise ConfigError(f"--time-scale {args.time_scale}: fix: use a positive number (1 = the human demo)")
     folder = Path(args.feeds_dir) if args.feeds_dir else Path(tempfile.mkdtemp(prefix="newsmon-demo-"))
     newsroom = Newsroom(folder, scale=args.time_scale, host=args.feeds_host, port=args.feeds_port)
@@ -522,8 +217,14 @@ def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
         feeds_yaml = newsroom.write_config()
         log.info("demo newsroom: %s/{%s}.xml (files in %s), time scale %g", newsroom.url, ",".join(FEEDS),
                  folder, args.time_scale)
-        run_ns, run_extra = build_parser().parse_known_args(
-            ["run", "--config", str(feeds_yaml), *run_args(args.time_scale), *extra])
+        try:
+            run_ns, run_extra = build_parser().parse_known_args(
+                ["run", "--config", str(feeds_yaml), *run_args(args.time_scale), *extra])
+        except SystemExit as exc:  # the parser has said which option is wrong and how; the newsroom stops
+            return int(exc.code or 0)
+        for name in ("log_format", "log_level"):  # main() settled these from the demo's own command line
+            if getattr(run_ns, name) is None:
+                setattr(run_ns, name, getattr(args, name))
         code: int = run_ns.func(run_ns, run_extra)
         return code
     finally:
@@ -537,8 +238,7 @@ def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
 
     req = searching.request_from_args(args.query, args.topic, args.source, args.lang, args.since, args.until,
                                       args.size, args.all, stories=args.stories)
-    settings = config.search_settings()
-    settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
+    settings = config.search_settings(url=args.search_url, index=args.index)
     writer = SearchWriter(settings)
     writer.connect()
     response = writer.client.request("POST", f"/{read_pattern(settings.index)}/_search",
@@ -556,8 +256,7 @@ def cmd_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline.sinks.feedstate import FeedStateStore, feeds_index
     from pipeline.sinks.search import SearchWriter
 
-    settings = config.search_settings()
-    settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
+    settings = config.search_settings(url=args.search_url, index=args.index)
     writer = SearchWriter(settings)
     writer.connect()
     rows = feedhealth.feed_rows(FeedStateStore(writer, feeds_index(settings.index)).all(),
@@ -580,8 +279,7 @@ def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
     assert since is not None and until is not None  # parse_when returns ISO or raises ConfigError
     req = trends.TrendsRequest(since=int(since), until=int(until), interval_s=trends.parse_interval(args.interval),
                                topics=tuple(dict.fromkeys(args.topic or TOPICS)), share=args.share)
-    settings = config.search_settings()
-    settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
+    settings = config.search_settings(url=args.search_url, index=args.index)
     writer = SearchWriter(settings)
     writer.connect()
     response = writer.client.request("POST", f"/{read_pattern(settings.index)}/_search", trends.build_query(req))
@@ -610,10 +308,9 @@ def cmd_status(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline.sinks.feedstate import feeds_index
     from pipeline.sinks.search import SearchWriter
 
-    settings = config.search_settings()
-    settings = replace(settings, url=args.search_url or settings.url, index=args.index or settings.index)
+    settings = config.search_settings(url=args.search_url, index=args.index)
     metrics_url = args.metrics_url or \
-        f"http://127.0.0.1:{config.env_port(os.environ, 'NEWSMON_METRICS_PORT', 9108)}"
+        f"http://127.0.0.1:{config.env_port(os.environ, 'NEWSMON_METRICS_PORT', DEFAULT_METRICS_PORT)}"
     now = time.time()
     report: dict[str, Any] = {"at": unix_to_iso(now)}
     writer = SearchWriter(settings)
@@ -638,6 +335,7 @@ def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline import dashboards
 
     opts = dashboards.import_options_from_env(os.environ)
+    opts["verify"] = config.env_bool(os.environ, "KIBANA_VERIFY_CERTS", True)  # the one yes/no parser
     if args.kibana_url:
         opts["kibana_url"] = args.kibana_url
     if args.space:
@@ -669,13 +367,14 @@ def cmd_export_metrics(args: argparse.Namespace, _beam: list[str]) -> int:
         raise ConfigError(f"export-metrics: {folder} is not a directory — fix: create it (an emptyDir shared "
                           "with the TaskManager) or point --dir at it")
     if args.port is None:
-        args.port = config.env_port(os.environ, "NEWSMON_METRICS_PORT", 9108)
+        args.port = config.env_port(os.environ, "NEWSMON_METRICS_PORT", DEFAULT_METRICS_PORT)
+    addr = args.addr or os.environ.get("NEWSMON_METRICS_ADDR") or "0.0.0.0"
     status = Status(lambda: None)
     status.job_state = "RUNNING"
-    server = ServiceServer(args.addr, args.port, status,
+    server = ServiceServer(addr, args.port, status,
                            registry=metrics.exporter_registry({metrics.MULTIPROC_ENV: folder}))
     log.info("serving the metrics of the SDK workers writing to %s on http://%s:%d/metrics",
-             folder, args.addr, args.port)
+             folder, addr, args.port)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _n, _f: stop.set())
@@ -709,14 +408,19 @@ def cmd_serve_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsmon", description="Monitor news about US–India relations.")
     parser.add_argument("--version", action="version", version=f"newsmon {__version__}")
-    parser.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("NEWSMON_LOG_FORMAT"),
+    # Defaults from the environment are read in main(), after parsing: a bad value must not break --help.
+    log_format, log_level = one_of(*config.LOG_FORMATS), one_of(*config.LOG_LEVELS)
+    formats, levels = "{" + ",".join(config.LOG_FORMATS) + "}", "{" + ",".join(config.LOG_LEVELS) + "}"
+    parser.add_argument("--log-format", type=log_format, metavar=formats, default=None,
                         help="log line format (default: json for `run`, text otherwise; env NEWSMON_LOG_FORMAT)")
-    parser.add_argument("--log-level", default=os.environ.get("NEWSMON_LOG_LEVEL", "INFO"))
+    parser.add_argument("--log-level", type=log_level, metavar=levels, default=None,
+                        help="log level (default $NEWSMON_LOG_LEVEL or INFO)")
     # The same two after the command (`newsmon run --log-format text`), overriding the ones before it.
     logging_opts = argparse.ArgumentParser(add_help=False)
-    logging_opts.add_argument("--log-format", choices=("text", "json"), default=argparse.SUPPRESS,
+    logging_opts.add_argument("--log-format", type=log_format, metavar=formats, default=argparse.SUPPRESS,
                               help="log line format (also accepted before the command)")
-    logging_opts.add_argument("--log-level", default=argparse.SUPPRESS, help="log level (default INFO)")
+    logging_opts.add_argument("--log-level", type=log_level, metavar=levels, default=argparse.SUPPRESS,
+                              help="log level (default INFO)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
@@ -725,50 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = command("run", help="the streaming job: poll feeds, classify, index, serve metrics",
                          description="Streaming pipeline on Prism by default; extra arguments are Beam "
                                      "pipeline options (e.g. --runner=FlinkRunner --flink_master=...).")
-    run.add_argument("--config", required=True, help="feeds.yaml to poll")
-    run.add_argument("--runner", default="PrismRunner", help="Beam runner (default PrismRunner)")
-    run.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
-    run.add_argument("--index", help="article index (default $NEWSMON_INDEX or news-articles)")
-    run.add_argument("--metrics-port", type=int, default=None,
-                     help="Prometheus /metrics port, 0 to disable (default $NEWSMON_METRICS_PORT or 9108)")
-    run.add_argument("--metrics-addr", default=os.environ.get("NEWSMON_METRICS_ADDR", "127.0.0.1"))
-    run.add_argument("--tick", type=float, default=5.0, help="seconds between due-feed checks (default 5)")
-    run.add_argument("--fetch-timeout", type=float, default=30.0,
-                     help="hard deadline in seconds for one feed's whole exchange: connect, headers, body, "
-                          "redirects (default 30)")
-    run.add_argument("--fetch-concurrency", type=int, default=64,
-                     help="feeds fetched at once per worker process (default 64)")
-    run.add_argument("--per-host", type=int, default=2,
-                     help="requests at once to one host, across all feeds of that host (default 2)")
-    run.add_argument("--host-gap", type=float, default=0.5,
-                     help="seconds between the starts of two requests to one host (default 0.5)")
-    run.add_argument("--max-interval-stretch", type=float, default=4.0,
-                     help="how many times its configured interval a feed that stopped changing may be "
-                          "polled at most (adaptive interval; 1 turns it off; default 4)")
-    run.add_argument("--sdk-workers", type=int, default=None,
-                     help="Prism: run the DoFns in this many worker processes, one per core, the feed shards "
-                          "dealt over them (default $NEWSMON_SDK_WORKERS or 1: in this process)")
-    run.add_argument("--feed-shards", type=int, default=None,
-                     help="groups the feeds are split into for state and parallelism "
-                          "(default: one per 50 feeds, at most 64)")
-    run.add_argument("--max-feed-bytes", type=int, default=20 * 1024 * 1024,
-                     help="largest feed body accepted, after decompression (default 20 MiB)")
-    run.add_argument("--spike-window", type=int, default=15 * 60,
-                     help="seconds per topic-count window for in-pipeline spike alerts (default 900)")
-    run.add_argument("--spike-history", type=int, default=24 * 3600,
-                     help="seconds of past windows averaged into the baseline (default 86400)")
-    run.add_argument("--spike-min-history", type=int, default=3600,
-                     help="seconds of history a topic needs before it can alert (default 3600)")
-    run.add_argument("--spike-ratio", type=float, default=3.0, help="window count over baseline that alerts (3)")
-    run.add_argument("--spike-min-count", type=int, default=5, help="fewest articles in a window that alert (5)")
-    run.add_argument("--engine-wait", type=float, default=300.0,
-                     help="seconds to wait for the search engine at start-up (default 300)")
-    run.add_argument("--grace-period", type=float, default=25.0,
-                     help="seconds SIGTERM/SIGINT may take to finish work in flight before the process "
-                          "exits anyway (default 25, inside Kubernetes' 30 s)")
-    run.add_argument("--progress-every", type=float, default=None, metavar="SECONDS",
-                     help="one line of what was polled, found and indexed this often (default: the shortest "
-                          "feed interval, at least 10 s; 0 turns it off)")
+    run.add_argument("--runner", default=DEFAULT_RUNNER, help="Beam runner (default %(default)s)")
+    add_job_arguments(run)  # pipeline/options.py: the one definition, shared with NewsmonOptions
     run.set_defaults(func=cmd_run)
 
     dm = command("demo", help="the quickstart's live demo: demo stories published over time, and "
@@ -798,7 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--deadletter", help="dead-letter JSONL path (default $NEWSMON_DEADLETTER_PATH)")
     bf.add_argument("--summary-json", help="also write the summary as JSON to this file")
     bf.add_argument("--runner", default="DirectRunner", help="Beam runner (default DirectRunner)")
-    bf.add_argument("--engine-wait", type=float, default=60.0)
+    bf.add_argument("--engine-wait", type=seconds_or_off, default=60.0,
+                    help="seconds to wait for the search engine at start-up (default %(default)g)")
     bf.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
                     help="a progress line this often when stderr is not a terminal or logs are JSON (a bar "
                          "on a terminal); 0 turns progress off; env NEWSMON_PROGRESS=0|bar|lines (default 10)")
@@ -897,9 +560,10 @@ def build_parser() -> argparse.ArgumentParser:
     em = command("export-metrics", help="serve /metrics for SDK workers in other processes "
                                               f"(the {metrics.MULTIPROC_ENV} directory they write to)")
     em.add_argument("--dir", default=None, help=f"metrics directory (default ${metrics.MULTIPROC_ENV})")
-    em.add_argument("--addr", default=os.environ.get("NEWSMON_METRICS_ADDR", "0.0.0.0"),
+    em.add_argument("--addr", default=None,
                     help="listen address (default $NEWSMON_METRICS_ADDR or all interfaces: Prometheus scrapes it)")
-    em.add_argument("--port", type=int, default=None, help="listen port (default $NEWSMON_METRICS_PORT or 9108)")
+    em.add_argument("--port", type=port_number, default=None,
+                    help=f"listen port (default $NEWSMON_METRICS_PORT or {DEFAULT_METRICS_PORT})")
     em.set_defaults(func=cmd_export_metrics)
 
     sf = command("serve-feeds", help="serve a folder of feed files over HTTP (ETag, 304, gzip, faults)")
@@ -911,14 +575,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, configure logging, dispatch. Every configuration error, from any source, exits 2 with the fix."""
     from pipeline import logs
 
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and args.command not in ("run", "backfill", "demo"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    logs.configure(args.log_format or ("json" if args.command == "run" else "text"), args.log_level)
     try:
+        logging_settings = config.log_settings(os.environ, args.log_format, args.log_level)
+        args.log_format, args.log_level = logging_settings.format, logging_settings.level
+        logs.configure(args.log_format or ("json" if args.command == "run" else "text"), args.log_level)
         code: int = args.func(args, extra)
         return code
     except ConfigError as exc:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import backfill_summary, build_parser, main
+
+
+def _exit_code(argv: list[str]) -> int:
+    """main()'s status, or the parser's (argparse exits 2 on a bad flag)."""
+    try:
+        return main(argv)
+    except SystemExit as done:
+        return int(done.code or 0)
 
 
 @pytest.mark.parametrize("command", ["run", "backfill", "classify", "serve-feeds", "search", "eval",
@@ -75,7 +84,8 @@ def test_an_invalid_spike_rule_is_a_configuration_error(tmp_path: Path, capsys: 
     feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
     assert main(["run", "--config", str(feeds), "--spike-min-history", "999999", "--spike-history", "60",
                  "--metrics-port", "0"]) == 2
-    assert "--spike-* options" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--spike-history" in err and "fix:" in err
 
 
 @pytest.mark.parametrize(("value", "expected"), [("on", True), ("YES", True), ("0", False), ("off", False)])
@@ -96,23 +106,26 @@ def test_a_yes_no_variable_with_another_value_is_an_error() -> None:
 def test_process_workers_are_told_where_to_write_their_metrics() -> None:
     import json as _json
 
-    from pipeline.cli import with_worker_metrics_dir
+    from pipeline.beamoptions import beam_options, portable, with_worker_metrics_dir
 
-    argv = ["--environment_type=PROCESS", '--environment_config={"command": "/opt/boot"}', "--streaming"]
-    out = with_worker_metrics_dir(argv, "/var/m")
-    config = _json.loads(out[1].split("=", 1)[1])
-    assert config == {"command": "/opt/boot", "env": {"PROMETHEUS_MULTIPROC_DIR": "/var/m"}}
-    assert with_worker_metrics_dir(argv, None) == argv  # single process: nothing to say
-    loopback = ["--environment_type=LOOPBACK"]
-    assert with_worker_metrics_dir(loopback, "/var/m") == loopback
+    def environment(argv: list[str], folder: str | None) -> str | None:
+        options = beam_options(argv, "DirectRunner", streaming=False, env={})
+        with_worker_metrics_dir(options, folder)
+        chosen: str | None = portable(options).environment_config
+        return chosen
+
+    argv = ["--environment_type=PROCESS", '--environment_config={"command": "/opt/boot"}']
+    assert _json.loads(environment(argv, "/var/m") or "") == {
+        "command": "/opt/boot", "env": {"PROMETHEUS_MULTIPROC_DIR": "/var/m"}}
+    assert environment(argv, None) == '{"command": "/opt/boot"}'  # single process: nothing to say
+    assert environment(["--environment_type=LOOPBACK"], "/var/m") is None
     chosen = ["--environment_type=PROCESS",
               '--environment_config={"command": "b", "env": {"PROMETHEUS_MULTIPROC_DIR": "/mine"}}']
-    assert _json.loads(with_worker_metrics_dir(chosen, "/var/m")[1].split("=", 1)[1])["env"] == {
-        "PROMETHEUS_MULTIPROC_DIR": "/mine"}
+    assert _json.loads(environment(chosen, "/var/m") or "")["env"] == {"PROMETHEUS_MULTIPROC_DIR": "/mine"}
 
 
 @pytest.mark.parametrize(("argv", "env", "expected"), [
-    (["--sdk-workers", "0"], None, "--sdk-workers 0: fix:"),
+    (["--sdk-workers", "0"], None, "argument --sdk-workers: 0 is out of range — fix:"),
     (["--sdk-workers", "2", "--runner", "FlinkRunner"], None, "set the runner's parallelism"),
     (["--sdk-workers", "2", "--environment_type=PROCESS"], None, "without --environment_type"),
     ([], "two", "NEWSMON_SDK_WORKERS='two': fix:"),
@@ -127,7 +140,7 @@ def test_bad_worker_counts_stop_run_with_the_fix(
             main(["run", "--help"])
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
-    assert main(["run", "--config", str(feeds), "--metrics-port", "0", *argv]) == 2
+    assert _exit_code(["run", "--config", str(feeds), "--metrics-port", "0", *argv]) == 2
     assert expected in capsys.readouterr().err
 
 
@@ -141,21 +154,27 @@ def test_logging_options_work_after_the_command_too() -> None:
 
 
 def test_the_worker_variable_is_a_host_default_that_other_runners_leave_to_themselves(
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A deployment sets NEWSMON_SDK_WORKERS once; its Flink overlay reuses the same settings."""
-    from pipeline.cli import _worker_pool
+    from pipeline.options import run_settings
+    from pipeline.runjob import worker_pool
 
-    monkeypatch.setenv("NEWSMON_SDK_WORKERS", "2")
-    args = build_parser().parse_args(["run", "--config", "f.yaml", "--runner", "FlinkRunner"])
-    assert _worker_pool(args, [], object) is None and args.sdk_workers == 1
-    args = build_parser().parse_args(["run", "--config", "f.yaml"])
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
+    env = {"NEWSMON_SDK_WORKERS": "2", "NEWSMON_PRISM_LOCATION": sys.executable}
+    args = build_parser().parse_args(["run", "--config", str(feeds), "--runner", "FlinkRunner"])
+    settings = run_settings(args, [], env)
+    assert settings.sdk_workers == 1 and worker_pool(settings, "json", "INFO", object) is None
+    args = build_parser().parse_args(["run", "--config", str(feeds)])
+    settings = run_settings(args, [], env)
+    assert settings.sdk_workers == 2 and settings.own_harness and settings.own_prism
     made: list[dict[str, object]] = []
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp/newsmon-test-metrics")
     try:
-        _worker_pool(args, [], lambda **kw: made.append(kw))
+        worker_pool(settings, "json", "INFO", lambda **kw: made.append(kw))
     finally:
         from pipeline import lifecycle
 
         lifecycle.reset()  # the launcher side watched a run-state folder
-    assert args.sdk_workers == 2 and made and made[0]["processes"] is True
+    assert made and made[0]["processes"] is True

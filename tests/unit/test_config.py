@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,49 @@ def test_secrets_from_env_or_file_and_not_in_repr(tmp_path: Path) -> None:
         search_settings({"NEWSMON_SEARCH_ENGINE": "solr"})
     with pytest.raises(ConfigError, match="ELASTICSEARCH_URL"):
         search_settings({"ELASTICSEARCH_URL": "es:9200"})
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    *[(s, True) for s in ("1", "true", "yes", "on", "TRUE", " On ")],
+    *[(s, False) for s in ("0", "false", "no", "off", "OFF", " No ")],
+    ("", None), ("   ", None),  # unset: the default
+])
+def test_every_yes_no_variable_is_read_by_one_function(raw: str, value: bool | None) -> None:
+    from pipeline.config import env_bool
+
+    assert env_bool({"NEWSMON_X": raw}, "NEWSMON_X", True) is (True if value is None else value)
+    assert env_bool({"NEWSMON_X": raw}, "NEWSMON_X", False) is (False if value is None else value)
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", "enabled", "y", "nope", "-1"])
+def test_any_other_yes_no_value_is_an_error_naming_the_variable_and_the_spellings(raw: str) -> None:
+    from pipeline.config import env_bool
+
+    with pytest.raises(ConfigError, match=rf"NEWSMON_X='{re.escape(raw)}': fix: use one of 1, true, yes, on or 0"):
+        env_bool({"NEWSMON_X": raw}, "NEWSMON_X", True)
+
+
+def test_the_url_error_names_where_the_url_came_from() -> None:
+    with pytest.raises(ConfigError, match=r"^NEWSMON_SEARCH_URL='engine:9200': not an http\(s\) URL — fix:"):
+        search_settings({"NEWSMON_SEARCH_URL": "engine:9200"})
+    with pytest.raises(ConfigError, match=r"^--search-url='ftp://x'"):
+        search_settings({"ELASTICSEARCH_URL": "http://fine:9200"}, url="ftp://x")
+    s = search_settings({"ELASTICSEARCH_URL": "http://e:9200", "NEWSMON_INDEX": "mine"}, index="theirs",
+                        index_all=True)
+    assert (s.url, s.index, s.index_all) == ("http://e:9200", "theirs", True)
+
+
+def test_choices_numbers_and_logging_from_the_environment() -> None:
+    from pipeline.config import env_choice, log_settings, positive_float, progress_mode
+
+    assert env_choice({"V": "JSON"}, "V", ("text", "json"), None) == "json"
+    with pytest.raises(ConfigError, match=r"V='xml': fix: use one of text, json"):
+        env_choice({"V": "xml"}, "V", ("text", "json"), None)
+    assert log_settings({"NEWSMON_LOG_LEVEL": "debug"}) == log_settings({}, level="DEBUG")
+    assert log_settings({"NEWSMON_LOG_FORMAT": "json"}, fmt="text").format == "text"  # the flag wins
+    assert [progress_mode({"NEWSMON_PROGRESS": v}) for v in ("", "0", "off", "Bar", "lines")] == [
+        None, "off", "off", "bar", "lines"]
+    assert positive_float({"S": "0.5"}, "S", 1.0, "1") == 0.5 and positive_float({}, "S", 1.0, "1") == 1.0
+    for bad in ("0", "-2", "fast", "inf", "nan"):
+        with pytest.raises(ConfigError, match=rf"S='{bad}': fix: use a number greater than 0"):
+            positive_float({"S": bad}, "S", 1.0, "1")

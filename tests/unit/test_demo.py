@@ -226,7 +226,7 @@ def test_newsmon_demo_hands_other_arguments_to_run_after_its_own(tmp_path: Path,
     # A later --spike-window overrides the demo's; run refuses it before any engine or runner starts,
     # and the newsroom (feeds.yaml written, port released) is stopped on the way out.
     assert main(["demo", "--feeds-port", "0", "--feeds-dir", str(tmp_path), "--spike-window", "0"]) == 2
-    assert "--spike-window 0" in capsys.readouterr().err
+    assert "argument --spike-window: 0 is out of range — fix:" in capsys.readouterr().err
     feeds = yaml.safe_load((tmp_path / "feeds.yaml").read_text())["feeds"]
     assert [f["name"] for f in feeds] == list(FEEDS.values())
     assert all((tmp_path / f"{feed}.xml").is_file() for feed in FEEDS)
