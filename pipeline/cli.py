@@ -335,7 +335,6 @@ def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline import dashboards
 
     opts = dashboards.import_options_from_env(os.environ)
-    opts["verify"] = config.env_bool(os.environ, "KIBANA_VERIFY_CERTS", True)  # the one yes/no parser
     if args.kibana_url:
         opts["kibana_url"] = args.kibana_url
     if args.space:

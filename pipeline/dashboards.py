@@ -30,7 +30,7 @@ from urllib.parse import quote, urlsplit
 
 import urllib3
 
-from pipeline.config import read_secret
+from pipeline.config import env_bool, read_secret
 from pipeline.errors import NewsmonError
 from pipeline.sinks.engines import Endpoint
 from pipeline.sinks.retry import Backoff, retry_call
@@ -270,7 +270,7 @@ def import_options_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "password": read_secret(env, "KIBANA_PASSWORD"),
         "space": env.get("KIBANA_SPACE") or None,
         "ca_certs": env.get("KIBANA_CA_CERTS") or None,
-        "verify": env.get("KIBANA_VERIFY_CERTS", "true").lower() not in ("0", "false", "no"),
+        "verify": env_bool(env, "KIBANA_VERIFY_CERTS", True),
     }
 
 
