@@ -1,4 +1,4 @@
-"""IndexArticles and WriteDeadLetters on the DirectRunner, over a fake engine and a fresh metrics registry.
+"""IndexArticles, IndexBatches and WriteDeadLetters on the DirectRunner, over a fake engine and a fresh registry.
 
 What each writer sends to the engine, what it dead-letters, and what it counts —
 in Prometheus (the injected registry) and in the job's Beam counters, under
@@ -19,11 +19,12 @@ from pipeline import metrics
 from pipeline.config import SearchSettings
 from pipeline.dates import to_iso, utc_now
 from pipeline.detect import classify
-from pipeline.model import Article, ClassifiedArticle, Failure
+from pipeline.model import Article, ClassifiedArticle, Failure, Feed, FeedBatch, FeedCommit
 from pipeline.sinks.document import DEADLETTER_INDEX, article_index, to_document
+from pipeline.sinks.feedstate import feed_doc_id, feeds_index
 from pipeline.transforms.beam_metrics import counters
-from pipeline.transforms.index import IndexArticles, WriteDeadLetters
-from tests.support.fakes import fakes
+from pipeline.transforms.index import IndexArticles, IndexBatches, WriteDeadLetters
+from tests.support.fakes import collector, fakes
 
 FEED = "https://desk.example/rss"
 
@@ -136,3 +137,30 @@ def test_write_dead_letters_without_an_engine_writes_the_file_only(tmp_path: Pat
     assert json.loads(line)["reason"] == "timeout" and engine.docs == {}
     assert value(registry, metrics.DEADLETTERS, stage="fetch") == 1
     assert beam_counts == {metrics.beam_name(metrics.DEADLETTERS, stage="fetch"): 1}
+
+
+def test_index_batches_passes_on_and_counts_only_what_the_engine_created_then_commits_the_feed(
+        tmp_path: Path) -> None:
+    engine, registry, writer, telemetry = fakes()
+    feed = Feed(url=FEED, name="Desk")
+    items = (article(1, "US and India sign trade pact on tariffs"),
+             article(2, "Pacers beat Celtics in Indianapolis", "A late three-pointer settled it."))
+    batch = FeedBatch(feed, tuple(c.article for c in items), FeedCommit(FEED, '"v1"', None, "h1", ("a1", "a2")),
+                      classified=items)
+    settings = SearchSettings(url="http://engine.invalid", deadletter_path=str(tmp_path / "dl.jsonl"))
+    passed_on = []
+    for _ in range(2):  # the second time: a replay after a restart
+        keep, created = collector()
+        beam_counts = run(lambda p, keep=keep: p | beam.Create([batch])
+                          | IndexBatches(settings, writer=writer, telemetry=telemetry) | beam.Map(keep))
+        passed_on.append(([c.article.article_id for c in created], beam_counts))
+
+    (first, first_counts), (second, second_counts) = passed_on
+    assert first == ["a1"] and second == []  # relevant and newly created only; a replay passes on nothing
+    assert sorted(engine.index("news-articles-2026")) == ["a1"]  # only relevant articles are indexed
+    committed = engine.index(feeds_index(settings.index))[feed_doc_id(FEED)]["committed"]
+    assert (committed["etag"], committed["seen_ids"]) == ('"v1"', ["a1", "a2"])
+    assert value(registry, metrics.RELEVANT_ARTICLES, topic="trade") == 1  # counted once, not on the replay
+    assert metrics.beam_by_label(first_counts, metrics.RELEVANT_ARTICLES, "topic") == {"trade": 1}
+    assert metrics.beam_total(second_counts, metrics.RELEVANT_ARTICLES) == 0
+    assert metrics.beam_total(second_counts, metrics.DOCUMENTS_INDEXED, result="exists") == 1
