@@ -100,18 +100,24 @@ def _progress_registry(beam: Any) -> CollectorRegistry:
 
 
 def backfill_summary(counters: dict[str, int], seconds: float) -> dict[str, Any]:
-    failures = {k.removeprefix("failure_"): v for k, v in sorted(counters.items()) if k.startswith("failure_")}
-    unique = counters.get("articles_unique", 0)
+    """The summary from the job's Beam counters (named after :mod:`pipeline.metrics`: ``metrics.beam_name``)."""
+    total, by = metrics.beam_total, metrics.beam_by_label
+    failures: dict[str, int] = {}
+    for prefix, metric in (("", metrics.ENTRY_FAILURES), ("", metrics.FEEDS_UNREAD), ("index_", metrics.INDEX_ERRORS)):
+        for reason, n in by(counters, metric, "reason").items():
+            failures[prefix + reason] = failures.get(prefix + reason, 0) + n
+    unique = total(counters, metrics.ARTICLES_CLASSIFIED)  # after the dedupe, every article is classified once
+    topics = by(counters, metrics.RELEVANT_ARTICLES, "topic")
     return {
-        "feeds_read": counters.get("feeds_read", 0),
-        "entries": counters.get("entries_parsed", 0),
+        "feeds_read": total(counters, metrics.FEEDS_PARSED) + total(counters, metrics.FEEDS_UNREAD),
+        "entries": total(counters, metrics.ENTRIES_PARSED),
         "articles": unique,
-        "duplicates": counters.get("articles_duplicate", 0),
-        "relevant": counters.get("articles_relevant", 0),
-        "topics": {t: counters.get(f"topic_{t}", 0) for t in (*TOPICS, UNTAGGED) if counters.get(f"topic_{t}")},
-        "indexed": counters.get("documents_indexed", 0),
-        "already_indexed": counters.get("documents_existing", 0),
-        "failures": failures,
+        "duplicates": total(counters, metrics.ARTICLES_DUPLICATE),
+        "relevant": total(counters, metrics.ARTICLES_CLASSIFIED, relevant="true"),
+        "topics": {t: topics[t] for t in (*TOPICS, UNTAGGED) if topics.get(t)},
+        "indexed": total(counters, metrics.DOCUMENTS_INDEXED, result="created"),
+        "already_indexed": total(counters, metrics.DOCUMENTS_INDEXED, result="exists"),
+        "failures": dict(sorted(failures.items())),
         "seconds": round(seconds, 2),
         "articles_per_second": round(unique / seconds, 1) if seconds > 0 else None,
     }

@@ -1,11 +1,14 @@
 """Every metric newsmon exports, defined once.
 
 Names follow Prometheus conventions (``newsmon_`` prefix, ``_total`` counters,
-seconds). Labels are bounded sets: never a URL or an article id. The same
-increments are mirrored to Beam metrics (namespace ``newsmon``) so runners
-such as Dataflow and Flink show them too.
+seconds). Labels are bounded sets: never a URL or an article id. Every counter
+increment is also a Beam counter (namespace ``newsmon``) so runners such as
+Dataflow and Flink show them too, and ``newsmon backfill`` reads its summary
+from them: the Beam counter's name is derived from the Prometheus name and
+labels here (:func:`beam_name`), and the DoFns count each event once through
+:class:`pipeline.transforms.telemetry.Telemetry`, which feeds both.
 
-Use :func:`get` in ``DoFn.setup`` (metric objects hold locks and must not be
+Use :func:`get` (or a ``Telemetry``) in ``DoFn.setup`` (metric objects hold locks and must not be
 pickled); tests build their own :class:`Metrics` on a fresh ``CollectorRegistry``.
 
 **Workers in other processes.** On Prism the DoFns run in the ``newsmon run``
@@ -44,6 +47,7 @@ FETCH_DURATION: Final = "newsmon_feed_fetch_duration_seconds"
 LAST_SUCCESSFUL_POLL: Final = "newsmon_feed_last_success_timestamp_seconds"
 ENTRIES_PARSED: Final = "newsmon_entries_parsed_total"
 FEEDS_PARSED: Final = "newsmon_feed_documents_parsed_total"
+FEEDS_UNREAD: Final = "newsmon_feed_documents_unread_total"
 ENTRY_FAILURES: Final = "newsmon_entry_failures_total"
 ARTICLES_DUPLICATE: Final = "newsmon_articles_deduplicated_total"
 ARTICLES_CLASSIFIED: Final = "newsmon_articles_classified_total"
@@ -81,6 +85,8 @@ class Metrics:
         self.feeds_parsed = Counter(name(FEEDS_PARSED), "Feed documents parsed, by parser (fast, feedparser) and "
                                     "why the fast path declined (none when it did not).",
                                     ["parser", "fallback"], registry=registry)
+        self.feeds_unread = Counter(name(FEEDS_UNREAD), "Feed documents a backfill could not read (a file) or "
+                                    "fetch (a URL), by reason.", ["reason"], registry=registry)
         self.entry_failures = Counter(name(ENTRY_FAILURES), "Feed entries or documents rejected, by reason.",
                                       ["reason"], registry=registry)
         self.duplicates = Counter(name(ARTICLES_DUPLICATE), "Articles dropped as already seen.",
@@ -187,6 +193,44 @@ def exported_names() -> set[str]:
     for family in registry.collect():
         names.update(family.name + suffix for suffix in _SAMPLE_SUFFIXES.get(family.type, ("",)))
     return names
+
+
+def beam_name(metric: str, **labels: str) -> str:
+    """The Beam counter of one Prometheus series: ``newsmon_documents_indexed_total{result=created}``
+    (labels sorted; the bare name when there are none). One definition: the name in this module."""
+    if not labels:
+        return metric
+    return metric + "{" + ",".join(f"{k}={v}" for k, v in sorted(labels.items())) + "}"
+
+
+def parse_beam_name(name: str) -> tuple[str, dict[str, str]]:
+    """The metric and labels of a :func:`beam_name` (the inverse)."""
+    metric, brace, rest = name.partition("{")
+    if not brace:
+        return name, {}
+    pairs = (item.partition("=") for item in rest.removesuffix("}").split(",") if item)
+    return metric, {k: v for k, _, v in pairs}
+
+
+def beam_total(counters: Mapping[str, int], metric: str, **labels: str) -> int:
+    """Sum of the Beam counters of ``metric`` whose labels include ``labels`` (a job's
+    ``{beam name: value}``, as :func:`pipeline.transforms.beam_metrics.counters` reads them)."""
+    total = 0
+    for name, value in counters.items():
+        found, have = parse_beam_name(name)
+        if found == metric and all(have.get(k) == v for k, v in labels.items()):
+            total += value
+    return total
+
+
+def beam_by_label(counters: Mapping[str, int], metric: str, label: str) -> dict[str, int]:
+    """The Beam counters of ``metric`` summed by the value of ``label``."""
+    out: dict[str, int] = {}
+    for name, value in counters.items():
+        found, have = parse_beam_name(name)
+        if found == metric and label in have:
+            out[have[label]] = out.get(have[label], 0) + value
+    return out
 
 
 _default: Metrics | None = None

@@ -25,7 +25,6 @@ from apache_beam.transforms import window as beam_window
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
 
-from pipeline import metrics
 from pipeline.alerting.spikes import (
     DEFAULT_RULE,
     Example,
@@ -42,6 +41,7 @@ from pipeline.alerting.spikes import (
 from pipeline.config import SearchSettings
 from pipeline.model import ClassifiedArticle
 from pipeline.transforms.secrets import public_settings, with_secrets
+from pipeline.transforms.telemetry import TelemetryFactory, process_telemetry
 
 __all__ = ["CountWithExamples", "DetectSpikes", "JudgeWindowsDoFn", "WindowCount"]
 
@@ -120,12 +120,14 @@ class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
     PENDING = BagStateSpec("pending", PickleCoder())
     JUDGE = TimerSpec("judge", TimeDomain.WATERMARK)
 
-    def __init__(self, rule: SpikeRule, search: SearchSettings | None = None) -> None:
+    def __init__(self, rule: SpikeRule, search: SearchSettings | None = None,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         self.rule = rule
         self.search = public_settings(search) if search else None
+        self.telemetry_factory = telemetry
 
     def setup(self) -> None:
-        self.m = metrics.get()
+        self.telemetry = self.telemetry_factory()
         self.seed: Callable[[str, int], TopicHistory] | None = None
         if self.search is not None:
             from pipeline.sinks.history import EngineHistory
@@ -153,9 +155,7 @@ class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
         for w in windows:
             verdict = assess(w.count, previous_counts(history, w.start, self.rule), self.rule)
             history = remember(history, w.start, w.count, self.rule)
-            if verdict.ratio is not None:
-                self.m.spike_ratio.labels(topic=topic).set(verdict.ratio)
-            self.m.spike_stories.labels(topic=topic).set(w.stories)
+            self.telemetry.window_judged(str(topic), verdict.ratio, w.stories)
             if verdict.is_spike:
                 yield alert_document(topic, w.start, w.end, verdict, w.examples, self.rule, stories=w.stories)
         history_state.write(history)
@@ -170,10 +170,12 @@ class DetectSpikes(beam.PTransform):  # type: ignore[misc, unused-ignore]
     its history from the documents in the engine (:mod:`pipeline.sinks.history`).
     """
 
-    def __init__(self, rule: SpikeRule = DEFAULT_RULE, search: SearchSettings | None = None) -> None:
+    def __init__(self, rule: SpikeRule = DEFAULT_RULE, search: SearchSettings | None = None,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         super().__init__()
         self.rule = rule
         self.search = search  # when set, a topic's history is seeded from the engine after a restart
+        self.telemetry = telemetry
 
     def expand(self, articles: PCollection[ClassifiedArticle]) -> PCollection[dict[str, Any]]:
         return (
@@ -185,5 +187,5 @@ class DetectSpikes(beam.PTransform):  # type: ignore[misc, unused-ignore]
             | "AttachWindow" >> beam.ParDo(_AttachWindow()).with_output_types(beam.typehints.KV[str, WindowCount])
             # History spans windows, so the stateful step runs in the global window.
             | "GlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
-            | "JudgeWindows" >> beam.ParDo(JudgeWindowsDoFn(self.rule, self.search))
+            | "JudgeWindows" >> beam.ParDo(JudgeWindowsDoFn(self.rule, self.search, self.telemetry))
         )

@@ -10,25 +10,31 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.pvalue import DoOutputsTuple, PCollection
 
-from pipeline import lifecycle, metrics
+from pipeline import lifecycle
 from pipeline.detect import classify
 from pipeline.model import Article, ClassifiedArticle, FeedBatch, FetchResult
-from pipeline.topics import UNTAGGED
-from pipeline.transforms import beam_metrics
 from pipeline.transforms.poll import FAILURES, parse_counted
+from pipeline.transforms.telemetry import TelemetryFactory, process_telemetry
 
 log = logging.getLogger(__name__)
 
 
-class ParseFeedDoFn(beam.DoFn):
-    """FetchResult → Article (main) and Failure (tagged ``failures``)."""
+class _CountingDoFn(beam.DoFn):
+    """A DoFn that counts through a :class:`~pipeline.transforms.telemetry.Telemetry` made in ``setup``."""
+
+    def __init__(self, telemetry: TelemetryFactory = process_telemetry) -> None:
+        self.telemetry_factory = telemetry
 
     def setup(self) -> None:
-        self.m = metrics.get()
+        self.telemetry = self.telemetry_factory()
+
+
+class ParseFeedDoFn(_CountingDoFn):
+    """FetchResult → Article (main) and Failure (tagged ``failures``)."""
 
     def process(self, result: FetchResult) -> Iterator[Any]:
         lifecycle.touch()
-        parsed, failures = parse_counted(result.feed, result, self.m)
+        parsed, failures = parse_counted(result.feed, result, self.telemetry)
         for failure in failures:
             yield beam.pvalue.TaggedOutput(FAILURES, failure)
         yield from parsed.articles
@@ -37,8 +43,12 @@ class ParseFeedDoFn(beam.DoFn):
 class ParseEntries(beam.PTransform):
     """FetchResult → Article, with a ``failures`` output of Failure records."""
 
+    def __init__(self, telemetry: TelemetryFactory = process_telemetry) -> None:
+        super().__init__()
+        self.telemetry = telemetry
+
     def expand(self, results: PCollection) -> DoOutputsTuple:
-        return results | "Parse" >> beam.ParDo(ParseFeedDoFn()).with_outputs(FAILURES, main="articles")
+        return results | "Parse" >> beam.ParDo(ParseFeedDoFn(self.telemetry)).with_outputs(FAILURES, main="articles")
 
 
 class DedupeArticles(beam.PTransform):
@@ -46,78 +56,73 @@ class DedupeArticles(beam.PTransform):
     per-article state: the poller passes on only entries a feed has not shown before, and the engine's
     create-only writes settle copies across feeds."""
 
+    def __init__(self, telemetry: TelemetryFactory = process_telemetry) -> None:
+        super().__init__()
+        self.telemetry = telemetry
+
     def expand(self, articles: PCollection) -> PCollection:
         return (
             articles
             | "KeyById" >> beam.Map(lambda a: (a.article_id, a)).with_output_types(beam.typehints.KV[str, Article])
             | "GroupById" >> beam.GroupByKey()
-            | "FirstOfEach" >> beam.ParDo(_FirstOfGroup())
+            | "FirstOfEach" >> beam.ParDo(_FirstOfGroup(self.telemetry))
         )
 
 
-class _FirstOfGroup(beam.DoFn):
+class _FirstOfGroup(_CountingDoFn):
     """Bounded dedupe: the earliest-published copy of each article wins (deterministic)."""
-
-    def setup(self) -> None:
-        self.m = metrics.get()
 
     def process(self, element: tuple[str, Any]) -> Iterator[Article]:
         copies = sorted(element[1], key=lambda a: (a.published_at or "9999", a.feed_url, a.url))
         if len(copies) > 1:
-            self.m.duplicates.inc(len(copies) - 1)
-            beam_metrics.inc("articles_duplicate", len(copies) - 1)
-        beam_metrics.inc("articles_unique")
+            self.telemetry.deduplicated(len(copies) - 1)
         yield copies[0]
 
 
-def count_relevant(m: metrics.Metrics, item: ClassifiedArticle) -> None:
-    """One relevant article for the topic counters (the spike alerts' input)."""
-    beam_metrics.inc("articles_relevant")
-    for topic in item.classification.topics or (UNTAGGED,):
-        m.relevant.labels(topic=topic).inc()
-        beam_metrics.inc(f"topic_{topic}")
-
-
-class ClassifyDoFn(beam.DoFn):
-    def setup(self) -> None:
-        self.m = metrics.get()
-
+class ClassifyDoFn(_CountingDoFn):
     def process(self, article: Article) -> Iterator[ClassifiedArticle]:
         lifecycle.touch()
         verdict = classify(article.title, article.summary, article.body, article.language)
-        self.m.classified.labels(relevant=str(verdict.relevant).lower()).inc()
-        item = ClassifiedArticle(article, verdict)
+        self.telemetry.classified(verdict.relevant)
         if verdict.relevant:
-            count_relevant(self.m, item)
-        yield item
+            self.telemetry.relevant(verdict.topics)
+        yield ClassifiedArticle(article, verdict)
 
 
-class ClassifyBatchDoFn(beam.DoFn):
+class ClassifyBatchDoFn(_CountingDoFn):
     """FeedBatch → the same batch with its articles classified. Relevant articles are counted when the
     engine creates them (IndexBatches), so re-reads after a restart are never counted twice."""
-
-    def setup(self) -> None:
-        self.m = metrics.get()
 
     def process(self, batch: FeedBatch) -> Iterator[FeedBatch]:
         lifecycle.touch()
         classified = []
         for a in batch.articles:
-            verdict = classify(a.title, a.summary, a.body, a.language)
-            self.m.classified.labels(relevant=str(verdict.relevant).lower()).inc()
-            classified.append(ClassifiedArticle(a, verdict))
+            classified.append(ClassifiedArticle(a, classify(a.title, a.summary, a.body, a.language)))
+        relevant = sum(1 for c in classified if c.classification.relevant)
+        if relevant:
+            self.telemetry.classified(True, relevant)
+        if len(classified) > relevant:
+            self.telemetry.classified(False, len(classified) - relevant)
         yield replace(batch, classified=tuple(classified))
 
 
 class ClassifyBatches(beam.PTransform):
     """FeedBatch → FeedBatch with ``classified`` filled in. No I/O."""
 
+    def __init__(self, telemetry: TelemetryFactory = process_telemetry) -> None:
+        super().__init__()
+        self.telemetry = telemetry
+
     def expand(self, batches: PCollection) -> PCollection:
-        return batches | "Classify" >> beam.ParDo(ClassifyBatchDoFn())
+        return batches | "Classify" >> beam.ParDo(ClassifyBatchDoFn(self.telemetry))
 
 
 class ClassifyArticles(beam.PTransform):
     """Article → ClassifiedArticle (relevance, topics, entities, evidence). No I/O."""
 
+    def __init__(self, telemetry: TelemetryFactory = process_telemetry) -> None:
+        super().__init__()
+        self.telemetry = telemetry
+
     def expand(self, articles: PCollection) -> PCollection:
-        return articles | "Classify" >> beam.ParDo(ClassifyDoFn())
+        return articles | "Classify" >> beam.ParDo(ClassifyDoFn(self.telemetry))

@@ -28,11 +28,11 @@ from pipeline.alerting.transforms import DetectSpikes
 from pipeline.errors import ConfigError
 from pipeline.model import ClassifiedArticle, Failure, Feed, FetchResult, project
 from pipeline.sources import fetch as fetching
-from pipeline.transforms import beam_metrics
 from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
 from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
 from pipeline.transforms.poll import FAILURES, PollFeeds
 from pipeline.transforms.stories import CountStories, GroupArticleStories, GroupStories
+from pipeline.transforms.telemetry import TelemetryFactory, process_telemetry
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".gz", ".json", ".txt", ".html", ".htm", "")
 SKIP_NAMES = {"README.md", "SOURCES.md", "LICENSE", "LICENSES"}
@@ -66,20 +66,23 @@ def _is_feed_file(path: Path) -> bool:
 
 
 class ReadFeedDocument(beam.DoFn):
-    """A file path or URL → FetchResult (files are read whole, within the size cap)."""
+    """A file path or URL → FetchResult (files are read whole, within the size cap); what cannot be read
+    goes to the ``failures`` tag and is counted as unread."""
 
-    def __init__(self, max_bytes: int = fetching.DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = fetching.DEFAULT_MAX_BYTES,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         self.max_bytes = max_bytes
+        self.telemetry_factory = telemetry
 
     def setup(self) -> None:
         self.pool = fetching.make_pool()
+        self.telemetry = self.telemetry_factory()
 
     def process(self, location: str) -> Iterator[Any]:
         if location.startswith(("http://", "https://")):
             result = fetching.fetch_feed(self.pool, Feed(url=location, name=""), max_bytes=self.max_bytes)
             if result.outcome != "ok":
-                beam_metrics.inc("feeds_read")
-                beam_metrics.inc(f"failure_{result.outcome}")
+                self.telemetry.unread(result.outcome)
                 yield beam.pvalue.TaggedOutput(FAILURES, Failure("fetch", result.outcome, result.error or "",
                                                                  location))
                 return
@@ -92,8 +95,7 @@ class ReadFeedDocument(beam.DoFn):
                 raise ValueError(f"file is {size} bytes, over the {self.max_bytes}-byte cap")
             body = text.decompress(Path(location).read_bytes(), self.max_bytes)
         except (OSError, ValueError) as exc:
-            beam_metrics.inc("feeds_read")
-            beam_metrics.inc("failure_unreadable")
+            self.telemetry.unread("unreadable")
             yield beam.pvalue.TaggedOutput(FAILURES, Failure("read", "unreadable", str(exc), feed.url))
             return
         yield FetchResult(feed=feed, outcome="ok", body=body, status=200, fetched_at=time.time())

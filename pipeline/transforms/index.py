@@ -4,7 +4,10 @@ IndexArticles buffers documents in ``process`` and flushes in bulk when the
 buffer is full and in ``finish_bundle``; the article id (assigned at parse
 time, before any shuffle) is the document id, so a retried bundle rewrites
 nothing. Secrets are read from the environment in ``setup``, never pickled
-into the job graph.
+into the job graph. Each writer takes a ``writer`` factory (settings with
+secrets → :class:`SearchWriter`; default the real one) and a ``telemetry``
+factory, both called in ``setup``, so tests can run them with a fake engine
+client and a fresh registry.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import Timestamp
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline import config, lifecycle, metrics
+from pipeline import config, lifecycle
 from pipeline.dates import from_iso, to_iso, utc_now
 from pipeline.model import ClassifiedArticle, Failure, FeedBatch
 from pipeline.sinks.deadletter import DeadLetterFile
@@ -29,9 +32,8 @@ from pipeline.sinks.document import ALERTS_INDEX, to_document
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
 from pipeline.sources import seen
-from pipeline.transforms import beam_metrics
-from pipeline.transforms.articles import count_relevant
-from pipeline.transforms.secrets import public_settings, with_secrets
+from pipeline.transforms.secrets import WriterFactory, public_settings, with_secrets
+from pipeline.transforms.telemetry import TelemetryFactory, process_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +42,19 @@ class _BulkIndexDoFn(beam.DoFn):
     """Buffers article documents and writes them in bulk (create-only); shared by the two indexers."""
 
     def __init__(self, settings: config.SearchSettings, batch_size: int = 500,
-                 max_batch_bytes: int = 5 * 1024 * 1024) -> None:
+                 max_batch_bytes: int = 5 * 1024 * 1024, writer: WriterFactory = SearchWriter,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         self.settings = public_settings(settings)
         self.batch_size = batch_size
         self.max_batch_bytes = max_batch_bytes
+        self.writer_factory = writer
+        self.telemetry_factory = telemetry
 
     def setup(self) -> None:
         settings = with_secrets(self.settings)
-        self.writer = SearchWriter(settings)
+        self.writer = self.writer_factory(settings)
         self.deadletter = DeadLetterFile(settings.deadletter_path)
-        self.m = metrics.get()
+        self.telemetry = self.telemetry_factory()
         self.buffer: list[tuple[dict[str, Any], str]] = []
         self.buffer_bytes = 0
 
@@ -68,32 +73,26 @@ class _BulkIndexDoFn(beam.DoFn):
         batch, self.buffer, self.buffer_bytes = self.buffer, [], 0
         started = time.monotonic()
         report = self.writer.write([doc for doc, _ in batch])
-        self.m.index_duration.observe(time.monotonic() - started)
-        self.m.indexed.labels(result="created").inc(report.created)
-        self.m.indexed.labels(result="exists").inc(report.existing)
-        beam_metrics.inc("documents_indexed", report.created)
-        beam_metrics.inc("documents_existing", report.existing)
+        self.telemetry.indexed(report.created, report.existing, time.monotonic() - started)
         now = time.time()
         failed_ids = {doc["article_id"] for doc, _, _ in report.failed}
         for doc, seen_at in batch:
             if doc["article_id"] in failed_ids:
                 continue
-            self.m.e2e_latency.labels(since="seen").observe(max(0.0, now - from_iso(seen_at).timestamp()))
+            self.telemetry.latency("seen", now - from_iso(seen_at).timestamp())
             if not doc.get("published_at_estimated"):
-                self.m.e2e_latency.labels(since="published").observe(
-                    max(0.0, now - from_iso(doc["published_at"]).timestamp()))
+                self.telemetry.latency("published", now - from_iso(doc["published_at"]).timestamp())
         if report.failed:
             failures = []
             for doc, reason, detail in report.failed:
-                self.m.index_errors.labels(reason=reason).inc()
-                beam_metrics.inc(f"failure_index_{reason}")
+                self.telemetry.index_failed(reason)
                 failures.append(Failure("index", reason, detail, doc.get("feed_url", ""),
                                         _json(doc)))
                 log.warning("document rejected by the search engine: %s: %s", reason, detail,
                             extra={"article_id": doc["article_id"], "feed_url": doc.get("feed_url")})
             self.deadletter.write(failures)
             self.writer.write_deadletters([f.to_dict() | {"at": to_iso(utc_now())} for f in failures])
-            self.m.deadletters.labels(stage="index").inc(len(failures))
+            self.telemetry.dead_lettered("index", len(failures))
         return set(report.created_ids)
 
     def _add(self, item: ClassifiedArticle) -> None:
@@ -167,44 +166,52 @@ class IndexBatchDoFn(_BulkIndexDoFn):
         for batch, ts in pending:
             for item in batch.classified:
                 if item.article.article_id in created and item.classification.relevant:
-                    count_relevant(self.m, item)
+                    self.telemetry.relevant(item.classification.topics)
                     yield WindowedValue(item, ts, (GlobalWindow(),)) if windowed else item
 
 
 class IndexBatches(beam.PTransform):
     """FeedBatch → ClassifiedArticle: index, commit feed state, pass on what the engine newly created."""
 
-    def __init__(self, settings: config.SearchSettings, batch_size: int = 500) -> None:
+    def __init__(self, settings: config.SearchSettings, batch_size: int = 500, writer: WriterFactory = SearchWriter,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         super().__init__()
         self.settings = settings
         self.batch_size = batch_size
+        self.writer, self.telemetry = writer, telemetry
 
     def expand(self, batches: PCollection) -> PCollection:
-        return batches | "BulkAndCommit" >> beam.ParDo(IndexBatchDoFn(self.settings, self.batch_size))
+        return batches | "BulkAndCommit" >> beam.ParDo(IndexBatchDoFn(self.settings, self.batch_size,
+                                                                      writer=self.writer, telemetry=self.telemetry))
 
 
 class IndexArticles(beam.PTransform):
-    """ClassifiedArticle → nothing; writes relevant (or all) articles in bulk, create-only."""
+    """ClassifiedArticle → nothing; writes relevant (or all) articles in bulk, create-only. Documents the
+    engine refuses go to the dead-letter (file and index), counted by reason."""
 
-    def __init__(self, settings: config.SearchSettings, batch_size: int = 500) -> None:
+    def __init__(self, settings: config.SearchSettings, batch_size: int = 500, writer: WriterFactory = SearchWriter,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         super().__init__()
         self.settings = settings
         self.batch_size = batch_size
+        self.writer, self.telemetry = writer, telemetry
 
     def expand(self, items: PCollection) -> PCollection:
         if not self.settings.index_all:
             items = items | "OnlyRelevant" >> beam.Filter(lambda c: c.classification.relevant)
-        return items | "Bulk" >> beam.ParDo(IndexDoFn(self.settings, self.batch_size))
+        return items | "Bulk" >> beam.ParDo(IndexDoFn(self.settings, self.batch_size, writer=self.writer,
+                                                      telemetry=self.telemetry))
 
 
 class IndexAlertsDoFn(beam.DoFn):
     """Alert document → the ``news-alerts`` index (create-only on the alert id) and a log line."""
 
-    def __init__(self, settings: config.SearchSettings) -> None:
+    def __init__(self, settings: config.SearchSettings, writer: WriterFactory = SearchWriter) -> None:
         self.settings = public_settings(settings)
+        self.writer_factory = writer
 
     def setup(self) -> None:
-        self.writer = SearchWriter(with_secrets(self.settings))
+        self.writer = self.writer_factory(with_secrets(self.settings))
 
     def start_bundle(self) -> None:
         self.pending: list[dict[str, Any]] = []
@@ -234,14 +241,17 @@ class IndexAlerts(beam.PTransform):
 
 
 class DeadLetterDoFn(beam.DoFn):
-    def __init__(self, path: str, search: config.SearchSettings | None = None) -> None:
+    def __init__(self, path: str, search: config.SearchSettings | None = None, writer: WriterFactory = SearchWriter,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         self.path = path
         self.search = public_settings(search) if search else None
+        self.writer_factory = writer
+        self.telemetry_factory = telemetry
 
     def setup(self) -> None:
         self.file = DeadLetterFile(self.path)
-        self.writer = SearchWriter(with_secrets(self.search)) if self.search else None
-        self.m = metrics.get()
+        self.writer = self.writer_factory(with_secrets(self.search)) if self.search else None
+        self.telemetry = self.telemetry_factory()
 
     def start_bundle(self) -> None:
         self.pending: list[Failure] = []
@@ -255,18 +265,24 @@ class DeadLetterDoFn(beam.DoFn):
         if self.writer is not None and self.pending:
             now = to_iso(utc_now())
             self.writer.write_deadletters([f.to_dict() | {"at": now} for f in self.pending])
+        by_stage: dict[str, int] = {}
         for f in self.pending:
-            self.m.deadletters.labels(stage=f.stage).inc()
+            by_stage[f.stage] = by_stage.get(f.stage, 0) + 1
+        for stage, n in by_stage.items():
+            self.telemetry.dead_lettered(stage, n)
         self.pending = []
 
 
 class WriteDeadLetters(beam.PTransform):
-    """Failure → JSON lines appended to the dead-letter file (and the news-deadletter index when set)."""
+    """Failure → JSON lines appended to the dead-letter file (and the news-deadletter index when set);
+    counted by stage."""
 
-    def __init__(self, path: str, search: config.SearchSettings | None = None) -> None:
+    def __init__(self, path: str, search: config.SearchSettings | None = None, writer: WriterFactory = SearchWriter,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         super().__init__()
         self.path = path
         self.search = search
+        self.writer, self.telemetry = writer, telemetry
 
     def expand(self, failures: PCollection) -> PCollection:
-        return failures | "Append" >> beam.ParDo(DeadLetterDoFn(self.path, self.search))
+        return failures | "Append" >> beam.ParDo(DeadLetterDoFn(self.path, self.search, self.writer, self.telemetry))

@@ -35,11 +35,12 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.transforms.window import TimestampedValue
 
-from pipeline import config, lifecycle, metrics
+from pipeline import config, lifecycle
 from pipeline.config import load_feeds
 from pipeline.errors import ConfigError, SearchError
 from pipeline.model import Article, Failure, Feed, FeedBatch, FeedCommit, FetchResult
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
+from pipeline.sinks.search import SearchWriter
 from pipeline.sources import fetch as fetching
 from pipeline.sources import fetcher as fetcher_mod
 from pipeline.sources import seen as seen_mod
@@ -54,19 +55,17 @@ from pipeline.sources.schedule import (
     settle_poll,
     shard_key,
 )
-from pipeline.transforms import beam_metrics
-from pipeline.transforms.secrets import public_settings, with_secrets
+from pipeline.transforms.secrets import WriterFactory, public_settings, with_secrets
+from pipeline.transforms.telemetry import Telemetry, TelemetryFactory, process_telemetry
 
 log = logging.getLogger(__name__)
 FAILURES = "failures"  # tag of the dead-letter side output
 MAX_TIMESTAMP_S = 2**62 / 1e6  # far future, well inside Beam's timestamp range
 
 
-def count_poll(m: metrics.Metrics, outcome: str, feed: Feed) -> None:
-    m.feed_polls.labels(outcome=outcome).inc()
-    beam_metrics.inc(f"feed_polls_{outcome}")
-    if outcome in ("ok", "unchanged", "not_modified"):
-        m.last_success.labels(feed_group=feed.tags[0] if feed.tags else "default").set(time.time())
+def feed_state_writer(settings: config.SearchSettings) -> SearchWriter:
+    """The poller's engine writer: a few attempts, then the tick goes on (state is saved next tick)."""
+    return SearchWriter(settings, max_attempts=3)
 
 
 class RecentStates:
@@ -110,29 +109,32 @@ class FetchDueFeeds(beam.DoFn):
     With ``search`` set, state also lives in the engine (:mod:`pipeline.sinks.feedstate`):
     feeds missing from runner state (a restart, a new feed) are loaded from it,
     and schedules are written back after each tick, so a restart is warm.
+    ``writer`` makes that engine writer (from the settings with secrets) and
+    ``telemetry`` the metrics (both called in ``setup``; tests inject fakes).
     """
 
     STATE = ReadModifyWriteStateSpec("poll_states", PickleCoder())
 
     def __init__(self, plan: FeedPlan, fetcher: FetcherConfig, tick_s: float = 5.0, collect_wait_s: float = 1.0,
-                 max_stretch: float = DEFAULT_MAX_STRETCH, search: config.SearchSettings | None = None) -> None:
+                 max_stretch: float = DEFAULT_MAX_STRETCH, search: config.SearchSettings | None = None,
+                 writer: WriterFactory = feed_state_writer, telemetry: TelemetryFactory = process_telemetry) -> None:
         self.plan = plan
         self.fetcher_config = fetcher
         self.tick_s = tick_s
         self.collect_wait_s = collect_wait_s
         self.max_stretch = max_stretch
         self.search = public_settings(search) if search else None
+        self.writer_factory = writer
+        self.telemetry_factory = telemetry
 
     def setup(self) -> None:
         self.plan.start()
         self.fetcher = fetcher_mod.shared(self.fetcher_config)
         self.seen = seen_mod.shared()
-        self.m = metrics.get()
+        self.telemetry = self.telemetry_factory()
         self.store: FeedStateStore | None = None
         if self.search is not None:
-            from pipeline.sinks.search import SearchWriter
-
-            self.store = FeedStateStore(SearchWriter(with_secrets(self.search), max_attempts=3),
+            self.store = FeedStateStore(self.writer_factory(with_secrets(self.search)),
                                         feeds_index(self.search.index))
         self.unsaved: dict[str, dict[str, tuple[Feed, PollState]]] = {}
 
@@ -211,7 +213,7 @@ class FetchDueFeeds(beam.DoFn):
             if configured is None:
                 continue  # removed from the configuration while it was being fetched
             feed = configured
-            self.m.fetch_duration.observe(result.duration_s)
+            self.telemetry.fetched(result.duration_s)
             before = current[feed.url]
             new_state, outcome, parse = settle_poll(before, result, feed.interval_s, time.time(),
                                                     max_stretch=self.max_stretch)
@@ -221,7 +223,7 @@ class FetchDueFeeds(beam.DoFn):
         for feed, result, new_state, outcome, parse in settled:
             if parse:
                 lifecycle.touch()
-                batch, failures = parse_new_entries(feed, result, new_state, self.m,
+                batch, failures = parse_new_entries(feed, result, new_state, self.telemetry,
                                                     self.seen.get(feed.url) or ())
                 if self.store is None:  # nothing commits to an engine: remember at once
                     self.seen.put(feed.url, batch.commit.seen_ids)
@@ -229,7 +231,7 @@ class FetchDueFeeds(beam.DoFn):
                     yield beam.pvalue.TaggedOutput(FAILURES, failure)
                 yield batch
             else:
-                count_poll(self.m, outcome, feed)
+                self.telemetry.polled(feed, outcome)
                 if outcome not in ("not_modified", "unchanged", "gone"):
                     log.warning("feed poll failed: %s", result.error,
                                 extra={"feed_url": feed.url, "outcome": outcome, "status": result.status,
@@ -254,40 +256,38 @@ class FetchDueFeeds(beam.DoFn):
         self.unsaved[shard] = polled  # the latest state of each feed, written with the next tick's
 
 
-def parse_counted(feed: Feed, result: FetchResult, m: metrics.Metrics) -> tuple[ParsedFeed, list[Failure]]:
+def parse_counted(feed: Feed, result: FetchResult, telemetry: Telemetry) -> tuple[ParsedFeed, list[Failure]]:
     """Parse a fetched body and count what happened (poll outcome, entries, failures, parser used);
     returns the parse and the dead-letter records (the whole document's first, when it is unusable)."""
     parsed = parse_feed(result.body or b"", feed, dict(result.headers))
-    beam_metrics.inc("feeds_read")
-    m.feeds_parsed.labels(parser=parsed.parser or "none", fallback=parsed.fallback or "none").inc()
+    telemetry.parsed(parsed.parser, parsed.fallback, parsed.entries)
     failures = list(parsed.failures)
     if parsed.error:
         reason = parsed.reason or "parse_error"
-        count_poll(m, reason, feed)
-        beam_metrics.inc(f"failure_{reason}")
-        m.entry_failures.labels(reason=reason).inc()
+        telemetry.polled(feed, reason)
+        telemetry.rejected(reason)
         log.warning("feed unusable: %s", parsed.error, extra={"feed_url": feed.url, "reason": reason})
         failures.insert(0, Failure("parse", reason, parsed.error, feed.url,
                                    (result.body or b"")[:2000].decode("utf-8", "replace")))
     else:
-        count_poll(m, "ok", feed)
-    m.entries_parsed.inc(parsed.entries)
-    beam_metrics.inc("entries_parsed", parsed.entries)
+        telemetry.polled(feed, "ok")
+    by_reason: dict[str, int] = {}
     for failure in parsed.failures:
-        m.entry_failures.labels(reason=failure.reason).inc()
-        beam_metrics.inc(f"failure_{failure.reason}")
+        by_reason[failure.reason] = by_reason.get(failure.reason, 0) + 1
+    for reason, n in by_reason.items():
+        telemetry.rejected(reason, n)
     if parsed.failures:
         log.info("feed had %d unusable entries", len(parsed.failures),
                  extra={"feed_url": feed.url, "reasons": sorted({f.reason for f in parsed.failures})})
     return parsed, failures
 
 
-def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, m: metrics.Metrics,
+def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, telemetry: Telemetry,
                       seen_ids: tuple[str, ...] = ()) -> tuple[FeedBatch, list[Failure]]:
     """Parse a changed body; keep the entries not among the feed's ``seen_ids``; count what happened.
 
     ``state`` is the feed's state after this poll (its validators and hash go into the batch's commit)."""
-    parsed, failures = parse_counted(feed, result, m)
+    parsed, failures = parse_counted(feed, result, telemetry)
     seen = set(seen_ids)
     fresh: dict[str, Article] = {}
     for article in parsed.articles:
@@ -295,9 +295,7 @@ def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, m: metr
             fresh[article.article_id] = article
     skipped = len(parsed.articles) - len(fresh)
     if skipped:
-        m.duplicates.inc(skipped)
-        beam_metrics.inc("articles_duplicate", skipped)
-    beam_metrics.inc("articles_unique", len(fresh))
+        telemetry.deduplicated(skipped)
     remembered = remember_seen(seen_ids, [a.article_id for a in parsed.articles])
     commit = FeedCommit(feed.url, state.etag, state.last_modified, state.body_hash, remembered)
     return FeedBatch(feed, tuple(fresh.values()), commit, fetched_at=result.fetched_at), failures
@@ -481,8 +479,10 @@ class PollFeeds(beam.PTransform):
                  timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_bytes: int = fetching.DEFAULT_MAX_BYTES,
                  concurrency: int = 64, shards: int | None = None, per_host: int = 2, host_gap_s: float = 0.5,
                  max_stretch: float = DEFAULT_MAX_STRETCH, search: config.SearchSettings | None = None,
-                 config_path: str | None = None, lane: int = 0, lanes: int = 1) -> None:
+                 config_path: str | None = None, lane: int = 0, lanes: int = 1,
+                 writer: WriterFactory = feed_state_writer, telemetry: TelemetryFactory = process_telemetry) -> None:
         super().__init__()
+        self.writer, self.telemetry = writer, telemetry
         if not 0 <= lane < lanes:
             raise ValueError(f"lane {lane} of {lanes}")
         self.lane, self.lanes = lane, lanes
@@ -515,6 +515,6 @@ class PollFeeds(beam.PTransform):
                                           lane_shards(plan.shard_keys(), self.lane, self.lanes))
             .with_output_types(beam.typehints.KV[str, None])
             | "FetchDue" >> beam.ParDo(FetchDueFeeds(plan, self.fetcher, self.tick_s, collect_wait_s,
-                                                     self.max_stretch, self.search)
+                                                     self.max_stretch, self.search, self.writer, self.telemetry)
                                        ).with_outputs(FAILURES, main="batches")
         )

@@ -1,10 +1,15 @@
-"""Search settings across the job graph: secrets stripped before pickling, re-read on each worker."""
+"""Search settings across the job graph: secrets stripped before pickling, re-read on each worker,
+and the writer factory a DoFn makes its engine writer with (from the settings with secrets, in ``setup``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from pipeline import config
+from pipeline.sinks.search import SearchWriter
+
+WriterFactory = Callable[[config.SearchSettings], SearchWriter]
 
 
 def public_settings(settings: config.SearchSettings) -> config.SearchSettings:

@@ -24,7 +24,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.pvalue import PCollection
 
-from pipeline import config, lifecycle, metrics
+from pipeline import config, lifecycle
 from pipeline.dates import iso_to_unix
 from pipeline.model import ClassifiedArticle, FeedBatch
 from pipeline.sinks.search import SearchWriter
@@ -32,6 +32,7 @@ from pipeline.sinks.stories import EngineBandStore, stories_index
 from pipeline.stories import DEFAULT_PARAMS, StoryGrouper, StoryParams
 from pipeline.stories.articles import article_time, with_stories
 from pipeline.transforms.secrets import public_settings, with_secrets
+from pipeline.transforms.telemetry import process_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class GroupStoriesDoFn(beam.DoFn):
         writer = SearchWriter(with_secrets(self.settings))
         self.store = EngineBandStore(writer, stories_index(self.settings.index))
         self.grouper = StoryGrouper(self.store, self.params)
-        self.m = metrics.get()
+        self.telemetry = process_telemetry()
         self.next_expiry = 0.0
 
     def process(self, batch: FeedBatch) -> Iterator[FeedBatch]:
@@ -60,8 +61,7 @@ class GroupStoriesDoFn(beam.DoFn):
             classified, decisions = with_stories(self.grouper, batch.classified, wanted)
             self._expire()
         for d in decisions:
-            outcome = "ungrouped" if d.ungrouped else ("founded" if d.founded else "joined")
-            self.m.stories.labels(outcome=outcome).inc()
+            self.telemetry.story("ungrouped" if d.ungrouped else ("founded" if d.founded else "joined"))
             if not d.founded:
                 log.debug("article joined story %s (%d shared bands)", d.story_id, d.votes,
                          extra={"article_id": d.article_id, "story_id": d.story_id, "feed_url": batch.feed.url})
@@ -99,8 +99,7 @@ class GroupArticlesDoFn(GroupStoriesDoFn):
             classified, decisions = with_stories(self.grouper, items, wanted)
             self._expire()
         for d in decisions:
-            self.m.stories.labels(outcome="ungrouped" if d.ungrouped else
-                                  ("founded" if d.founded else "joined")).inc()
+            self.telemetry.story("ungrouped" if d.ungrouped else ("founded" if d.founded else "joined"))
         yield from classified
 
 

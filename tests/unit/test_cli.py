@@ -49,12 +49,28 @@ def test_unknown_arguments_are_refused_outside_beam_commands() -> None:
 
 
 def test_backfill_summary_from_counters() -> None:
-    s = backfill_summary({"feeds_read": 3, "entries_parsed": 10, "articles_unique": 8, "articles_duplicate": 2,
-                          "articles_relevant": 4, "topic_trade": 3, "topic_none": 1, "failure_not_a_feed": 1,
-                          "documents_indexed": 4}, 2.0)
-    assert s["feeds_read"] == 3 and s["articles"] == 8 and s["relevant"] == 4
+    from pipeline import metrics
+    from pipeline.metrics import beam_name
+
+    counters = {
+        beam_name(metrics.FEEDS_PARSED, parser="fast", fallback="none"): 2,
+        beam_name(metrics.FEEDS_UNREAD, reason="unreadable"): 1,
+        beam_name(metrics.ENTRIES_PARSED): 10,
+        beam_name(metrics.ARTICLES_DUPLICATE): 2,
+        beam_name(metrics.ARTICLES_CLASSIFIED, relevant="true"): 4,
+        beam_name(metrics.ARTICLES_CLASSIFIED, relevant="false"): 4,
+        beam_name(metrics.RELEVANT_ARTICLES, topic="trade"): 3,
+        beam_name(metrics.RELEVANT_ARTICLES, topic="none"): 1,
+        beam_name(metrics.ENTRY_FAILURES, reason="not_a_feed"): 1,
+        beam_name(metrics.INDEX_ERRORS, reason="mapper_parsing_exception"): 1,
+        beam_name(metrics.DOCUMENTS_INDEXED, result="created"): 4,
+        beam_name(metrics.DOCUMENTS_INDEXED, result="exists"): 0,
+    }
+    s = backfill_summary(counters, 2.0)
+    assert s["feeds_read"] == 3 and s["articles"] == 8 and s["relevant"] == 4 and s["duplicates"] == 2
     assert s["topics"] == {"trade": 3, "none": 1}
-    assert s["failures"] == {"not_a_feed": 1}
+    assert s["failures"] == {"index_mapper_parsing_exception": 1, "not_a_feed": 1, "unreadable": 1}
+    assert (s["indexed"], s["already_indexed"], s["entries"]) == (4, 0, 10)
     assert s["articles_per_second"] == 4.0
 
 
