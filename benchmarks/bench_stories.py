@@ -30,12 +30,13 @@ import resource
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.timing import best_rate
 from pipeline.evaluate import corpus_dir
 from pipeline.stories import DEFAULT_PARAMS, MemoryBandStore, StoryGrouper, StoryInput, article_bands
-from pipeline.stories.quality import Text, evaluate, read_file
+from pipeline.stories.quality import Text, evaluate, load_pairs, read_file, score_by_set
 from pipeline.stories.signature import _feature_hash
 
 
@@ -48,12 +49,17 @@ def corpus_texts(corpus: Path) -> list[Text]:
 
 
 def quality(corpus: Path) -> None:
+    """Each figure with the event channel (the default) and without it (near-identical text only)."""
+    text_only = replace(DEFAULT_PARAMS, event_terms=0)
     for scope in ("files", "all"):
-        scores, wrong = evaluate(corpus, scope=scope)
-        print(f"quality ({scope}): " + json.dumps(scores.to_dict()))
-        if scope == "files":
-            for p in wrong:
-                print(f"  {'missed' if p.same else 'merged'}: {p.note}")
+        for label, params in (("text + events", DEFAULT_PARAMS), ("text only", text_only)):
+            scores, wrong = evaluate(corpus, params, scope=scope)
+            print(f"quality ({scope}, {label}): " + json.dumps(scores.to_dict()))
+            for name, part in score_by_set(load_pairs(), wrong).items():
+                print(f"  set {name}: " + json.dumps(part.to_dict()))
+            if scope == "files" and params is DEFAULT_PARAMS:
+                for p in wrong:
+                    print(f"  {'missed' if p.same else 'merged'} ({p.set}): {p.note}")
 
 
 def throughput(texts: list[Text], rounds: int) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import unicodedata
 from typing import Final
 
 from pipeline.stories.text import OUTLET_SUFFIX, STOPWORDS
@@ -69,14 +70,21 @@ def _spans_of(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     return [m.span() for m in pattern.finditer(text)]
 
 
-def key_terms(title: str, lead: str, limit: int = 8, stem: int = 6, lead_chars: int = 300) -> list[str]:
-    """The first ``limit`` distinct key terms of headline + lead, each cut to ``stem`` characters."""
-    text = f"{OUTLET_SUFFIX.sub('', title)} . {lead[:lead_chars]}"
+def _fold(text: str) -> str:
+    """Accents off ("Jerí" = "Jeri"): outlets spell foreign names both ways."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def key_terms(title: str, lead: str, limit: int = 8, stem: int = 6, lead_chars: int = 300,
+              long_word: int = 0) -> list[str]:
+    """The first ``limit`` distinct key terms of headline + lead, each cut to ``stem`` characters; with
+    ``long_word``, lower-case words of at least that many letters count too (long words are rare words)."""
+    text = _fold(f"{OUTLET_SUFFIX.sub('', title)} . {lead[:lead_chars]}")
     dates = _spans_of(_DATE_OR_TIME, text)
     out: list[str] = []
     for m in _TOKEN.finditer(text):
         word = re.sub(r"['’]s$", "", m.group())
-        if not word or not (word[0].isupper() or word[0].isdigit()):
+        if not word or not (word[0].isupper() or word[0].isdigit() or 0 < long_word <= len(word)):
             continue
         low = word.lower()
         if low in STOPWORDS or low in GENERIC:
@@ -100,9 +108,11 @@ def event_key(a: str, b: str) -> str:
     return EVENT_PREFIX + hashlib.blake2b(f"{low}\x1f{high}".encode(), digest_size=8).hexdigest()
 
 
-def event_keys(terms: list[str]) -> tuple[str, ...]:
-    """One key per pair of ``terms``."""
-    return tuple(event_key(a, b) for a, b in itertools.combinations(terms, 2))
+def event_keys(terms: list[str], anchors: int = 4) -> tuple[str, ...]:
+    """One key per pair of ``terms`` of which one is among the first ``anchors`` (the headline's, mostly):
+    a shared headline term counts in more pairs than a shared term of the lead."""
+    return tuple(event_key(terms[i], terms[j])
+                 for i, j in itertools.combinations(range(len(terms)), 2) if i < anchors)
 
 
 def is_event_key(key: str) -> bool:

@@ -50,12 +50,16 @@ class StoryParams:
     min_votes: int = 2  # bands an article must share with a story to join it
     title_threshold: float | None = 0.6  # second band set on the headline alone (None: off)
     min_title_features: int = 4
-    # The event channel (pipeline.stories.events): key terms per article (0: off), their stem length,
+    # The event channel (pipeline.stories.events): key terms per article (0: off), how many of the first
+    # ones anchor the pairs, their stem length, lower-case words this long that count as key terms too,
     # the event keys one story must hold to take an article, and how long an event claim groups.
-    event_terms: int = 8
+    # Tuned on tests/data/story-pairs.jsonl (benchmarks/bench_stories.py).
+    event_terms: int = 10
+    event_anchors: int = 4
     event_stem: int = 6
-    min_event_votes: int = 10  # = five shared key terms; tuned on tests/data/story-pairs.jsonl
-    event_window_s: float = 36 * 3600.0
+    event_long_word: int = 8
+    min_event_votes: int = 7
+    event_window_s: float = 12 * 3600.0
 
     def __post_init__(self) -> None:
         for value in (self.threshold, self.title_threshold or 0.5):
@@ -63,9 +67,9 @@ class StoryParams:
                 raise ValueError(f"thresholds must be in (0, 1), got {value}")
         if self.num_perm < 8 or self.window_s <= 0 or self.min_votes < 1:
             raise ValueError("num_perm must be >= 8, window_s positive and min_votes >= 1")
-        if self.event_terms < 0 or self.event_stem < 2 or self.min_event_votes < 1 or \
+        if self.event_terms < 0 or self.event_anchors < 1 or self.event_stem < 2 or self.min_event_votes < 1 or \
                 not 0 < self.event_window_s <= self.window_s:
-            raise ValueError("event_terms must be >= 0, event_stem >= 2, min_event_votes >= 1 and "
+            raise ValueError("event_terms must be >= 0, event_anchors >= 1, event_stem >= 2, min_event_votes >= 1 and "
                              "event_window_s in (0, window_s]")
 
     @cached_property
@@ -147,5 +151,6 @@ def article_bands(title: str, lead: str, params: StoryParams = DEFAULT_PARAMS) -
         if len(head) >= params.min_title_features:
             keys += band_keys(signature(head, params), params, params.title_bands, prefix="t")
     if params.event_terms:
-        keys += event_keys(key_terms(title, lead, params.event_terms, params.event_stem, params.lead_chars))
+        keys += event_keys(key_terms(title, lead, params.event_terms, params.event_stem, params.lead_chars,
+                                        params.event_long_word), params.event_anchors)
     return keys
