@@ -150,12 +150,15 @@ class StoryGrouper:
 
 
 class MemoryBandStore:
-    """Claims in a dict, expired in claim-time order (bounded by the window). One process only."""
+    """Claims in a dict, expired in claim-time order (bounded by the window; event keys by the event window).
+    One process only."""
 
     def __init__(self, params: StoryParams = DEFAULT_PARAMS) -> None:
         self.params = params
         self.claims: dict[str, Claim] = {}
-        self._order: deque[tuple[float, list[str]]] = deque()  # keys claimed together, oldest first
+        # keys claimed together, oldest first: bands, and event keys (a shorter window)
+        self._order: deque[tuple[float, list[str]]] = deque()
+        self._events: deque[tuple[float, list[str]]] = deque()
         self.newest = float("-inf")
 
     def __len__(self) -> int:
@@ -166,25 +169,29 @@ class MemoryBandStore:
 
     def claim(self, claims: Mapping[str, Claim], replacing: Mapping[str, Claim]) -> dict[str, Claim]:
         out: dict[str, Claim] = {}
-        stored: dict[float, list[str]] = {}
+        stored: dict[tuple[bool, float], list[str]] = {}
         for key, claim in claims.items():
             held = self.claims.get(key)
             if held is None or (key in replacing and held == replacing[key]):
                 self.claims[key] = held = claim if claim.version is None else replace(claim, version=None)
-                stored.setdefault(claim.claimed_at, []).append(key)
+                stored.setdefault((is_event_key(key), claim.claimed_at), []).append(key)
                 self.newest = max(self.newest, claim.claimed_at)
             out[key] = held
-        for at in sorted(stored):
-            self._order.append((at, stored[at]))
+        for event, at in sorted(stored):
+            (self._events if event else self._order).append((at, stored[(event, at)]))
         self.expire(self.newest)
         return out
 
     def expire(self, now: float) -> int:
-        """Drop claims claimed more than ``window_s`` before ``now``; returns how many."""
+        """Drop claims claimed more than ``window_s`` (event keys: ``event_window_s``) before ``now``; returns
+        how many."""
+        return (self._expire(self._order, now - self.params.window_s)
+                + self._expire(self._events, now - self.params.event_window_s))
+
+    def _expire(self, order: deque[tuple[float, list[str]]], horizon: float) -> int:
         dropped = 0
-        horizon = now - self.params.window_s
-        while self._order and self._order[0][0] < horizon:
-            at, keys = self._order.popleft()
+        while order and order[0][0] < horizon:
+            at, keys = order.popleft()
             for key in keys:
                 held = self.claims.get(key)
                 if held is not None and held.claimed_at == at:

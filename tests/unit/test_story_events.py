@@ -87,3 +87,15 @@ def test_near_identical_text_outranks_shared_key_terms() -> None:
 def test_bad_event_settings_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="event_"):
         StoryParams(**bad)  # type: ignore[arg-type]
+
+
+def test_the_memory_store_drops_event_claims_after_the_event_window_and_bands_after_the_window() -> None:
+    params = StoryParams(event_window_s=12 * HOUR)
+    store = MemoryBandStore(params)
+    grouper = StoryGrouper(store, params)
+    first = StoryInput("ousted", 0.0, article_bands(*OUSTED))
+    grouper.assign([first])
+    assert len(store) == len(first.bands)
+    grouper.assign([StoryInput("other", 13 * HOUR, article_bands("Pentagon clears sale of naval helicopters",
+                                                               "The State Department approved the sale."))])
+    assert set(first.bands) & set(store.claims) == {k for k in first.bands if not is_event_key(k)}
