@@ -114,7 +114,7 @@ def memory(texts: list[Text], target: int, fit: int, params: StoryParams = DEFAU
         for i in range(done, size):
             grouper.assign([StoryInput(f"a{i}", i * spacing_s, next(keys))])
         done = size
-        print(f"memory: {size:,} articles in the window: {len(store):,} band claims, "
+        print(f"memory: {size:,} articles in the window: {len(store):,} claims, "
               f"+{rss_mib() - base:,.0f} MiB peak RSS over the process before filling")
     growth = rss_mib() - base
     events = sum(is_event_key(k) for k in store.claims)
