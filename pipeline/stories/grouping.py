@@ -7,6 +7,8 @@ with band keys K1..Kb:
   within ``window_s`` of the article's time), at least ``min_votes`` of them
   (one shared band is often chance, two rarely are); ties go to the older story, then
   the smaller id, so every worker decides the same way;
+* else joins the story holding the most of its *event keys* (:mod:`.events`)
+  among claims of the last ``event_window_s``, at least ``min_event_votes``;
 * otherwise **founds** a story whose id is its own article id;
 * then claims its keys that no live claim holds, for its story.
 
