@@ -6,25 +6,31 @@ figures: "'Apocalypse Now' actor Robert Duvall dies aged 95" and "Hollywood
 legend Robert Duvall, star of 'The Godfather' ... has died at 95". The event
 channel keys an article by those **key terms**:
 
-* a key term is a capitalised word or a number of the headline and the lead
-  (the first ``lead_chars`` characters), not a stopword, not a generic word
-  of news copy (titles, weekdays, months, outlets, "former", "north": words
-  that name no particular event) and not a year; numbers that are part of a
-  date or a clock time are skipped too;
+* a key term is a capitalised word, a number or (with ``long_word``) a
+  lower-case word of at least that many letters — long words are rare words
+  — of the headline and the lead (the first ``lead_chars`` characters),
+  accents folded; not a stopword, not a generic word of news copy (titles,
+  weekdays, months, outlets, "former", "north", and the US and India, which
+  every article newsmon indexes names: words that name no particular event)
+  and not a year; numbers that are part of a date or a clock time are
+  skipped too;
 * it is cut to its first ``event_stem`` letters (truncation stemming:
   "Ukraine"/"Ukrainian", "Korea"/"Korean", "impeach"/"impeached" agree, and
   it needs no dictionary);
 * the article's first ``event_terms`` distinct key terms (headline first,
   then the lead: what the article is about comes first);
-* one **event key** per pair of them (``e`` + a 64-bit BLAKE2b of the pair),
-  so an article has at most ``event_terms * (event_terms - 1) / 2`` of them.
+* one **event key** per pair of them of which one is among the first
+  ``anchors`` (``e`` + a 64-bit BLAKE2b of the pair): 30 keys at most with
+  the defaults (10 terms, 4 anchors).
 
-Two articles sharing ``s`` key terms share ``s (s - 1) / 2`` event keys: the
-join rule in :mod:`.grouping` asks for ``min_event_votes`` of them held by one
-story (10 = five shared key terms) within ``event_window_s`` (an event is
-reported within a day or two; a later article on the same people is a
-follow-up). The keys are claimed in the same store as the bands, so the event
-channel scales out the same way and expires the same way.
+Two articles sharing ``s`` key terms, ``a`` of them anchors in both, share
+about ``a (a - 1) / 2 + a (s - a)`` event keys: the join rule in
+:mod:`.grouping` asks for ``min_event_votes`` of them (7: e.g. five shared
+terms of which two anchors) held by one story within ``event_window_s`` (12
+hours: an event is written up within hours; a later article on the same
+people is mostly a follow-up). The keys are claimed in the same store as the
+bands (kind ``event`` in the engine), so the event channel scales out the
+same way, and they expire after their own window.
 """
 
 from __future__ import annotations
