@@ -3,7 +3,8 @@
 Two kinds of document share the index (field ``kind``):
 
 * ``band`` — id ``band-<key>``: the claim of one LSH band key by a story
-  (:class:`pipeline.stories.Claim`). Written with ``create``, so the first
+  (:class:`pipeline.stories.Claim`); ``event`` — the same for an event key
+  (:mod:`pipeline.stories.events`), expired after the shorter event window. Written with ``create``, so the first
   worker to claim a key wins and every other one reads a 409 and adopts the
   winner — the way articles themselves are kept single. An expired claim
   (older than the window) is replaced with ``index`` guarded by its sequence
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.dates import iso_to_unix, unix_to_iso
 from pipeline.sinks.feedstate import DEFAULT_ARTICLE_PREFIX
 from pipeline.stories import Claim
+from pipeline.stories.events import is_event_key
 
 if TYPE_CHECKING:
     from pipeline.sinks.search import SearchWriter
@@ -46,9 +48,11 @@ def stories_index(article_prefix: str) -> str:
 
 
 def band_doc(key: str, claim: Claim) -> dict[str, Any]:
-    # Up to 31 of these per article in the window: no field that is not read.
-    return {"kind": "band", "story_id": claim.story_id, "article_id": claim.article_id,
-            "first_seen": unix_to_iso(claim.first_seen), "claimed_at": unix_to_iso(claim.claimed_at)}
+    # Up to 31 bands per article in the window and 30 event keys per article of the event window: no field
+    # that is not read. Event keys are kind "event" so that they expire with their own, shorter window.
+    return {"kind": "event" if is_event_key(key) else "band", "story_id": claim.story_id,
+            "article_id": claim.article_id, "first_seen": unix_to_iso(claim.first_seen),
+            "claimed_at": unix_to_iso(claim.claimed_at)}
 
 
 def claim_of(source: Mapping[str, Any], version: Any = None) -> Claim:
@@ -137,8 +141,14 @@ class EngineBandStore:
                                 extra={"story_id": outcome.get("_id")})
         return len(updates)
 
-    def expire(self, before: float) -> int:
-        """Delete band claims made before ``before`` (unix seconds); returns how many."""
-        body = {"query": {"bool": {"filter": [{"term": {"kind": "band"}},
-                                              {"range": {"claimed_at": {"lt": unix_to_iso(before)}}}]}}}
+    def expire(self, before: float, events_before: float | None = None) -> int:
+        """Delete band claims made before ``before`` and event-key claims made before ``events_before``
+        (default ``before``), unix seconds; returns how many."""
+        def older(kind: str, at: float) -> dict[str, Any]:
+            return {"bool": {"filter": [{"term": {"kind": kind}},
+                                        {"range": {"claimed_at": {"lt": unix_to_iso(at)}}}]}}
+
+        body = {"query": {"bool": {"should": [older("band", before),
+                                              older("event", before if events_before is None else events_before)],
+                                   "minimum_should_match": 1}}}
         return self.writer.delete_by_query(self.index, body)

@@ -1,10 +1,13 @@
-"""Story grouping: near-duplicate articles (reprints, edited headlines, URL variants) share a story.
+"""Story grouping: near-duplicate articles (reprints, edited headlines, URL variants) and write-ups of one
+event share a story.
 
 Pure code, no Beam and no network:
 
 * :mod:`.signature` — an article's headline + lead → word features → a MinHash
   signature (datasketch) → LSH band keys (the band layout of datasketch's
   ``MinHashLSH`` for the configured Jaccard threshold);
+* :mod:`.events` — the same event in other words: key terms (names, numbers,
+  long words) → event keys (pairs of them), claimed like bands;
 * :mod:`.grouping` — the decision: an article joins the story that already
   holds most of its bands (claims younger than the window), else founds its
   own; :class:`StoryGrouper` applies it to a batch over a :class:`BandStore`

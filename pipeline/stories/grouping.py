@@ -7,6 +7,8 @@ with band keys K1..Kb:
   within ``window_s`` of the article's time), at least ``min_votes`` of them
   (one shared band is often chance, two rarely are); ties go to the older story, then
   the smaller id, so every worker decides the same way;
+* else joins the story holding the most of its *event keys* (:mod:`.events`)
+  among claims of the last ``event_window_s``, at least ``min_event_votes``;
 * otherwise **founds** a story whose id is its own article id;
 * then claims its keys that no live claim holds, for its story.
 
@@ -25,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from pipeline.stories.events import is_event_key
 from pipeline.stories.signature import DEFAULT_PARAMS, StoryParams
 
 
@@ -58,6 +61,7 @@ class Decision:
     founded: bool
     votes: int = 0
     ungrouped: bool = False  # too little text to compare: a story of its own
+    by_event: bool = False  # joined on event keys (shared key terms), not on near-identical text
 
 
 class BandStore(Protocol):
@@ -69,27 +73,32 @@ class BandStore(Protocol):
     def claim(self, claims: Mapping[str, Claim], replacing: Mapping[str, Claim]) -> dict[str, Claim]: ...
 
 
-def is_live(claim: Claim, at: float, params: StoryParams = DEFAULT_PARAMS) -> bool:
-    """A claim groups an article within ``window_s`` of its claim time, either way (backfills run late)."""
-    return abs(at - claim.claimed_at) <= params.window_s
+def is_live(claim: Claim, at: float, params: StoryParams = DEFAULT_PARAMS, key: str = "") -> bool:
+    """A claim groups an article within ``window_s`` of its claim time, either way (backfills run late);
+    an event key's claim (``key`` given) within ``event_window_s``."""
+    window = params.event_window_s if key and is_event_key(key) else params.window_s
+    return abs(at - claim.claimed_at) <= window
 
 
 def decide(item: StoryInput, claims: Mapping[str, Claim], params: StoryParams = DEFAULT_PARAMS) -> Decision:
-    """Join the story with the most live claims on ``item``'s keys, or found one."""
+    """Join the story with the most live band claims on ``item``'s keys (at least ``min_votes``); else the
+    story with the most live event claims (at least ``min_event_votes``); else found one."""
     votes: dict[str, int] = {}
+    event_votes: dict[str, int] = {}
     first: dict[str, float] = {}
     for key in item.bands:
         claim = claims.get(key)
-        if claim is None or not is_live(claim, item.at, params):
+        if claim is None or not is_live(claim, item.at, params, key):
             continue
-        votes[claim.story_id] = votes.get(claim.story_id, 0) + 1
+        tally = event_votes if is_event_key(key) else votes
+        tally[claim.story_id] = tally.get(claim.story_id, 0) + 1
         first[claim.story_id] = min(first.get(claim.story_id, claim.first_seen), claim.first_seen)
-    if votes and max(votes.values()) < params.min_votes:
-        votes = {}
-    if not votes:
-        return Decision(item.article_id, item.article_id, item.at, founded=True, ungrouped=not item.bands)
-    story = min(votes, key=lambda s: (-votes[s], first[s], s))
-    return Decision(item.article_id, story, first[story], founded=False, votes=votes[story])
+    for tally, least in ((votes, params.min_votes), (event_votes, params.min_event_votes)):
+        if tally and max(tally.values()) >= least:
+            story = min(tally, key=lambda s: (-tally[s], first[s], s))
+            return Decision(item.article_id, story, first[story], founded=False, votes=tally[story],
+                            by_event=tally is event_votes)
+    return Decision(item.article_id, item.article_id, item.at, founded=True, ungrouped=not item.bands)
 
 
 class StoryGrouper:
@@ -113,7 +122,7 @@ class StoryGrouper:
             new = Claim(d.story_id, d.first_seen, item.at, item.article_id)  # one object for all its keys
             for key in item.bands:
                 held = known.get(key)
-                if held is not None and is_live(held, item.at, self.params):
+                if held is not None and is_live(held, item.at, self.params, key):
                     continue
                 if held is not None:
                     replacing[key] = held
@@ -143,12 +152,15 @@ class StoryGrouper:
 
 
 class MemoryBandStore:
-    """Claims in a dict, expired in claim-time order (bounded by the window). One process only."""
+    """Claims in a dict, expired in claim-time order (bounded by the window; event keys by the event window).
+    One process only."""
 
     def __init__(self, params: StoryParams = DEFAULT_PARAMS) -> None:
         self.params = params
         self.claims: dict[str, Claim] = {}
-        self._order: deque[tuple[float, list[str]]] = deque()  # keys claimed together, oldest first
+        # keys claimed together, oldest first: bands, and event keys (a shorter window)
+        self._order: deque[tuple[float, list[str]]] = deque()
+        self._events: deque[tuple[float, list[str]]] = deque()
         self.newest = float("-inf")
 
     def __len__(self) -> int:
@@ -159,25 +171,29 @@ class MemoryBandStore:
 
     def claim(self, claims: Mapping[str, Claim], replacing: Mapping[str, Claim]) -> dict[str, Claim]:
         out: dict[str, Claim] = {}
-        stored: dict[float, list[str]] = {}
+        stored: dict[tuple[bool, float], list[str]] = {}
         for key, claim in claims.items():
             held = self.claims.get(key)
             if held is None or (key in replacing and held == replacing[key]):
                 self.claims[key] = held = claim if claim.version is None else replace(claim, version=None)
-                stored.setdefault(claim.claimed_at, []).append(key)
+                stored.setdefault((is_event_key(key), claim.claimed_at), []).append(key)
                 self.newest = max(self.newest, claim.claimed_at)
             out[key] = held
-        for at in sorted(stored):
-            self._order.append((at, stored[at]))
+        for event, at in sorted(stored):
+            (self._events if event else self._order).append((at, stored[(event, at)]))
         self.expire(self.newest)
         return out
 
     def expire(self, now: float) -> int:
-        """Drop claims claimed more than ``window_s`` before ``now``; returns how many."""
+        """Drop claims claimed more than ``window_s`` (event keys: ``event_window_s``) before ``now``; returns
+        how many."""
+        return (self._expire(self._order, now - self.params.window_s)
+                + self._expire(self._events, now - self.params.event_window_s))
+
+    def _expire(self, order: deque[tuple[float, list[str]]], horizon: float) -> int:
         dropped = 0
-        horizon = now - self.params.window_s
-        while self._order and self._order[0][0] < horizon:
-            at, keys = self._order.popleft()
+        while order and order[0][0] < horizon:
+            at, keys = order.popleft()
             for key in keys:
                 held = self.claims.get(key)
                 if held is not None and held.claimed_at == at:

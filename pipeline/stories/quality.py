@@ -42,6 +42,7 @@ class Pair:
     b: str
     same: bool
     note: str = ""
+    set: str = "similar-text"  # how the pair was sampled (tests/data/LABELS.md)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def load_pairs(path: Path = PAIRS_FILE) -> list[Pair]:
         if line.strip():
             row = json.loads(line)
             pairs.append(Pair(f"{row['a']['file']}#{row['a']['id']}", f"{row['b']['file']}#{row['b']['id']}",
-                              bool(row["same"]), row.get("note", "")))
+                              bool(row["same"]), row.get("note", ""), row.get("set", "similar-text")))
     return pairs
 
 
@@ -118,6 +119,19 @@ def score(pairs: list[Pair], story: dict[str, str]) -> Scores:
         fp += predicted and not p.same
         fn += (not predicted) and p.same
     return Scores(len(pairs), sum(p.same for p in pairs), tp, fp, fn)
+
+
+def score_by_set(pairs: list[Pair], wrong: list[Pair]) -> dict[str, Scores]:
+    """Scores of each sampling set of ``pairs``, given the pairs the grouping got wrong."""
+    bad = {(p.a, p.b) for p in wrong}
+    out: dict[str, Scores] = {}
+    for name in sorted({p.set for p in pairs}):
+        chosen = [p for p in pairs if p.set == name]
+        tp = sum(p.same and (p.a, p.b) not in bad for p in chosen)
+        fn = sum(p.same and (p.a, p.b) in bad for p in chosen)
+        fp = sum((not p.same) and (p.a, p.b) in bad for p in chosen)
+        out[name] = Scores(len(chosen), tp + fn, tp, fp, fn)
+    return out
 
 
 def evaluate(corpus: Path, params: StoryParams = DEFAULT_PARAMS, pairs: list[Pair] | None = None,

@@ -31,19 +31,10 @@ from typing import Final
 from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32
 
+from pipeline.stories.events import event_keys, key_terms
+from pipeline.stories.text import OUTLET_SUFFIX, STOPWORDS
+
 _WORD: Final = re.compile(r"[^\W_]+", re.UNICODE)
-# "Headline - Reuters", "Headline | The Hindu": the outlet's name is not part of the story.
-_OUTLET_SUFFIX: Final = re.compile(r"\s+[-–—|]\s+[^-–—|]{2,40}$")
-# Function words of English news copy: they carry no story and make unrelated leads look alike.
-_STOPWORD_TEXT: Final = """
-a about above after again against all also am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have having
-he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on
-once only or other our ours out over own same she should so some such than that the their theirs them then
-there these they this those through to too under until up very was we were what when where which while who
-whom why will with would you your yours said says say new news report reports reported according amid
-"""
-STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -59,6 +50,16 @@ class StoryParams:
     min_votes: int = 2  # bands an article must share with a story to join it
     title_threshold: float | None = 0.6  # second band set on the headline alone (None: off)
     min_title_features: int = 4
+    # The event channel (pipeline.stories.events): key terms per article (0: off), how many of the first
+    # ones anchor the pairs, their stem length, lower-case words this long that count as key terms too,
+    # the event keys one story must hold to take an article, and how long an event claim groups.
+    # Tuned on tests/data/story-pairs.jsonl (benchmarks/bench_stories.py).
+    event_terms: int = 10
+    event_anchors: int = 4
+    event_stem: int = 6
+    event_long_word: int = 8
+    min_event_votes: int = 7
+    event_window_s: float = 12 * 3600.0
 
     def __post_init__(self) -> None:
         for value in (self.threshold, self.title_threshold or 0.5):
@@ -66,6 +67,10 @@ class StoryParams:
                 raise ValueError(f"thresholds must be in (0, 1), got {value}")
         if self.num_perm < 8 or self.window_s <= 0 or self.min_votes < 1:
             raise ValueError("num_perm must be >= 8, window_s positive and min_votes >= 1")
+        if self.event_terms < 0 or self.event_anchors < 1 or self.event_stem < 2 or self.min_event_votes < 1 or \
+                not 0 < self.event_window_s <= self.window_s:
+            raise ValueError("event_terms must be >= 0, event_anchors >= 1, event_stem >= 2, min_event_votes >= 1 and "
+                             "event_window_s in (0, window_s]")
 
     @cached_property
     def bands(self) -> tuple[int, int]:
@@ -88,7 +93,7 @@ DEFAULT_PARAMS: Final = StoryParams()
 
 def features(title: str, lead: str, lead_chars: int = DEFAULT_PARAMS.lead_chars) -> set[str]:
     """Content words of headline + lead and their adjacent pairs."""
-    title = _OUTLET_SUFFIX.sub("", title)
+    title = OUTLET_SUFFIX.sub("", title)
     words = [w for w in _WORD.findall(f"{title} {lead[:lead_chars]}".lower())
              if len(w) > 1 and w not in STOPWORDS]
     out = set(words)
@@ -134,8 +139,9 @@ def band_keys(values: bytes, params: StoryParams = DEFAULT_PARAMS, layout: tuple
 
 
 def article_bands(title: str, lead: str, params: StoryParams = DEFAULT_PARAMS) -> tuple[str, ...]:
-    """Band keys of an article: headline + lead, then the headline alone (keys prefixed ``t``, a stricter
-    threshold: the same headline over another outlet's own lead). None when there is too little text."""
+    """Keys of an article: LSH bands of headline + lead, then of the headline alone (keys prefixed ``t``, a
+    stricter threshold: the same headline over another outlet's own lead), then its event keys (prefixed
+    ``e``, :mod:`pipeline.stories.events`). None when there is too little text."""
     feats = features(title, lead, params.lead_chars)
     if len(feats) < params.min_features:
         return ()
@@ -144,4 +150,7 @@ def article_bands(title: str, lead: str, params: StoryParams = DEFAULT_PARAMS) -
         head = features(title, "", 0)
         if len(head) >= params.min_title_features:
             keys += band_keys(signature(head, params), params, params.title_bands, prefix="t")
+    if params.event_terms:
+        keys += event_keys(key_terms(title, lead, params.event_terms, params.event_stem, params.lead_chars,
+                                        params.event_long_word), params.event_anchors)
     return keys

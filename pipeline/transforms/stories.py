@@ -63,8 +63,9 @@ class GroupStoriesDoFn(beam.DoFn):
         for d in decisions:
             self.telemetry.story("ungrouped" if d.ungrouped else ("founded" if d.founded else "joined"))
             if not d.founded:
-                log.debug("article joined story %s (%d shared bands)", d.story_id, d.votes,
-                         extra={"article_id": d.article_id, "story_id": d.story_id, "feed_url": batch.feed.url})
+                log.debug("article joined story %s (%d shared %s)", d.story_id, d.votes,
+                          "event keys" if d.by_event else "bands",
+                          extra={"article_id": d.article_id, "story_id": d.story_id, "feed_url": batch.feed.url})
         yield replace(batch, classified=tuple(classified))
 
     def _expire(self) -> None:
@@ -72,7 +73,7 @@ class GroupStoriesDoFn(beam.DoFn):
         if now < self.next_expiry:
             return
         self.next_expiry = now + self.expire_every_s
-        dropped = self.store.expire(now - self.params.window_s)
+        dropped = self.store.expire(now - self.params.window_s, now - self.params.event_window_s)
         if dropped:
             log.info("expired %d story band claim(s) older than %.0f s", dropped, self.params.window_s)
 

@@ -7,6 +7,12 @@ its own; ``newsmon search --stories`` shows the story once with its three
 outlets; the spike alert for the burst says how many distinct stories drove
 it. After a restart, a fourth outlet's copy joins the same story: the
 decision lives in the engine, not in the runner.
+
+The event case: two outlets tell one event (a defence framework signed) in
+their own words, a third runs another event of the same two ministers and
+topic (a phone call on co-production) a minute later: the two write-ups share
+a ``story_id`` (joined on the event keys, as the metric says), the other
+event keeps its own.
 """
 
 from __future__ import annotations
@@ -170,4 +176,61 @@ def test_one_story_through_three_outlets(outlets: tuple[FeedServer, Path], tmp_p
         assert job.stop() == 0
     finally:
         job.close()
+        sys.stdout.write(job.log.read_text()[-3000:] if job.log.exists() else "")
+
+
+# One event in two outlets' own words, and another event of the same people and topic (written for this test).
+SIGNED = ("Hegseth and Rajnath Singh sign 10-year US-India defence framework",
+          "US Defense Secretary Pete Hegseth and Indian Defence Minister Rajnath Singh signed a framework for a "
+          "decade of defence cooperation in Kuala Lumpur on Friday, on the sidelines of a meeting of ASEAN "
+          "defence ministers.", "https://outlet-e.example/defence/us-india-framework")
+SEALED = ("India, US seal decade-long defence pact as Rajnath meets Hegseth",
+          "New Delhi and Washington sealed a 10-year framework for their defence partnership when Rajnath Singh "
+          "met Pete Hegseth in Kuala Lumpur, covering co-production of weapons and intelligence sharing.",
+          "https://outlet-f.example/india/defence-pact-hegseth")
+CALLED = ("Hegseth, Rajnath Singh discuss Javelin co-production in phone call",
+          "Pete Hegseth spoke with Rajnath Singh by phone about building Javelin anti-tank missiles and Stryker "
+          "armoured vehicles in India, the Pentagon said, as the two sides push joint manufacturing.",
+          "https://outlet-f.example/india/javelin-call")
+
+
+def test_one_event_in_two_outlets_words_is_one_story(tmp_path: Path, search_url: str, prism_location: str) -> None:
+    root = tmp_path / "feeds"
+    root.mkdir()
+    write_feed(root / "outlet-e.xml", "Outlet E", [item(*OWN["a"])])
+    write_feed(root / "outlet-f.xml", "Outlet F", [item(*OWN["b"])])
+    server = FeedServer(root, "127.0.0.1", 0)
+    server.start_background()
+    config = tmp_path / "feeds.yaml"
+    config.write_text("defaults: {interval: 1s}\nfeeds:\n" + "".join(
+        f"  - {{url: '{server.url}/outlet-{o}.xml', name: Outlet {o.upper()}}}\n" for o in "ef"))
+    job = Job(tmp_path, config, search_url, prism_location)
+    try:
+        job.start()
+        job.settled_count(minimum=2)
+        add_items(root / "outlet-e.xml", [item(*SIGNED)])
+        add_items(root / "outlet-f.xml", [item(*SEALED)])
+        job.wait_for(lambda: job.count() == 4, 120, "the two write-ups to be indexed")
+        add_items(root / "outlet-f.xml", [item(*CALLED)])
+        job.wait_for(lambda: job.count() == 5, 120, "the other event to be indexed")
+
+        by_url = docs(job)
+        signed, sealed, called = (by_url[run_link(link)] for _, _, link in (SIGNED, SEALED, CALLED))
+        assert {signed["source"], sealed["source"]} == {"Outlet E", "Outlet F"}
+        assert signed["story_id"] == sealed["story_id"], (signed["story_id"], sealed["story_id"])
+        assert called["story_id"] != signed["story_id"]
+        assert len({d["story_id"] for d in by_url.values()}) == 4  # the event, the call, two unrelated stories
+        assert job.metric("newsmon_story_assignments_total", outcome="joined") == 1
+        job.wait_for(lambda: job.client.request("GET", f"/{stories_index(job.index)}/_doc/{signed['story_id']}")
+                     ["_source"]["size"] == 2, 60, "the story record to count both write-ups")
+
+        found = search_stories(job, "Hegseth")
+        assert found["stories"] == 2  # the event (two outlets) and the call
+        [hit] = [h for h in found["hits"] if h["story_id"] == signed["story_id"]]
+        assert sorted(hit["outlets"]) == ["Outlet E", "Outlet F"] and hit["articles"] == 2
+        assert job.stop() == 0
+    finally:
+        job.close()
+        server.shutdown()
+        server.server_close()
         sys.stdout.write(job.log.read_text()[-3000:] if job.log.exists() else "")

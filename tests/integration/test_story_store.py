@@ -13,6 +13,7 @@ from pipeline.errors import SearchError
 from pipeline.sinks.search import SearchWriter
 from pipeline.sinks.stories import EngineBandStore, stories_index
 from pipeline.stories import Claim, StoryGrouper, StoryInput, StoryParams, article_bands
+from pipeline.stories.events import is_event_key
 
 pytestmark = pytest.mark.integration
 
@@ -95,3 +96,20 @@ def test_story_records_count_created_articles(store: EngineBandStore) -> None:
     store.count_created([("s1", T0, T0 + 60, "C", "https://c", ("trade",))])
     record = store.writer.client.request("GET", f"/{store.index}/_doc/s1")["_source"]
     assert (record["size"], record["title"], record["last_seen"]) == (3, "A", "2026-12-01T10:01:00Z")
+
+
+def test_event_key_claims_are_their_own_kind_and_expire_with_the_event_window(store: EngineBandStore) -> None:
+    params = StoryParams(event_window_s=12 * 3600.0)
+    item = copy("ev", "Hegseth and Rajnath Singh sign 10-year US-India defence framework in Kuala Lumpur")
+    events = [k for k in item.bands if is_event_key(k)]
+    assert events and len(events) < len(item.bands)
+    StoryGrouper(store, params).assign([item])
+    store.writer.client.request("POST", f"/{store.index}/_refresh")
+    kinds = store.writer.client.request("POST", f"/{store.index}/_search", {
+        "size": 0, "aggs": {"kinds": {"terms": {"field": "kind"}}}})["aggregations"]["kinds"]["buckets"]
+    assert {b["key"]: b["doc_count"] for b in kinds} == {"band": len(item.bands) - len(events),
+                                                        "event": len(events)}
+    # A day later: the event keys are past their window, the bands are not.
+    assert store.expire(T0 + DAY - params.window_s, T0 + DAY - params.event_window_s) == len(events)
+    store.writer.client.request("POST", f"/{store.index}/_refresh")
+    assert set(store.get(item.bands)) == set(item.bands) - set(events)
