@@ -108,6 +108,7 @@ class Tally:
         "ignored",
         "india",
         "leader",
+        "leaders_in_title",
         "matched",
         "offtopic_mass",
         "offtopic_terms",
@@ -125,6 +126,7 @@ class Tally:
         self.india = Side("india")
         self.cue = 0.0  # strongest bilateral cue in title or summary
         self.leader = False
+        self.leaders_in_title = 0  # side mask (1 US, 2 India) of the leaders the headline names
         self.partners: set[str] = set()
         # Head masses; the rest of the body goes to body_mass[(kind, key)] and is capped in settle().
         self.topic_mass: dict[str, float] = {}
@@ -233,6 +235,8 @@ class Tally:
                             entities.setdefault(name, None)
                     if term.leader:
                         self.leader = True
+                        if field == "title" and not term.ambiguous:
+                            self.leaders_in_title |= (1 if term.us else 0) | (2 if term.india else 0)
                     if not full:
                         continue
                 if term.topics:
