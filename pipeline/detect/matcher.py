@@ -233,21 +233,27 @@ class Matcher:
             _scan(self._iter, _pad(lower), joined, spans, rejected)
         if len(spans) > 1 and _overlapping(spans):
             spans = _resolve_overlaps(spans)
-        results: list[tuple[list[Hit], list[Rejection]]] = []
-        offset = 0
-        index = 0
+        results: list[tuple[list[Hit], list[Rejection]]] = [([], []) for _ in texts]
         mask = 0
-        for text in texts:
-            end = offset + len(text)
-            own: list[Hit] = []
-            while index < len(spans) and spans[index][0] < end:
-                start, stop, terms, sides = spans[index]
+        if spans:
+            # Spans are in text order and none crosses a separator: walk them once, moving to the next
+            # text when one starts past the current text's end.
+            field, offset, end = 0, 0, len(texts[0])
+            own = results[0][0]
+            for start, stop, terms, sides in spans:
+                while start >= end:
+                    field += 1
+                    offset = end + len(_SEPARATOR)
+                    end = offset + len(texts[field])
+                    own = results[field][0]
                 own.append((start - offset, stop - offset, joined[start:stop], terms))
                 mask |= sides
-                index += 1
-            results.append((own, [(surface, reason) for at, surface, reason in rejected if offset <= at < end]
-                            if rejected else []))
-            offset = end + len(_SEPARATOR)
+        if rejected:
+            offset = 0
+            for text, (_, own_rejected) in zip(texts, results, strict=True):
+                end = offset + len(text)
+                own_rejected.extend((surface, reason) for at, surface, reason in rejected if offset <= at < end)
+                offset = end + len(_SEPARATOR)
         return results, mask
 
 

@@ -41,6 +41,7 @@ LIST_DAMP: Final = 0.35
 INTERACTION_CUE: Final = 0.3  # bilateral-cue strength of a side named as the object of a preposition
 BODY_CAP: Final = 0.4  # what the rest of the body may add per side, country, domain and topic
 _FIELDS: Final = ("title", "summary", "body")
+_SIDE_WEIGHTS: Final = tuple(FIELD_WEIGHTS[name][0] for name in ("title", "summary", "lede", "body"))
 _LEAD_END: Final = re.compile(r"[.!?।](?:\s|$)")  # the end of the summary's first sentence
 # Text between two enumerated topic words ("trade, energy and defence").
 _SEPARATORS: Final = frozenset({",", "and", ", and", "or", ", or", "&", "/", ";", "as well as", "and the", ", the",
@@ -294,7 +295,7 @@ class Tally:
         """
         us, india = self.us, self.india
         matched, entities, false_friends = self.matched, self.entities, self.false_friends
-        title_w, summary_w, lede_w, body_w = (FIELD_WEIGHTS[name][0] for name in ("title", "summary", "lede", "body"))
+        title_w, summary_w, lede_w, body_w = _SIDE_WEIGHTS
         for field, (hits, rejected) in zip(_FIELDS, found, strict=True):
             for surface, reason in rejected:
                 self.ignored.append({"term": surface, "field": field, "reason": reason})
