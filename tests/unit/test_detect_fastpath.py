@@ -1,7 +1,8 @@
 """The detector's fast paths give exactly the verdicts of the general path they replace.
 
 - the boundary mapping (:func:`pipeline.detect.matcher._spaced`) equals ``str.translate`` with the
-  boundary table on every labelled text and on texts made of every boundary character;
+  boundary table on every labelled text and on texts made of every boundary character, and so does the
+  language guesser's word split (:func:`pipeline.detect.language._words`);
 - ``classify`` (fast) equals ``classify(..., fast=False)`` — every field of the
   :class:`~pipeline.model.Classification`, evidence included — on the development set, the
   holdout and the real labelled items, with stage 2 and with stage 1 alone.
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.detect import classify
+from pipeline.detect.language import _NOT_LETTERS, _words
 from pipeline.detect.matcher import _TO_SPACE, BOUNDARY_CHARS, _spaced
 from pipeline.evaluate import GoldItem, load_gold, real_items
 
@@ -35,6 +37,7 @@ def test_spaced_is_the_boundary_translation(labelled: list[GoldItem]) -> None:
     texts = crafted + [text for item in labelled for text in (item.title, item.summary, item.body.lower())]
     for text in texts:
         assert _spaced(text) == text.translate(_TO_SPACE), text[:80]
+        assert _words(text) == set(text.lower().translate(_NOT_LETTERS).split()), text[:80]
     assert sum(1 for text in texts if not text.isascii()) > 100  # the non-ASCII branch is exercised
 
 
