@@ -24,6 +24,7 @@ from pipeline.model import Classification
 
 BODY_SCAN_CHARS: Final = 20_000  # the lede carries the signal; bounds the cost of 100 kB bodies
 STAGE1_THRESHOLD: Final = 0.5  # stage 1 alone (``stage2=False``): its logistic score's cut
+_NO_PHRASES: Final[stage2.Phrases] = (set(), set(), set(), set())  # read only; stage 2 makes its own
 
 
 @functools.cache
@@ -73,7 +74,7 @@ def classify(title: str, summary: str = "", body: str = "", language: str | None
 
     gate = scoring.gate_rule(tally)
     verdict: stage2.Verdict | None = None
-    phrases: stage2.Phrases = (set(), set(), set(), set())
+    phrases = _NO_PHRASES
     topic_p: dict[str, float] = {}
     fallback: str | None = None
     contributions: dict[str, float]
