@@ -33,7 +33,13 @@ _NON_LATIN: Final = re.compile(
     "[" + "".join(f"\\u{start:04x}-\\u{end:04x}" for start, end, _ in _SCRIPTS) + "]"
 )
 # Punctuation, digits and symbols of Latin-script text become spaces, leaving words to split on.
-_NOT_LETTERS: Final = str.maketrans(dict.fromkeys("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~’‘“”–—…«»", " "))
+_NOT_LETTER_CHARS: Final = "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~’‘“”–—…«»"
+_NOT_LETTERS: Final = str.maketrans(dict.fromkeys(_NOT_LETTER_CHARS, " "))  # the mapping; _words() applies it
+# As in pipeline.detect.matcher: str.translate with a dict is slow on non-ASCII text, so the few non-ASCII
+# characters are replaced with str.replace and the ASCII ones with bytes.translate over UTF-8.
+_WIDE_NOT_LETTERS: Final = tuple(ch for ch in _NOT_LETTER_CHARS if ord(ch) >= 0x80)
+_ASCII_NOT_LETTERS: Final = "".join(ch for ch in _NOT_LETTER_CHARS if ord(ch) < 0x80)
+_ASCII_TO_SPACE: Final = bytes.maketrans(_ASCII_NOT_LETTERS.encode("ascii"), b" " * len(_ASCII_NOT_LETTERS))
 
 _URDU_LETTERS: Final = frozenset("ٹڈڑںےۓھ")
 _PERSIAN_LETTERS: Final = frozenset("پچژگ")
@@ -103,7 +109,7 @@ def _by_script(sample: str, letters: list[str]) -> str | None:
 
 def _by_stopwords(sample: str) -> str | None:
     # Distinct stopwords per language: set intersections keep this loop out of Python.
-    words = set(sample.lower().translate(_NOT_LETTERS).split())
+    words = _words(sample)
     best, best_count, tied = None, 0, False
     for lang, stopwords in _STOPWORD_SETS:
         count = len(words & stopwords)
@@ -112,3 +118,14 @@ def _by_stopwords(sample: str) -> str | None:
         elif count and count == best_count:
             tied = True
     return None if tied else best  # a tie is not a guess
+
+
+def _words(sample: str) -> set[str]:
+    """The distinct lower-cased words of ``sample``: ``set(sample.lower().translate(_NOT_LETTERS).split())``."""
+    text = sample.lower()
+    if not text.isascii():
+        for ch in _WIDE_NOT_LETTERS:
+            if ch in text:
+                text = text.replace(ch, " ")
+    return set(text.encode("utf-8", "surrogatepass").translate(_ASCII_TO_SPACE).decode("utf-8", "surrogatepass")
+               .split())

@@ -35,9 +35,10 @@ from pipeline.topics import TOPICS
 Terms = tuple[Term, ...]
 Hit = tuple[int, int, str, Terms]  # start, stop (exclusive), surface as written, terms it matched
 Rejection = tuple[str, str]  # surface as written, reason
-# Automaton value: key length, whether the key is a stem (no right boundary), terms, case-sensitive
-# terms with the exact spellings they accept, whether any term has a guard, the terms' side mask.
-_Entry = tuple[int, bool, Terms, tuple[tuple[Term, frozenset[str]], ...], bool, int]
+# Automaton value: key length, whether the key is a stem (no right boundary), terms, the case-sensitive
+# terms by spelling (each spelling as written → all terms it matches with their side mask; None when the
+# key has no case-sensitive term), whether any term has a guard, the terms' side mask.
+_Entry = tuple[int, bool, Terms, dict[str, tuple[Terms, int]] | None, bool, int]
 US_SIDE, INDIA_SIDE = 1, 2  # bits of a side mask: which sides terms name unambiguously
 _Iter = Callable[[str], Iterator[tuple[int, _Entry]]]
 
@@ -47,7 +48,14 @@ BOUNDARY_CHARS: Final = (
     "!\"'(),-./:;<=>?[\\]^`{|}~\u00ab\u00bb\u00b7\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
     "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2026\u2032\u0964\u0965"
 )
-_TO_SPACE: Final = str.maketrans(dict.fromkeys(BOUNDARY_CHARS, " "))
+_TO_SPACE: Final = str.maketrans(dict.fromkeys(BOUNDARY_CHARS, " "))  # the mapping; _spaced() applies it fast
+# str.translate with a dict goes through a Python lookup per character once the text is not ASCII (half of
+# real feed text: curly quotes, dashes), the largest single cost of a scan. The same 1:1 mapping is done in
+# C: str.replace for the few non-ASCII boundary characters present, then bytes.translate over UTF-8, where
+# an ASCII byte is always an ASCII character (no multi-byte sequence contains one).
+_WIDE_BOUNDARIES: Final = tuple(ch for ch in BOUNDARY_CHARS if ord(ch) >= 0x80)
+_ASCII_BOUNDARIES: Final = "".join(ch for ch in BOUNDARY_CHARS if ord(ch) < 0x80 and ch != " ")
+_ASCII_TO_SPACE: Final = bytes.maketrans(_ASCII_BOUNDARIES.encode("ascii"), b" " * len(_ASCII_BOUNDARIES))
 _SEPARATOR: Final = " \x00 "  # between the texts of one find_fields() call: no key contains it
 _DASHES: Final = ("\u2013", "\u2014", "\u2011")  # en dash, em dash, non-breaking hyphen
 _NUKTA: Final = "\u093c"
@@ -71,9 +79,19 @@ def surface_variants(surface: str) -> set[str]:
     return _nukta_forms(surface)
 
 
+def _spaced(text: str) -> str:
+    """``text.translate(_TO_SPACE)``: every boundary character as a space, offsets kept (see above)."""
+    if not text.isascii():
+        for ch in _WIDE_BOUNDARIES:
+            if ch in text:
+                text = text.replace(ch, " ")
+    # surrogatepass: a lone surrogate (broken feed text) round-trips instead of raising.
+    return text.encode("utf-8", "surrogatepass").translate(_ASCII_TO_SPACE).decode("utf-8", "surrogatepass")
+
+
 def _pad(text: str) -> str:
     """The text as the automata see it: boundary characters as spaces, a space on each side."""
-    return f" {text.translate(_TO_SPACE)} "
+    return f" {_spaced(text)} "
 
 
 # --- guards ---------------------------------------------------------------------------------
@@ -160,9 +178,17 @@ class _Builder:
         automaton: Any = ahocorasick.Automaton()
         for key in keys:
             terms = tuple(self.keys.get(key, ()))
-            exact = tuple((term, frozenset(forms)) for term, forms in self.exact.get(key, {}).items())
+            exact = tuple(self.exact.get(key, {}).items())
             guarded = any(t.guard is not None for t in terms) or any(t.guard is not None for t, _ in exact)
-            entry: _Entry = (len(key), not key.endswith(" "), terms, exact, guarded, _side_mask(terms))
+            # Resolved once here, not per match: a spelling's terms are the key's case-insensitive terms,
+            # then its case-sensitive ones in lexicon order.
+            spellings = {form for _, forms in exact for form in forms}
+            by_spelling: dict[str, tuple[Terms, int]] = {}
+            for form in spellings:
+                matched = terms + tuple(term for term, forms in exact if form in forms)
+                by_spelling[form] = (matched, _side_mask(matched))
+            entry: _Entry = (len(key), not key.endswith(" "), terms, by_spelling or None, guarded,
+                             _side_mask(terms))
             automaton.add_word(key, entry)
         automaton.make_automaton()
         return cast(_Iter, automaton.iter)
@@ -205,24 +231,44 @@ class Matcher:
         rejected: list[tuple[int, str, str]] = []
         if self._iter is not None:
             _scan(self._iter, _pad(lower), joined, spans, rejected)
-        if len(spans) > 1:
+        if len(spans) > 1 and _overlapping(spans):
             spans = _resolve_overlaps(spans)
-        results: list[tuple[list[Hit], list[Rejection]]] = []
-        offset = 0
-        index = 0
+        results: list[tuple[list[Hit], list[Rejection]]] = [([], []) for _ in texts]
         mask = 0
-        for text in texts:
-            end = offset + len(text)
-            own: list[Hit] = []
-            while index < len(spans) and spans[index][0] < end:
-                start, stop, terms, sides = spans[index]
+        if spans:
+            # Spans are in text order and none crosses a separator: walk them once, moving to the next
+            # text when one starts past the current text's end.
+            field, offset, end = 0, 0, len(texts[0])
+            own = results[0][0]
+            for start, stop, terms, sides in spans:
+                while start >= end:
+                    field += 1
+                    offset = end + len(_SEPARATOR)
+                    end = offset + len(texts[field])
+                    own = results[field][0]
                 own.append((start - offset, stop - offset, joined[start:stop], terms))
                 mask |= sides
-                index += 1
-            results.append((own, [(surface, reason) for at, surface, reason in rejected if offset <= at < end]
-                            if rejected else []))
-            offset = end + len(_SEPARATOR)
+        if rejected:
+            offset = 0
+            for text, (_, own_rejected) in zip(texts, results, strict=True):
+                end = offset + len(text)
+                own_rejected.extend((surface, reason) for at, surface, reason in rejected if offset <= at < end)
+                offset = end + len(_SEPARATOR)
         return results, mask
+
+
+def _overlapping(spans: list[tuple[int, int, Terms, int]]) -> bool:
+    """Whether any span starts before the previous one stops (the automaton reports them by end position).
+
+    When none does, the spans are already in text order and disjoint, so :func:`_resolve_overlaps` would
+    keep them all as they are; most articles are so, and this check costs one pass instead of two sorts.
+    """
+    reach = -1
+    for start, stop, _, _ in spans:
+        if start < reach:
+            return True
+        reach = stop
+    return False
 
 
 def _resolve_overlaps(spans: list[tuple[int, int, Terms, int]]) -> list[tuple[int, int, Terms, int]]:
@@ -263,12 +309,12 @@ def _scan(iterate: _Iter, haystack: str, text: str, spans: list[tuple[int, int, 
         start = end - length + 1  # the boundary before the word: text index of the word's first character
         stop = haystack.find(" ", end + 1) - 1 if stem else end - 1
         terms, sides = listed, listed_sides
-        if exact:
-            written = text[start:end - 1 if stem else stop]
-            terms = listed + tuple(term for term, forms in exact if written in forms)
-            if not terms:
+        if exact is not None:
+            spelled = exact.get(text[start:end - 1 if stem else stop])
+            if spelled is not None:
+                terms, sides = spelled
+            elif not terms:
                 continue
-            sides = _side_mask(terms)
         if guarded:
             terms = _apply_guards(terms, text, start, stop, rejected)
             if not terms:

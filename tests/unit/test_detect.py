@@ -371,6 +371,19 @@ def test_leader_meeting_without_topic_terms_falls_back_to_diplomacy() -> None:
     assert result.evidence["topic_fallback"] == "leader_cue"
 
 
+def test_leaders_of_both_sides_in_the_headline_add_diplomacy() -> None:
+    both = classify("Modi and Trump go toe to toe on tariffs",
+                    "Washington wants lower duties on farm goods; New Delhi wants the penalty tariff gone.")
+    assert both.relevant
+    assert both.topics == ("trade", "diplomacy")  # trade has the mass, so it comes first
+    assert both.evidence["topic_fallback"] == "leaders_in_title"
+    assert "diplomacy" not in both.evidence["topic_scores"]  # a rule, not lexicon mass
+    one = classify("Trump slaps 50% tariff on India", "The US raised duties on Indian goods over Russian oil.")
+    assert one.relevant
+    assert "diplomacy" not in one.topics  # one side's leader and a unilateral measure: not diplomacy
+    assert "topic_fallback" not in one.evidence
+
+
 def test_a_side_named_only_through_its_companies_needs_trade_or_investment() -> None:
     launch = classify("Apple unveils iPhone 17 in India", "Pre-orders start on Friday; prices begin at ₹82,900.")
     investment = classify("Apple to invest $2 billion to make iPhones in India for export to the US",

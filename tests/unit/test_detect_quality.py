@@ -110,7 +110,7 @@ def test_real_relevance_cross_validated(real_cv: tuple[list[GoldItem], list[Clas
 
 def test_real_topics_cross_validated(real_cv: tuple[list[GoldItem], list[Classification]]) -> None:
     items, verdicts = real_cv
-    # Issue target 0.85 on real relevant items; measured 0.806 (25 tp, 4 fp, 8 fn; the topics of the 2
+    # Issue target 0.85 on real relevant items; measured 0.825 (26 tp, 4 fp, 7 fn; the topics of the 2
     # missed items count as missed): not met.
     assert topics_on_relevant(items, verdicts).f1 >= 0.65
 
