@@ -47,7 +47,8 @@ def stream(windows: Sequence[Sequence[ClassifiedArticle]], *,
             ts = ts.advance_watermark_to(start + W)
     if not watermark_each_window:
         ts = ts.advance_watermark_to(T0 + len(windows) * W)
-    return ts.advance_watermark_to_infinity()
+    done: test_stream.TestStream = ts.advance_watermark_to_infinity()  # Beam's builder methods are unannotated
+    return done
 
 
 def streaming_pipeline() -> test_pipeline.TestPipeline:
