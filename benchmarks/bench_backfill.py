@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.core.model import Feed
+from pipeline.core.text import decompress
 from pipeline.detect import classify
-from pipeline.model import Feed
 from pipeline.sources.parse import parse_feed
-from pipeline.text import decompress
 from pipeline.transforms.graph import expand_inputs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def plain_loop(paths: list[str]) -> tuple[int, float]:
 def pipeline_run(inputs: list[str]) -> tuple[int, float]:
     with tempfile.TemporaryDirectory() as tmp:
         summary = Path(tmp) / "summary.json"
-        args = [sys.executable, "-m", "pipeline.cli", "backfill", "--no-index", "--summary-json", str(summary),
+        args = [sys.executable, "-m", "pipeline.app.cli", "backfill", "--no-index", "--summary-json", str(summary),
                 "--deadletter", str(Path(tmp) / "dl.jsonl"), "--output", str(Path(tmp) / "out.jsonl")]
         for spec in inputs:
             args += ["--input", spec]

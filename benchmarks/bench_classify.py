@@ -53,8 +53,8 @@ def load_stream(root: Path) -> list[Article]:
 
     import feedparser
 
-    from pipeline.model import Article as Entry
-    from pipeline.model import Feed
+    from pipeline.core.model import Article as Entry
+    from pipeline.core.model import Feed
     from pipeline.sources.parse import normalise_entry
 
     now = datetime(2030, 1, 1, tzinfo=UTC)
@@ -121,12 +121,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="every entry of the corpus's news-feeds ($NEWSMON_CORPUS) instead of --gold")
     args = parser.parse_args(argv)
     if args.stream:
-        from pipeline.evaluate import corpus_dir
+        from pipeline.devtools.evaluate import corpus_dir
 
         articles = load_stream(corpus_dir() / "news-feeds")
         args.gold = "every entry of the corpus's news-feeds"
     elif args.real:
-        from pipeline.evaluate import load_real_labels
+        from pipeline.devtools.evaluate import load_real_labels
 
         articles = [(i.title, i.summary, i.body, "en") for i in load_real_labels()]
         args.gold = "the real labelled items"

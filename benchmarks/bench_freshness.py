@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from tests.support.flinkcluster import FlinkCluster, flink_run_args, unique_job_name
 from tests.support.job import REPO, Job, append_item
 

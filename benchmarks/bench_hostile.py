@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_scale import rss_mb
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from tests.conftest import corpus_dir
 from tests.support.job import REPO, Job, append_item
 

@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import Any
 
-from pipeline.config import SearchSettings
+from pipeline.core.config import SearchSettings
 from pipeline.sinks.document import article_index
 from pipeline.sinks.engines import HttpClient, probe
 from pipeline.sinks.search import SearchWriter

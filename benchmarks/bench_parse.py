@@ -36,10 +36,10 @@ from pathlib import Path
 import feedparser
 
 from benchmarks.timing import best_rate
-from pipeline.model import Feed
+from pipeline.core.model import Feed
+from pipeline.core.text import decompress
 from pipeline.sources import fastparse
 from pipeline.sources.parse import MAX_ENTRIES, feedparser_headers, parse_feed
-from pipeline.text import decompress
 
 REPO = Path(__file__).resolve().parent.parent
 

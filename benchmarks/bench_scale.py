@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from tests.support.job import Job
 
 TOPICS = ["tariffs on farm goods", "a defence pact", "H-1B visa rules", "LNG imports", "chip plants"]

@@ -86,11 +86,11 @@ from typing import Any
 
 from benchmarks.bench_scale import descendants, rss_mb
 from benchmarks.workload import Workload, feed_urls
+from pipeline.core.errors import SearchError
+from pipeline.core.text import strip_html
+from pipeline.core.urls import canonical_url
 from pipeline.detect import classify
-from pipeline.errors import SearchError
 from pipeline.sources import schedule as newsmon_schedule
-from pipeline.text import strip_html
-from pipeline.urls import canonical_url
 from tests.support.job import REPO, Job
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -518,7 +518,7 @@ class CodeJob(Job):
         env = {**os.environ, "ELASTICSEARCH_URL": search_url or self.search_url, "PYTHONPATH": str(self.code),
                "NEWSMON_PRISM_LOCATION": self.prism, "NEWSMON_DEADLETTER_PATH": str(self.deadletter)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "run", "--config", str(self.config), "--index", self.index,
+            [sys.executable, "-m", "pipeline.app.cli", "run", "--config", str(self.config), "--index", self.index,
              "--metrics-port", str(self.metrics_port), "--tick", "1", *self.extra],
             env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=self.code)
 

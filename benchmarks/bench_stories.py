@@ -35,10 +35,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.timing import best_rate
-from pipeline.evaluate import corpus_dir
+from pipeline.devtools.evaluate import corpus_dir
+from pipeline.devtools.story_pairs import Text, evaluate, load_pairs, read_file, score_by_set
 from pipeline.stories import DEFAULT_PARAMS, MemoryBandStore, StoryGrouper, StoryInput, StoryParams, article_bands
 from pipeline.stories.events import is_event_key
-from pipeline.stories.quality import Text, evaluate, load_pairs, read_file, score_by_set
 from pipeline.stories.signature import _feature_hash
 
 
@@ -138,7 +138,7 @@ def memory(texts: list[Text], target: int, fit: int, params: StoryParams = DEFAU
 
 
 def engine(texts: list[Text], n: int, params: StoryParams = DEFAULT_PARAMS) -> None:
-    from pipeline import config
+    from pipeline.core import config
     from pipeline.sinks.document import stories_template
     from pipeline.sinks.search import SearchWriter
     from pipeline.sinks.stories import EngineBandStore

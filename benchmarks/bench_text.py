@@ -33,7 +33,7 @@ import feedparser
 from lxml import etree
 
 from benchmarks.timing import best_rate
-from pipeline.text import strip_html
+from pipeline.core.text import strip_html
 
 REPO = Path(__file__).resolve().parent.parent
 

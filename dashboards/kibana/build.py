@@ -7,7 +7,7 @@
 The committed ``newsmon.ndjson`` is this script's output (a unit test checks it),
 and so is ``pipeline/kibana/newsmon.ndjson``, the copy shipped as package data;
 edit the objects here, never the ndjson by hand. Topics come from
-``pipeline.topics`` and field names from the index template, so a renamed field
+``pipeline.core.topics`` and field names from the index template, so a renamed field
 or a new topic shows up as a failing test rather than a broken dashboard.
 
 Objects (all with stable ids, so re-importing overwrites instead of duplicating):
@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from pipeline.topics import TOPICS  # noqa: E402
+from pipeline.core.topics import TOPICS  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "newsmon.ndjson"
 # The copy shipped as package data, so `newsmon dashboards import` works after a plain `pip install`.

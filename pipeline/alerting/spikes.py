@@ -35,8 +35,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.dates import from_iso, unix_to_iso
-from pipeline.model import ClassifiedArticle
+from pipeline.core.dates import from_iso, unix_to_iso
+from pipeline.core.model import ClassifiedArticle
 
 __all__ = [
     "DEFAULT_RULE",

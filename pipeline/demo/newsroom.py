@@ -1,7 +1,7 @@
 """The demo newsroom: publishes the bank's stories into RSS files over time and serves them.
 
 The files live in one folder (``feeds_dir``) and are served by
-:class:`pipeline.feedserver.FeedServer`, so the demo feeds answer with ETag,
+:class:`pipeline.devtools.feedserver.FeedServer`, so the demo feeds answer with ETag,
 Last-Modified and 304 as any other served feed. The clock starts at the first
 request for a feed (the job's first poll), so the timeline of
 :mod:`pipeline.demo.stories` is the same however long the job took to start.
@@ -30,7 +30,7 @@ from pipeline.demo.stories import (
     poll_interval_s,
     publications,
 )
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 
 __all__ = ["MAX_ITEMS", "Newsroom", "render_feed"]
 

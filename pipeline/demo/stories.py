@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Final
 
 from pipeline.alerting.spikes import DEFAULT_RULE
-from pipeline.topics import TOPICS
+from pipeline.core.topics import TOPICS
 
 __all__ = [
     "BANK_PATH",

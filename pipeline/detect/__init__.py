@@ -3,7 +3,7 @@
 Pure functions over plain text: no Beam, no I/O, no network, deterministic, and explainable
 (every verdict carries the evidence that produced it). The public API is:
 
-- :func:`classify` → :class:`pipeline.model.Classification`
+- :func:`classify` → :class:`pipeline.core.model.Classification`
 - :func:`detect_language` → ISO 639-1 code or ``None``
 
 How a verdict is made, module by module:
@@ -23,7 +23,7 @@ How a verdict is made, module by module:
 - :mod:`.language`     script/stopword language guess.
 
 The labelling spec the detector is measured against is ``tests/data/LABELS.md``; measure with
-``pipeline.evaluate`` (``newsmon eval --gold FILE``).
+``pipeline.devtools.evaluate`` (``newsmon eval --gold FILE``).
 """
 
 from __future__ import annotations

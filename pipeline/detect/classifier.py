@@ -14,13 +14,13 @@ from __future__ import annotations
 import functools
 from typing import Any, Final
 
+from pipeline.core.model import Classification
 from pipeline.detect import entities as entity_patterns
 from pipeline.detect import scoring, stage2
 from pipeline.detect.language import detect_language
 from pipeline.detect.lexicon import ALL_TERMS, DETECTOR_VERSION, ENTITY_KINDS
 from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher
 from pipeline.detect.tally import LEDE_CHARS, Tally, r3
-from pipeline.model import Classification
 
 BODY_SCAN_CHARS: Final = 20_000  # the lede carries the signal; bounds the cost of 100 kB bodies
 STAGE1_THRESHOLD: Final = 0.5  # stage 1 alone (``stage2=False``): its logistic score's cut

@@ -29,8 +29,8 @@ from typing import Any, Final, cast
 
 import ahocorasick
 
+from pipeline.core.topics import TOPICS
 from pipeline.detect.terms import GUARD_US_CAPS, OFFTOPIC_DOMAINS, SIDE_KINDS, Term
-from pipeline.topics import TOPICS
 
 Terms = tuple[Term, ...]
 Hit = tuple[int, int, str, Terms]  # start, stop (exclusive), surface as written, terms it matched

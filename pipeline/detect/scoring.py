@@ -7,7 +7,7 @@ Relevance is decided in two stages, both in the evidence:
 2. **Score**: otherwise the :data:`FEATURES` — each a number in [0, 1] with a stated meaning — are
    combined by a logistic model, ``score = 1 / (1 + exp(-(bias + Σ weight × feature)))``, and the
    article is relevant when ``score >= 0.5``. The weights are in :mod:`pipeline.detect.weights`:
-   hand-set priors refined on the development set by :mod:`pipeline.detect.calibrate`, with the
+   hand-set priors refined on the development set by :mod:`pipeline.devtools.calibrate`, with the
    sign of every weight fixed by what its feature means (evidence of both sides, of the
    relationship and of policy raise the score; third countries, off-topic domains, a side named
    only in the body or only through its companies lower it). ``evidence["score"]["contributions"]``
@@ -38,10 +38,10 @@ from __future__ import annotations
 import math
 from typing import Final
 
+from pipeline.core.topics import TOPICS
 from pipeline.detect import weights
 from pipeline.detect.tally import Tally, r3
 from pipeline.detect.terms import CONSUMER, CULTURE, HUMAN, MARKETS, REACTION, SPORTS
-from pipeline.topics import TOPICS
 
 SIDE_SCALE: Final = 0.6  # side mass at which a side's strength is 1 - 1/e
 HEAD_SIDE_MIN: Final = 0.5  # head mass of the weaker side that fully anchors it (about one summary mention)

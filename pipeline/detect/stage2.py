@@ -19,7 +19,7 @@ bilateral" pattern ("US and Indian exporters", "American, Indian firms": the two
 as adjectives of one noun, not acting on each other) is a dense feature, :func:`parallel`.
 
 The weights are data: ``stage2.json`` next to this module, written by ``python -m
-pipeline.detect.train`` (deterministic: same data, same file). Loaded once, on first use.
+pipeline.devtools.train`` (deterministic: same data, same file). Loaded once, on first use.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any, Final
 
+from pipeline.core.topics import TOPICS
 from pipeline.detect.tally import Tally
-from pipeline.topics import TOPICS
 
 MODEL_FILE: Final = "stage2.json"
 TOPIC_PROBABILITY: Final = 0.5

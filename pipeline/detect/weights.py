@@ -1,6 +1,6 @@
 """The relevance model's weights and the topic thresholds (data; see :mod:`pipeline.detect.scoring`).
 
-Fitted by ``python -m pipeline.detect.calibrate`` on dev.jsonl from the hand-set priors in
+Fitted by ``python -m pipeline.devtools.calibrate`` on dev.jsonl from the hand-set priors in
 ``PRIOR_BIAS``/``PRIOR_WEIGHTS`` (kept here so a refit starts from the same place), every weight kept
 on the side of zero its feature's meaning fixes. Edit the priors, not the fitted values, then refit.
 """

@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pipeline.dates import to_iso, utc_now
-from pipeline.model import Failure
+from pipeline.core.dates import to_iso, utc_now
+from pipeline.core.model import Failure
 
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()

@@ -21,7 +21,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from pipeline.model import ClassifiedArticle, project
+from pipeline.core.model import ClassifiedArticle, project
 
 DOCUMENT_FIELDS = (
     "article_id", "url", "title", "summary", "body", "source", "feed_url", "language",
@@ -98,7 +98,7 @@ def read_pattern(prefix: str) -> str:
 
 
 def to_document(item: ClassifiedArticle, ingested_at: str) -> dict[str, Any]:
-    """Build the search document from :func:`pipeline.model.project`. ``published_at`` falls back to when
+    """Build the search document from :func:`pipeline.core.model.project`. ``published_at`` falls back to when
     newsmon first saw the article; ``body`` only when known; no ``guid`` (the id already says it)."""
     a = item.article
     published = a.published_at or a.seen_at

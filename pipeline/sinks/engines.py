@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 import urllib3
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchAuthError, SearchError, SearchUnavailable
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchAuthError, SearchError, SearchUnavailable
 
 TIMEOUT_S = 30.0
 _ABSENCE_OK = ("GET", "HEAD", "DELETE")
@@ -89,8 +89,8 @@ def no_such_api(exc: SearchError) -> bool:
 @dataclass(frozen=True)
 class Endpoint:
     """An HTTP service and how to reach it: the one description the engine's :class:`HttpClient` and the
-    Kibana import (``pipeline.dashboards``) are both configured from. Secrets are already read (from the
-    environment or their ``*_FILE``, ``pipeline.config.read_secret``); ``repr`` never shows them."""
+    Kibana import (``pipeline.sinks.kibana``) are both configured from. Secrets are already read (from the
+    environment or their ``*_FILE``, ``pipeline.core.config.read_secret``); ``repr`` never shows them."""
 
     url: str
     api_key: str | None = field(default=None, repr=False)  # sent as ``ApiKey``; wins over basic auth

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pipeline.dates import iso_to_unix, unix_to_iso
-from pipeline.model import Feed, FeedCommit
+from pipeline.core.dates import iso_to_unix, unix_to_iso
+from pipeline.core.model import Feed, FeedCommit
 from pipeline.sources.schedule import PollState
 
 if TYPE_CHECKING:

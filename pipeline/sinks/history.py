@@ -14,8 +14,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule, TopicHistory, seeded_history
-from pipeline.dates import unix_to_iso
-from pipeline.errors import SearchError
+from pipeline.core.dates import unix_to_iso
+from pipeline.core.errors import SearchError
 from pipeline.sinks.document import read_pattern
 
 if TYPE_CHECKING:

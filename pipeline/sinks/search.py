@@ -27,8 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchAuthError, SearchError, SearchUnavailable
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchAuthError, SearchError, SearchUnavailable
 from pipeline.sinks import lifecycle
 from pipeline.sinks.document import (
     DEADLETTER_INDEX,

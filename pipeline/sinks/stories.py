@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from pipeline.dates import iso_to_unix, unix_to_iso
+from pipeline.core.dates import iso_to_unix, unix_to_iso
 from pipeline.sinks.feedstate import DEFAULT_ARTICLE_PREFIX
 from pipeline.stories import Claim
 from pipeline.stories.events import is_event_key

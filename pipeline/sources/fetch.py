@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 
 from pipeline import __version__
-from pipeline.model import Feed, FetchResult
+from pipeline.core.model import Feed, FetchResult
 from pipeline.sources import deadline
 from pipeline.sources.deadline import make_pool
 

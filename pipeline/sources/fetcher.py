@@ -28,10 +28,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from pipeline import lifecycle
-from pipeline.model import Feed, FetchResult
+from pipeline.core.model import Feed, FetchResult
 from pipeline.sources import fetch as fetching
 from pipeline.sources.hosts import HostLimiter, host_of
+from pipeline.telemetry import lifecycle
 
 STARTED, IN_FLIGHT, FULL = "started", "in_flight", "full"
 

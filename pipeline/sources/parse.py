@@ -34,11 +34,11 @@ from typing import Any
 
 import feedparser
 
-from pipeline import dates, text
+from pipeline.core import dates, text
+from pipeline.core.model import Article, Failure, Feed
+from pipeline.core.urls import article_id, canonical_url
 from pipeline.detect import detect_language
-from pipeline.model import Article, Failure, Feed
 from pipeline.sources import fastparse
-from pipeline.urls import article_id, canonical_url
 
 log = logging.getLogger(__name__)
 

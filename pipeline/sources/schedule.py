@@ -37,7 +37,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from pipeline.model import Feed, FetchResult
+from pipeline.core.model import Feed, FetchResult
 
 MAX_BACKOFF_S = 6 * 3600.0
 GONE_RECHECK_S = 24 * 3600.0

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 DEFAULT_MAX_FEEDS = 100_000
-_ID_BYTES = 16  # article ids are 32 hex digits (pipeline.urls); they are kept as 16 raw bytes
+_ID_BYTES = 16  # article ids are 32 hex digits (pipeline.core.urls); they are kept as 16 raw bytes
 
 
 def _pack(ids: Sequence[str]) -> bytes | tuple[str, ...]:

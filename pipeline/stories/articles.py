@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from pipeline.dates import iso_to_unix, unix_to_iso
-from pipeline.model import ClassifiedArticle, StoryRef
+from pipeline.core.dates import iso_to_unix, unix_to_iso
+from pipeline.core.model import ClassifiedArticle, StoryRef
 from pipeline.stories.grouping import Decision, StoryGrouper, StoryInput
 from pipeline.stories.signature import DEFAULT_PARAMS, StoryParams, article_bands
 

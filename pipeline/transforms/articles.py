@@ -10,9 +10,9 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.pvalue import DoOutputsTuple, PCollection
 
-from pipeline import lifecycle
+from pipeline.core.model import Article, ClassifiedArticle, FeedBatch, FetchResult
 from pipeline.detect import classify
-from pipeline.model import Article, ClassifiedArticle, FeedBatch, FetchResult
+from pipeline.telemetry import lifecycle
 from pipeline.transforms.poll import FAILURES, parse_counted
 from pipeline.transforms.telemetry import TelemetryFactory, process_telemetry
 

@@ -3,7 +3,7 @@
 Prometheus is served by the process running the SDK harness; Beam metrics
 travel with the job to Dataflow/Flink UIs and to ``result.metrics()``, which
 is where ``newsmon backfill`` reads its summary from. Counter names are
-:func:`pipeline.metrics.beam_name` of the Prometheus series; DoFns do not
+:func:`pipeline.telemetry.metrics.beam_name` of the Prometheus series; DoFns do not
 count here directly but through :class:`pipeline.transforms.telemetry.Telemetry`.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from apache_beam.metrics.metric import Metrics as BeamMetrics
 from apache_beam.metrics.metric import MetricsFilter
 
-from pipeline import metrics
+from pipeline.telemetry import metrics
 
 NAMESPACE = "newsmon"
 
@@ -25,7 +25,8 @@ def counter(metric: str, **labels: str) -> BeamMetrics.DelegatingCounter:
 
 def counters(result: object) -> dict[str, int]:
     """Committed (or attempted, where the runner has no committed values) counters of a finished job,
-    by Beam name (read them with :func:`pipeline.metrics.beam_total` / :func:`pipeline.metrics.beam_by_label`)."""
+    by Beam name (read them with :func:`~pipeline.telemetry.metrics.beam_total` /
+    :func:`~pipeline.telemetry.metrics.beam_by_label`)."""
     query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))  # type: ignore[attr-defined]
     out: dict[str, int] = {}
     for c in query.get("counters", []):

@@ -22,12 +22,12 @@ import apache_beam as beam
 from apache_beam.pvalue import PCollection
 from apache_beam.transforms.resources import ResourceHint
 
-from pipeline import config, text
 from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule
-from pipeline.alerting.transforms import DetectSpikes
-from pipeline.errors import ConfigError
-from pipeline.model import ClassifiedArticle, Failure, Feed, FetchResult, project
+from pipeline.core import config, text
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import ClassifiedArticle, Failure, Feed, FetchResult, project
 from pipeline.sources import fetch as fetching
+from pipeline.transforms.alerts import DetectSpikes
 from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
 from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
 from pipeline.transforms.poll import FAILURES, PollFeeds
@@ -102,7 +102,7 @@ class ReadFeedDocument(beam.DoFn):
 
 
 def export_line(item: ClassifiedArticle) -> str:
-    """One JSON line per unique article, relevant or not: :func:`pipeline.model.project`, keys sorted."""
+    """One JSON line per unique article, relevant or not: :func:`pipeline.core.model.project`, keys sorted."""
     return json.dumps(project(item), ensure_ascii=False, sort_keys=True)
 
 

@@ -24,14 +24,15 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import Timestamp
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline import config, lifecycle
-from pipeline.dates import from_iso, to_iso, utc_now
-from pipeline.model import ClassifiedArticle, Failure, FeedBatch
+from pipeline.core import config
+from pipeline.core.dates import from_iso, to_iso, utc_now
+from pipeline.core.model import ClassifiedArticle, Failure, FeedBatch
 from pipeline.sinks.deadletter import DeadLetterFile
 from pipeline.sinks.document import ALERTS_INDEX, to_document
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
 from pipeline.sources import seen
+from pipeline.telemetry import lifecycle
 from pipeline.transforms.secrets import WriterFactory, public_settings, with_secrets
 from pipeline.transforms.telemetry import TelemetryFactory, process_telemetry
 

@@ -35,10 +35,10 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.transforms.window import TimestampedValue
 
-from pipeline import config, lifecycle
-from pipeline.config import load_feeds
-from pipeline.errors import ConfigError, SearchError
-from pipeline.model import Article, Failure, Feed, FeedBatch, FeedCommit, FetchResult
+from pipeline.core import config
+from pipeline.core.config import load_feeds
+from pipeline.core.errors import ConfigError, SearchError
+from pipeline.core.model import Article, Failure, Feed, FeedBatch, FeedCommit, FetchResult
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
 from pipeline.sources import fetch as fetching
@@ -55,6 +55,7 @@ from pipeline.sources.schedule import (
     settle_poll,
     shard_key,
 )
+from pipeline.telemetry import lifecycle
 from pipeline.transforms.secrets import WriterFactory, public_settings, with_secrets
 from pipeline.transforms.telemetry import Telemetry, TelemetryFactory, process_telemetry
 

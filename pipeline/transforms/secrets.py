@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from pipeline import config
+from pipeline.core import config
 from pipeline.sinks.search import SearchWriter
 
 WriterFactory = Callable[[config.SearchSettings], SearchWriter]

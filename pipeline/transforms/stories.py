@@ -24,13 +24,14 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.pvalue import PCollection
 
-from pipeline import config, lifecycle
-from pipeline.dates import iso_to_unix
-from pipeline.model import ClassifiedArticle, FeedBatch
+from pipeline.core import config
+from pipeline.core.dates import iso_to_unix
+from pipeline.core.model import ClassifiedArticle, FeedBatch
 from pipeline.sinks.search import SearchWriter
 from pipeline.sinks.stories import EngineBandStore, stories_index
 from pipeline.stories import DEFAULT_PARAMS, StoryGrouper, StoryParams
 from pipeline.stories.articles import article_time, with_stories
+from pipeline.telemetry import lifecycle
 from pipeline.transforms.secrets import public_settings, with_secrets
 from pipeline.transforms.telemetry import process_telemetry
 

@@ -3,8 +3,8 @@
 The DoFns never touch metric objects themselves: each event (a feed polled,
 a body parsed, articles deduplicated or classified, documents indexed, a
 record dead-lettered, ...) is one method here, which updates the metric of
-:mod:`pipeline.metrics` and, for counters, the Beam counter named after it
-(:func:`pipeline.metrics.beam_name`). Histograms and gauges are Prometheus
+:mod:`pipeline.telemetry.metrics` and, for counters, the Beam counter named after it
+(:func:`pipeline.telemetry.metrics.beam_name`). Histograms and gauges are Prometheus
 only (Beam's are integer-valued and no runner UI needs them).
 
 Injectable: a DoFn takes a :data:`TelemetryFactory` (default
@@ -25,9 +25,9 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from pipeline import metrics
-from pipeline.model import Feed
-from pipeline.topics import UNTAGGED
+from pipeline.core.model import Feed
+from pipeline.core.topics import UNTAGGED
+from pipeline.telemetry import metrics
 from pipeline.transforms import beam_metrics
 
 __all__ = ["SUCCESSFUL_POLLS", "Telemetry", "TelemetryFactory", "process_telemetry"]
@@ -36,7 +36,7 @@ SUCCESSFUL_POLLS = ("ok", "unchanged", "not_modified")
 
 
 class Telemetry:
-    """The events the pipeline counts, on one :class:`pipeline.metrics.Metrics` (and Beam)."""
+    """The events the pipeline counts, on one :class:`pipeline.telemetry.metrics.Metrics` (and Beam)."""
 
     def __init__(self, m: metrics.Metrics | None = None) -> None:
         self.m = m if m is not None else metrics.get()
@@ -54,7 +54,7 @@ class Telemetry:
 
     # -- polling and parsing ------------------------------------------------
     def polled(self, feed: Feed, outcome: str) -> None:
-        """One poll of ``feed`` ended with ``outcome`` (:data:`pipeline.metrics.POLL_OUTCOMES`)."""
+        """One poll of ``feed`` ended with ``outcome`` (:data:`pipeline.telemetry.metrics.POLL_OUTCOMES`)."""
         self._count(self.m.feed_polls, metrics.FEED_POLLS, outcome=outcome)
         if outcome in SUCCESSFUL_POLLS:
             self.m.last_success.labels(feed_group=feed.tags[0] if feed.tags else "default").set(time.time())
@@ -89,7 +89,7 @@ class Telemetry:
             self._count(self.m.relevant, metrics.RELEVANT_ARTICLES, topic=topic)
 
     def story(self, outcome: str, n: int = 1) -> None:
-        """Articles put in a story (``outcome``: :data:`pipeline.metrics.STORY_OUTCOMES`)."""
+        """Articles put in a story (``outcome``: :data:`pipeline.telemetry.metrics.STORY_OUTCOMES`)."""
         self._count(self.m.stories, metrics.STORY_ASSIGNMENTS, n, outcome=outcome)
 
     # -- writing ------------------------------------------------------------
@@ -125,7 +125,7 @@ _lock = threading.Lock()
 
 
 def process_telemetry() -> Telemetry:
-    """The process's telemetry, on the default registry (:func:`pipeline.metrics.get`)."""
+    """The process's telemetry, on the default registry (:func:`pipeline.telemetry.metrics.get`)."""
     global _process  # noqa: PLW0603 - one per process, like the registry it counts on
     with _lock:
         if _process is None:

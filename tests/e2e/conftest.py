@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from tests.support.job import REPO
 
 DEMO = REPO / "deploy" / "local" / "demo-feeds"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from tests.support.alerting import (
     DURATION_SCALE,
     RULE_FILES,

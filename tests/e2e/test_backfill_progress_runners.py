@@ -45,7 +45,7 @@ def backfill(folder: Path, tmp: Path, *args: str, log_format: str = "text",
     summary = tmp / "summary.json"
     env = {k: v for k, v in os.environ.items() if k != "NEWSMON_PROGRESS"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "--log-format", log_format, "backfill", "--input", str(folder),
+        [sys.executable, "-m", "pipeline.app.cli", "--log-format", log_format, "backfill", "--input", str(folder),
          "--no-index", "--deadletter", str(tmp / "deadletter.jsonl"), "--summary-json", str(summary), *args],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, timeout=600, check=False)
     assert proc.returncode == 0, (proc.stderr or b"").decode()[-4000:]

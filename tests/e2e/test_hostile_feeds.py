@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from tests.support.job import REPO, Job, append_item
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from tests.support.job import Job
 from tests.support.sockets import Listener, listeners
 

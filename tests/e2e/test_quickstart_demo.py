@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pipeline.core.errors import SearchError
 from pipeline.demo.stories import load_bank
-from pipeline.errors import SearchError
 from tests.support.alerting import (
     Services,
     WebhookSink,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from tests.support.job import Job, append_item
 from tests.support.tcpproxy import TcpProxy
 

@@ -29,8 +29,8 @@ from typing import Any
 
 import pytest
 
-from pipeline import metrics
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
+from pipeline.telemetry import metrics
 from tests.support.alerting import Services, get_json, start_prometheus, wait_for
 from tests.support.flinkcluster import FlinkCluster, children, flink_run_args, peak_rss_mb, unique_job_name
 from tests.support.job import Job, append_item

@@ -2,7 +2,7 @@
 
 Prism starts one SDK worker per environment; the graph's lanes are separate
 environments, and newsmon's pool starts each worker as a process of its own
-(pipeline/harness.py). The test checks the processes, that each one polled
+(pipeline/runtime/harness.py). The test checks the processes, that each one polled
 and counted (their metric files), the summed /metrics, /healthz, and a clean
 stop that takes the workers with it.
 """
@@ -19,8 +19,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from pipeline import metrics
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
+from pipeline.telemetry import metrics
 from tests.support.job import Job, append_item
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
@@ -45,7 +45,7 @@ def worker_pids(parent: int) -> list[int]:
             cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == parent and b"pipeline.worker" in cmdline:
+        if ppid == parent and b"pipeline.runtime.worker" in cmdline:
             found.append(int(stat.parent.name))
     return sorted(found)
 

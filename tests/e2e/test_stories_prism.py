@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.feedserver import FeedServer
+from pipeline.devtools.feedserver import FeedServer
 from pipeline.sinks.stories import stories_index
 from tests.support.job import REPO, Job
 
@@ -106,7 +106,7 @@ def docs(job: Job) -> dict[str, dict[str, Any]]:
 
 
 def search_stories(job: Job, *words: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "search", "--stories", "--json", "--index",
+    out = subprocess.run([sys.executable, "-m", "pipeline.app.cli", "search", "--stories", "--json", "--index",
                           job.index, *words], env={**os.environ, "ELASTICSEARCH_URL": job.search_url},
                          capture_output=True, text=True, timeout=60, cwd=REPO, check=True)
     result: dict[str, Any] = json.loads(out.stdout)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import SearchSettings
+from pipeline.core.config import SearchSettings
 from pipeline.sinks.engines import HttpClient
 from pipeline.sinks.stories import stories_index
 
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 def backfill(args: list[str], tmp: Path, env: dict[str, str] | None = None) -> tuple[dict[str, object], str]:
     summary = tmp / f"summary-{uuid.uuid4().hex[:6]}.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "backfill", "--summary-json", str(summary),
+        [sys.executable, "-m", "pipeline.app.cli", "backfill", "--summary-json", str(summary),
          "--deadletter", str(tmp / "deadletter.jsonl"), *args],
         capture_output=True, text=True, cwd=REPO, timeout=1800, check=False,
         env={**os.environ, **(env or {}), "NEWSMON_PROGRESS": "0"})

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchError
-from pipeline.model import Feed, FeedCommit
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchError
+from pipeline.core.model import Feed, FeedCommit
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
 from pipeline.sources.schedule import PollState
@@ -48,7 +48,7 @@ def test_feed_state_round_trips_and_newsmon_feeds_shows_it(search_url: str) -> N
         assert loaded[bad.url].failures == 3 and loaded[bad.url].etag is None
 
         def feeds(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "-m", "pipeline.cli", "feeds", "--index", prefix, *args],
+            return subprocess.run([sys.executable, "-m", "pipeline.app.cli", "feeds", "--index", prefix, *args],
                                   capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
                                   env={**os.environ, "ELASTICSEARCH_URL": search_url})
 

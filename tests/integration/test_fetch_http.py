@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.feedserver import FeedServer
-from pipeline.model import Feed
+from pipeline.core.model import Feed
+from pipeline.devtools.feedserver import FeedServer
 from pipeline.sources.fetch import (
     fetch_feed,
     freshness_lifetime,

@@ -63,7 +63,7 @@ def backfill(args: list[str], out_dir: Path, name: str) -> tuple[dict[str, Any],
     summary = out_dir / f"summary-{name}.json"
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "backfill", "--no-index",
+        [sys.executable, "-m", "pipeline.app.cli", "backfill", "--no-index",
          "--output", str(out_dir / f"out_{name}.jsonl"), "--deadletter", str(out_dir / f"deadletter-{name}.jsonl"),
          "--summary-json", str(summary), *args],
         capture_output=True, text=True, cwd=REPO, timeout=900, check=False,

@@ -32,10 +32,10 @@ from typing import Any
 
 import pytest
 
-from pipeline import dates
-from pipeline.model import Article, Feed
+from pipeline.core import dates
+from pipeline.core.model import Article, Feed
+from pipeline.core.text import decompress
 from pipeline.sources.parse import ParsedFeed, parse_feed
-from pipeline.text import decompress
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

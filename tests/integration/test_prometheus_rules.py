@@ -4,8 +4,8 @@ promtool of the deployments' Prometheus release (3.x, built by
 ``deploy/local/install.sh promtool``; Prometheus 3 range selectors are
 left-open, so 2.x computes other values) checks and unit-tests the rules,
 amtool checks the Alertmanager config and its routes; the rules are checked
-against the metric names of ``pipeline/metrics.py`` and the topic set of
-``pipeline/topics.py``. Finally a real Prometheus of the same release
+against the metric names of ``pipeline/telemetry/metrics.py`` and the topic set of
+``pipeline/core/topics.py``. Finally a real Prometheus of the same release
 evaluates the shipped rules (every duration divided by 100) on a live
 exporter and a real Alertmanager routes and inhibits what it sends. Missing
 binaries fail the tests: ``deploy/local/install.sh`` installs them.
@@ -25,8 +25,8 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry, start_http_server
 
-from pipeline import metrics
-from pipeline.topics import TOPICS, UNTAGGED
+from pipeline.core.topics import TOPICS, UNTAGGED
+from pipeline.telemetry import metrics
 from tests.support.alerting import (
     AM_CONFIG,
     DURATION_SCALE,
@@ -119,7 +119,7 @@ def test_every_alert_has_unit_tests_that_fire_it_and_keep_it_quiet() -> None:
     assert set(alerts()) - quiet == set(), "alerts no test shows quiet"
 
 
-# --- the rules against pipeline/metrics.py and pipeline/topics.py ------------------------------------------------
+# --- the rules against pipeline/telemetry/metrics.py and pipeline/core/topics.py ---
 
 def rule_texts() -> list[str]:
     """Every expression and annotation: runbooks and templates name metrics too."""
@@ -145,7 +145,7 @@ def test_every_metric_in_the_rules_is_defined_in_pipeline_metrics() -> None:
             if tok.startswith(metrics.PREFIX)}
     assert used, "no newsmon_ metric found in the rules"
     unknown = {tok for tok in used - recorded if tok not in defined}
-    assert unknown == set(), f"metrics not defined in pipeline/metrics.py: {sorted(unknown)}"
+    assert unknown == set(), f"metrics not defined in pipeline/telemetry/metrics.py: {sorted(unknown)}"
     assert all(name.split(":")[1].startswith(metrics.PREFIX) for name in recorded)
 
 

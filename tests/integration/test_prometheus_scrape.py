@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry, start_http_server
 
-from pipeline import metrics
+from pipeline.telemetry import metrics
 from tests.support.alerting import Services, start_prometheus
 from tests.support.net import free_port
 
@@ -73,7 +73,7 @@ def test_prometheus_scrapes_pipeline_metrics(tmp_path: Path) -> None:
 
 WORKER = """
 import sys
-from pipeline import metrics
+from pipeline.telemetry import metrics
 m = metrics.get()
 m.feed_polls.labels(outcome="ok").inc(int(sys.argv[1]))
 m.relevant.labels(topic="trade").inc(int(sys.argv[1]))
@@ -94,7 +94,7 @@ def test_metrics_of_worker_processes_reach_prometheus_summed_under_the_same_name
     _worker(folder, 2)
     _worker(folder, 5)  # a second worker (or a restarted one): its counts add up, none are lost
     exporter_port = free_port()
-    exporter = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "export-metrics", "--dir", str(folder),
+    exporter = subprocess.Popen([sys.executable, "-m", "pipeline.app.cli", "export-metrics", "--dir", str(folder),
                                  "--addr", "127.0.0.1", "--port", str(exporter_port)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     services = Services(tmp_path)

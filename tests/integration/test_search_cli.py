@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchError
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchError
 from pipeline.sinks.engines import HttpClient
 
 pytestmark = pytest.mark.integration
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def newsmon(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "pipeline.app.cli", *args], capture_output=True, text=True,
                           cwd=REPO, timeout=300, check=False, env={**os.environ, **(env or {})})
 
 

@@ -14,13 +14,13 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from pipeline import metrics
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchError, SearchUnavailable
-from pipeline.model import Article, Classification, ClassifiedArticle
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchError, SearchUnavailable
+from pipeline.core.model import Article, Classification, ClassifiedArticle
 from pipeline.sinks import document
 from pipeline.sinks.engines import HttpClient, OpenSearchClient
 from pipeline.sinks.search import SearchWriter
+from pipeline.telemetry import metrics
 from pipeline.transforms.index import IndexArticles
 
 pytestmark = pytest.mark.integration

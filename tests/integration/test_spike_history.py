@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from pipeline.alerting.spikes import SpikeRule, assess, previous_counts
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchError
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchError
 from pipeline.sinks.history import EngineHistory
 from pipeline.sinks.search import SearchWriter
 

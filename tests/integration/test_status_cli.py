@@ -17,11 +17,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from pipeline.alerting.spikes import Assessment, alert_document
-from pipeline.config import SearchSettings
-from pipeline.dates import unix_to_iso
-from pipeline.errors import SearchError
-from pipeline.model import Article, Classification, ClassifiedArticle, Feed
-from pipeline.service import ServiceServer, Status
+from pipeline.core.config import SearchSettings
+from pipeline.core.dates import unix_to_iso
+from pipeline.core.errors import SearchError
+from pipeline.core.model import Article, Classification, ClassifiedArticle, Feed
+from pipeline.runtime.service import ServiceServer, Status
 from pipeline.sinks.document import to_document
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
@@ -90,7 +90,7 @@ def job_endpoint(ready: bool) -> Iterator[str]:
 def status(indices: tuple[str, str], search_url: str, metrics_url: str, *args: str
            ) -> subprocess.CompletedProcess[str]:
     prefix, alerts = indices
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "status", "--search-url", search_url, "--index",
+    return subprocess.run([sys.executable, "-m", "pipeline.app.cli", "status", "--search-url", search_url, "--index",
                            prefix, "--alerts-index", alerts, "--metrics-url", metrics_url, *args],
                           capture_output=True, text=True, cwd=REPO, timeout=120, check=False, env=dict(os.environ))
 
@@ -135,7 +135,7 @@ def test_status_screen_when_the_job_is_not_ready_or_gone(indices: tuple[str, str
     assert f"job        {closed}: UNREACHABLE (" in gone.stdout
     assert "engine     opensearch" in gone.stdout
     with job_endpoint(ready=True) as url:  # the engine down: reported, and the job's health still shown
-        no_engine = subprocess.run([sys.executable, "-m", "pipeline.cli", "status", "--search-url", closed,
+        no_engine = subprocess.run([sys.executable, "-m", "pipeline.app.cli", "status", "--search-url", closed,
                                     "--metrics-url", url], capture_output=True, text=True, cwd=REPO, timeout=120,
                                    check=False, env=dict(os.environ))
     assert no_engine.returncode == 3 and "Traceback" not in no_engine.stderr

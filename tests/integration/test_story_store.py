@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 
 import pytest
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchError
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchError
 from pipeline.sinks.search import SearchWriter
 from pipeline.sinks.stories import EngineBandStore, stories_index
 from pipeline.stories import Claim, StoryGrouper, StoryInput, StoryParams, article_bands

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from pipeline.alerting.spikes import Assessment, alert_document
-from pipeline.config import SearchSettings
-from pipeline.dates import unix_to_iso
-from pipeline.errors import SearchError
-from pipeline.model import Article, Classification, ClassifiedArticle
+from pipeline.core.config import SearchSettings
+from pipeline.core.dates import unix_to_iso
+from pipeline.core.errors import SearchError
+from pipeline.core.model import Article, Classification, ClassifiedArticle
 from pipeline.sinks.document import to_document
 from pipeline.sinks.search import SearchWriter
 
@@ -40,7 +40,7 @@ ARTICLES = [
 
 
 def newsmon(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "pipeline.app.cli", *args], capture_output=True, text=True,
                           cwd=REPO, timeout=300, check=False, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
 
 

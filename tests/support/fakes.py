@@ -16,9 +16,9 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from pipeline.config import SearchSettings
-from pipeline.metrics import Metrics
+from pipeline.core.config import SearchSettings
 from pipeline.sinks.search import SearchWriter
+from pipeline.telemetry.metrics import Metrics
 from pipeline.transforms.telemetry import Telemetry
 
 __all__ = ["Collect", "FakeEngine", "FakeWriter", "FreshTelemetry", "collector", "fakes"]

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.flink import FlinkRest
+from pipeline.runtime.flink import FlinkRest
 from tests.support.job import REPO
 
 STACK = REPO / "deploy" / "local" / "stack.sh"

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchError
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchError
 from pipeline.sinks.engines import HttpClient
 from pipeline.sinks.feedstate import feeds_index
 from pipeline.sinks.stories import stories_index
@@ -63,7 +63,7 @@ class Job:
         env = {**os.environ, "ELASTICSEARCH_URL": search_url or self.search_url,
                "NEWSMON_PRISM_LOCATION": self.prism, "NEWSMON_DEADLETTER_PATH": str(self.deadletter), **self.env}
         self.proc = subprocess.Popen(
-            [*self.wrapper, sys.executable, "-m", "pipeline.cli", "run", "--config", str(self.config),
+            [*self.wrapper, sys.executable, "-m", "pipeline.app.cli", "run", "--config", str(self.config),
              "--index", self.index, "--metrics-port", str(self.metrics_port), "--tick", "1", *self.extra],
             env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=REPO,
             # Its own process group, as in a terminal: `interrupt()` sends Ctrl-C to the whole group.

@@ -13,8 +13,8 @@ from apache_beam.transforms.window import TimestampedValue
 from prometheus_client import REGISTRY
 
 from pipeline.alerting.spikes import alert_id
-from pipeline.alerting.transforms import DetectSpikes
-from pipeline.model import Article, Classification, ClassifiedArticle
+from pipeline.core.model import Article, Classification, ClassifiedArticle
+from pipeline.transforms.alerts import DetectSpikes
 
 W = 900  # the default 15-minute window
 T0 = 1_748_736_000  # 2025-06-01T00:00:00Z, a window start
@@ -131,7 +131,7 @@ def test_bounded_input_gives_the_same_alert_as_the_stream() -> None:
 def test_a_burst_of_one_syndicated_story_is_labelled_as_one_story() -> None:
     from dataclasses import replace
 
-    from pipeline.model import StoryRef
+    from pipeline.core.model import StoryRef
 
     quiet = [[article(["trade"], 0, w)] for w in range(6)]
     wire = StoryRef("story-wire", "2025-06-01T01:30:00Z")

@@ -8,7 +8,7 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.model import Feed, FetchResult
+from pipeline.core.model import Feed, FetchResult
 from pipeline.transforms.articles import DedupeArticles
 from pipeline.transforms.graph import expand_inputs, process_feeds
 
@@ -44,7 +44,7 @@ def test_process_feeds_parses_dedupes_across_feeds_and_classifies(tmp_path: Path
 
 
 def test_bounded_dedupe_passes_one_copy_of_each_article() -> None:
-    from pipeline.model import Article
+    from pipeline.core.model import Article
 
     arts = [Article(article_id=i, url=f"u{i}", title=t) for i, t in [("1", "a"), ("2", "b"), ("1", "a again")]]
     with TestPipeline() as p:
@@ -64,7 +64,7 @@ def test_expand_inputs_reads_folders_recursively_and_skips_licences(tmp_path: Pa
 
 def _environments_by_step(lanes: int) -> dict[str, str]:
     """The environment of each leaf step of the streaming graph, as the runner receives it."""
-    from pipeline.config import SearchSettings
+    from pipeline.core.config import SearchSettings
     from pipeline.transforms.graph import build_streaming
 
     feeds = [Feed(url=f"https://f{i}.example/rss", name=f"F{i}") for i in range(8)]

@@ -2,7 +2,7 @@
 
 What each writer sends to the engine, what it dead-letters, and what it counts —
 in Prometheus (the injected registry) and in the job's Beam counters, under
-the names :mod:`pipeline.metrics` derives for both.
+the names :mod:`pipeline.telemetry.metrics` derives for both.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from prometheus_client import CollectorRegistry
 
-from pipeline import metrics
-from pipeline.config import SearchSettings
-from pipeline.dates import to_iso, utc_now
+from pipeline.core.config import SearchSettings
+from pipeline.core.dates import to_iso, utc_now
+from pipeline.core.model import Article, ClassifiedArticle, Failure, Feed, FeedBatch, FeedCommit
 from pipeline.detect import classify
-from pipeline.model import Article, ClassifiedArticle, Failure, Feed, FeedBatch, FeedCommit
 from pipeline.sinks.document import DEADLETTER_INDEX, article_index, to_document
 from pipeline.sinks.feedstate import feed_doc_id, feeds_index
+from pipeline.telemetry import metrics
 from pipeline.transforms.beam_metrics import counters
 from pipeline.transforms.index import IndexArticles, IndexBatches, WriteDeadLetters
 from tests.support.fakes import collector, fakes

@@ -21,13 +21,13 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.transforms.window import TimestampedValue
 
-from pipeline import metrics
-from pipeline.config import SearchSettings
-from pipeline.feedserver import FeedServer
-from pipeline.model import Failure, Feed, FeedBatch, FeedCommit
+from pipeline.core.config import SearchSettings
+from pipeline.core.model import Failure, Feed, FeedBatch, FeedCommit
+from pipeline.devtools.feedserver import FeedServer
 from pipeline.sinks.feedstate import commit_doc, feed_doc_id, feeds_index, schedule_doc
 from pipeline.sources.fetcher import FetcherConfig
 from pipeline.sources.schedule import PollState
+from pipeline.telemetry import metrics
 from pipeline.transforms.beam_metrics import counters
 from pipeline.transforms.poll import FAILURES, FeedPlan, FetchDueFeeds
 from tests.support.fakes import FakeEngine, FakeWriter, FreshTelemetry, collector, fakes

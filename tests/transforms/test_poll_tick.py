@@ -15,7 +15,7 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.model import Feed
+from pipeline.core.model import Feed
 from pipeline.transforms.poll import PollFeeds
 
 FEEDS = [Feed(url="https://a.example/rss", name="A")]

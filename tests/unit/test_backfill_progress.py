@@ -9,9 +9,9 @@ import logging
 import pytest
 from prometheus_client import CollectorRegistry
 
-from pipeline.backfillprogress import BackfillCounts, BackfillProgress, bar, counts, estimate, report_line
-from pipeline.cli import _progress_mode
-from pipeline.metrics import Metrics
+from pipeline.app.backfillprogress import BackfillCounts, BackfillProgress, bar, counts, estimate, report_line
+from pipeline.app.cli import _progress_mode
+from pipeline.telemetry.metrics import Metrics
 
 
 def registry_with_a_backfill() -> CollectorRegistry:

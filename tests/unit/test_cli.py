@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import backfill_summary, build_parser, main
+from pipeline.app.cli import backfill_summary, build_parser, main
 
 
 def _exit_code(argv: list[str]) -> int:
@@ -49,8 +49,8 @@ def test_unknown_arguments_are_refused_outside_beam_commands() -> None:
 
 
 def test_backfill_summary_from_counters() -> None:
-    from pipeline import metrics
-    from pipeline.metrics import beam_name
+    from pipeline.telemetry import metrics
+    from pipeline.telemetry.metrics import beam_name
 
     counters = {
         beam_name(metrics.FEEDS_PARSED, parser="fast", fallback="none"): 2,
@@ -106,14 +106,14 @@ def test_an_invalid_spike_rule_is_a_configuration_error(tmp_path: Path, capsys: 
 
 @pytest.mark.parametrize(("value", "expected"), [("on", True), ("YES", True), ("0", False), ("off", False)])
 def test_yes_no_variables_accept_the_usual_spellings(value: str, expected: bool) -> None:
-    from pipeline.config import search_settings
+    from pipeline.core.config import search_settings
 
     assert search_settings({"NEWSMON_INDEX_ALL": value}).index_all is expected
 
 
 def test_a_yes_no_variable_with_another_value_is_an_error() -> None:
-    from pipeline.config import search_settings
-    from pipeline.errors import ConfigError
+    from pipeline.core.config import search_settings
+    from pipeline.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"NEWSMON_INDEX_ALL='maybe'.*fix:"):
         search_settings({"NEWSMON_INDEX_ALL": "maybe"})
@@ -122,7 +122,7 @@ def test_a_yes_no_variable_with_another_value_is_an_error() -> None:
 def test_process_workers_are_told_where_to_write_their_metrics() -> None:
     import json as _json
 
-    from pipeline.beamoptions import beam_options, portable, with_worker_metrics_dir
+    from pipeline.app.beamoptions import beam_options, portable, with_worker_metrics_dir
 
     def environment(argv: list[str], folder: str | None) -> str | None:
         options = beam_options(argv, "DirectRunner", streaming=False, env={})
@@ -173,8 +173,8 @@ def test_the_worker_variable_is_a_host_default_that_other_runners_leave_to_thems
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A deployment sets NEWSMON_SDK_WORKERS once; its Flink overlay reuses the same settings."""
-    from pipeline.options import run_settings
-    from pipeline.runjob import worker_pool
+    from pipeline.app.options import run_settings
+    from pipeline.app.runjob import worker_pool
 
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
@@ -190,7 +190,7 @@ def test_the_worker_variable_is_a_host_default_that_other_runners_leave_to_thems
     try:
         worker_pool(settings, "json", "INFO", lambda **kw: made.append(kw))
     finally:
-        from pipeline import lifecycle
+        from pipeline.telemetry import lifecycle
 
         lifecycle.reset()  # the launcher side watched a run-state folder
     assert made and made[0]["processes"] is True

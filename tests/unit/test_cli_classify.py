@@ -8,8 +8,8 @@ import subprocess
 import sys
 from typing import Any
 
-from pipeline.cli import classify_stream
-from pipeline.topics import TOPICS
+from pipeline.app.cli import classify_stream
+from pipeline.core.topics import TOPICS
 
 GOOD = {"id": "a1", "title": "US and India agree to cut tariffs on farm goods",
         "summary": "Negotiators from Washington and New Delhi reached an interim trade deal."}
@@ -46,7 +46,7 @@ def test_bad_lines_get_an_error_object_and_a_nonzero_exit_but_good_lines_still_r
 
 
 def test_console_script_end_to_end() -> None:
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "classify"], input=json.dumps(GOOD) + "\n",
+    proc = subprocess.run([sys.executable, "-m", "pipeline.app.cli", "classify"], input=json.dumps(GOOD) + "\n",
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["id"] == "a1"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_feeds, parse_duration, parse_feeds, search_settings
-from pipeline.errors import ConfigError
+from pipeline.core.config import load_feeds, parse_duration, parse_feeds, search_settings
+from pipeline.core.errors import ConfigError
 
 
 def test_valid_file(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_secrets_from_env_or_file_and_not_in_repr(tmp_path: Path) -> None:
     ("", None), ("   ", None),  # unset: the default
 ])
 def test_every_yes_no_variable_is_read_by_one_function(raw: str, value: bool | None) -> None:
-    from pipeline.config import env_bool
+    from pipeline.core.config import env_bool
 
     assert env_bool({"NEWSMON_X": raw}, "NEWSMON_X", True) is (True if value is None else value)
     assert env_bool({"NEWSMON_X": raw}, "NEWSMON_X", False) is (False if value is None else value)
@@ -85,7 +85,7 @@ def test_every_yes_no_variable_is_read_by_one_function(raw: str, value: bool | N
 
 @pytest.mark.parametrize("raw", ["maybe", "2", "enabled", "y", "nope", "-1"])
 def test_any_other_yes_no_value_is_an_error_naming_the_variable_and_the_spellings(raw: str) -> None:
-    from pipeline.config import env_bool
+    from pipeline.core.config import env_bool
 
     with pytest.raises(ConfigError, match=rf"NEWSMON_X='{re.escape(raw)}': fix: use one of 1, true, yes, on or 0"):
         env_bool({"NEWSMON_X": raw}, "NEWSMON_X", True)
@@ -102,7 +102,7 @@ def test_the_url_error_names_where_the_url_came_from() -> None:
 
 
 def test_choices_numbers_and_logging_from_the_environment() -> None:
-    from pipeline.config import env_choice, log_settings, positive_float, progress_mode
+    from pipeline.core.config import env_choice, log_settings, positive_float, progress_mode
 
     assert env_choice({"V": "JSON"}, "V", ("text", "json"), None) == "json"
     with pytest.raises(ConfigError, match=r"V='xml': fix: use one of text, json"):

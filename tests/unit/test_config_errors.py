@@ -97,7 +97,7 @@ def test_a_configuration_error_exits_2_naming_the_source_and_the_fix(case: Case,
     feeds.write_text(case.feeds, encoding="utf-8")
     argv = [a.replace("{feeds}", str(feeds)).replace("{tmp}", str(tmp_path)) for a in case.argv]
     env = {**_clean_environment(tmp_path), **case.env}
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", *argv], env=env, cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "pipeline.app.cli", *argv], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, check=False)
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 2, done.stderr
@@ -110,7 +110,7 @@ def test_the_environment_of_the_cases_alone_is_valid(tmp_path: Path) -> None:
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(GOOD_FEEDS, encoding="utf-8")
     argv = [a.replace("{feeds}", str(feeds)) for a in RUN]
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", *argv], env=_clean_environment(tmp_path),
+    done = subprocess.run([sys.executable, "-m", "pipeline.app.cli", *argv], env=_clean_environment(tmp_path),
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 3, done.stderr

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline import dates
+from pipeline.core import dates
 
 
 def test_to_iso_converts_to_utc() -> None:

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from pipeline.alerting.spikes import DEFAULT_RULE
-from pipeline.cli import main
+from pipeline.app.cli import main
+from pipeline.core.model import Feed
 from pipeline.demo.newsroom import MAX_ITEMS, Newsroom, render_feed
 from pipeline.demo.stories import (
     BURST_AT_S,
@@ -29,7 +30,6 @@ from pipeline.demo.stories import (
     run_args,
 )
 from pipeline.detect import classify
-from pipeline.model import Feed
 from pipeline.sources.parse import parse_feed
 from tests.support.alerting import RULES_DIR, scale_rules
 

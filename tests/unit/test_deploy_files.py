@@ -342,7 +342,7 @@ def test_prometheus_image_promtool_and_module_versions_agree(compose: dict[str, 
 
 
 def test_compose_feeds_file_is_valid() -> None:
-    from pipeline.config import load_feeds
+    from pipeline.core.config import load_feeds
 
     assert load_feeds(DEPLOY / "compose" / "feeds.yaml")
     assert load_feeds(K8S / "base" / "feeds.yaml")
@@ -509,7 +509,7 @@ DASHBOARDS_ROLE = json.loads((DEPLOY / "compose" / "newsmon-dashboards-role.json
 
 
 def test_the_dashboards_role_grants_exactly_what_the_import_writes() -> None:
-    from pipeline.dashboards import load_saved_objects, packaged_objects
+    from pipeline.sinks.kibana import load_saved_objects, packaged_objects
 
     types = {obj["type"] for obj in load_saved_objects(packaged_objects())}
     assert types <= set(KIBANA_FEATURE_WRITES), f"no known feature writes {types - set(KIBANA_FEATURE_WRITES)}"

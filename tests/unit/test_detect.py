@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.model import Classification
+from pipeline.core.topics import TOPICS
 from pipeline.detect import DETECTOR_VERSION, classify, weights
-from pipeline.detect.calibrate import SIGNS
 from pipeline.detect.scoring import FEATURES
 from pipeline.detect.stage2 import EXTRA_FEATURES, shipped_model
-from pipeline.model import Classification
-from pipeline.topics import TOPICS
+from pipeline.devtools.calibrate import SIGNS
 
 # (expected topic, title, summary): clearly about US–India relations, one topic each.
 RELEVANT = [

@@ -1,4 +1,4 @@
-"""pipeline.detect.calibrate: the refit keeps every weight's sign, is deterministic, and tunes topics."""
+"""pipeline.devtools.calibrate: the refit keeps every weight's sign, is deterministic, and tunes topics."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.detect import calibrate, weights
-from pipeline.detect.calibrate import SIGNS, Example, fit, fit_thresholds, fit_topics, score
+from pipeline.detect import weights
+from pipeline.devtools import calibrate
+from pipeline.devtools.calibrate import SIGNS, Example, fit, fit_thresholds, fit_topics, score
 
 FEATURE_NAMES = list(weights.PRIOR_WEIGHTS)
 

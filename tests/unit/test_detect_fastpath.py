@@ -4,7 +4,7 @@
   boundary table on every labelled text and on texts made of every boundary character, and so does the
   language guesser's word split (:func:`pipeline.detect.language._words`);
 - ``classify`` (fast) equals ``classify(..., fast=False)`` — every field of the
-  :class:`~pipeline.model.Classification`, evidence included — on the development set, the
+  :class:`~pipeline.core.model.Classification`, evidence included — on the development set, the
   holdout and the real labelled items, with stage 2 and with stage 1 alone.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from pipeline.detect import classify
 from pipeline.detect.language import _NOT_LETTERS, _words
 from pipeline.detect.matcher import _TO_SPACE, BOUNDARY_CHARS, _spaced
-from pipeline.evaluate import GoldItem, load_gold, real_items
+from pipeline.devtools.evaluate import GoldItem, load_gold, real_items
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.core.topics import TOPICS
 from pipeline.detect.lexicon import ALL_TERMS
 from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher, surface_variants, validate
 from pipeline.detect.terms import GUARD_US_CAPS, Term, false_friend, india, topic, us
-from pipeline.topics import TOPICS
 
 SMALL = Matcher([
     india("India", entity="India"),

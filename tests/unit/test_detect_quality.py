@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.model import Classification
 from pipeline.detect import classify
-from pipeline.evaluate import (
+from pipeline.devtools.evaluate import (
     PROJECT_REAL_LABELS,
     REAL,
     UNCERTAIN,
@@ -35,7 +36,6 @@ from pipeline.evaluate import (
     topics_on_relevant,
     without_uncertain,
 )
-from pipeline.model import Classification
 
 HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "holdout.jsonl"
 

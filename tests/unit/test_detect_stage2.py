@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.detect import classify, stage2, train
-from pipeline.evaluate import fold_of, load_gold
-from pipeline.topics import TOPICS
+from pipeline.core.topics import TOPICS
+from pipeline.detect import classify, stage2
+from pipeline.devtools import train
+from pipeline.devtools.evaluate import fold_of, load_gold
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
 
@@ -76,7 +77,7 @@ def test_training_is_deterministic_and_learns() -> None:
 
 def test_training_is_deterministic_across_hash_seeds() -> None:
     # n-gram sets iterate in a hash-seed order; the weights must not depend on it.
-    code = ("from pipeline.detect import train; from pipeline.evaluate import load_gold; "
+    code = ("from pipeline.devtools import train; from pipeline.devtools.evaluate import load_gold; "
             f"print(train.fit(train.examples(load_gold({str(DEV)!r})[:120]), inner_folds=1).to_json())")
     outputs = set()
     for seed in ("1", "2"):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pipeline.model import Article, Classification, ClassifiedArticle
+from pipeline.core.model import Article, Classification, ClassifiedArticle
 from pipeline.sinks.document import DOCUMENT_FIELDS, articles_template, template_version, to_document
 
 ARTICLE = Article(article_id="a" * 32, url="https://e.org/1", title="T", summary="S", body="B", source="Src",

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchAuthError, SearchError
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchAuthError, SearchError
 from pipeline.sinks.engines import ElasticsearchClient
 from pipeline.sinks.search import SearchWriter
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from pipeline.config import SearchSettings, search_settings
+from pipeline.core.config import SearchSettings, search_settings
 from pipeline.sinks.engines import Endpoint, HttpClient
 
 

@@ -1,4 +1,4 @@
-"""pipeline.evaluate: loading gold files, the metrics and the report; the dev set's coverage of the spec.
+"""pipeline.devtools.evaluate: loading gold files, the metrics and the report; the dev set's coverage of the spec.
 
 The quality gate (held-out data only) is in test_detect_quality.py.
 """
@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluate import (
+from pipeline.core.model import Classification
+from pipeline.core.topics import TOPICS
+from pipeline.devtools.evaluate import (
     TARGETS,
     EvalReport,
     GoldFileError,
@@ -22,8 +24,6 @@ from pipeline.evaluate import (
     load_gold,
     run_eval,
 )
-from pipeline.model import Classification
-from pipeline.topics import TOPICS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEV = DATA / "dev.jsonl"
@@ -208,7 +208,7 @@ def test_language_is_detected_for_the_dev_set(dev_report: EvalReport) -> None:
 
 
 def test_eval_needs_exactly_one_source(capsys: pytest.CaptureFixture[str]) -> None:
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     assert main(["eval"]) == 2
     assert "--gold FILE or --real" in capsys.readouterr().err

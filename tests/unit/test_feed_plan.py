@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_feeds
+from pipeline.core.config import load_feeds
 from pipeline.transforms.poll import FeedPlan
 
 

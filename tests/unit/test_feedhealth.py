@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.feedhealth import feed_rows, render, status_of
+from pipeline.app.feedhealth import feed_rows, render, status_of
 
 DOCS = [
     {"feed_url": "https://ok.example/rss", "name": "Fine", "failures": 0, "last_poll": "2026-12-01T10:00:00+00:00",

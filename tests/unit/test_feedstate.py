@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.model import Feed, FeedCommit
+from pipeline.core.model import Feed, FeedCommit
 from pipeline.sinks.feedstate import (
     commit_doc,
     feed_doc_id,

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline import lifecycle
-from pipeline.model import Feed, FetchResult
+from pipeline.core.model import Feed, FetchResult
 from pipeline.sources.fetcher import IN_FLIGHT, STARTED, Fetcher, FetcherConfig
+from pipeline.telemetry import lifecycle
 
 
 class Recorder:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.flink import EMBEDDED_MASTERS, job_name_for_run, rest_url
+from pipeline.runtime.flink import EMBEDDED_MASTERS, job_name_for_run, rest_url
 from pipeline.transforms.poll import impulse_count
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from pipeline import metrics
+from pipeline.telemetry import metrics
 
 REPO = Path(__file__).resolve().parents[2]
 GRAFANA = REPO / "dashboards" / "grafana"
@@ -83,7 +83,7 @@ def test_every_metric_is_defined_in_pipeline_metrics_or_a_recording_rule() -> No
     defined = metrics.exported_names() | recording_rule_names()
     used = {tok for e in exprs() for tok in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", e)
             if tok.startswith(metrics.PREFIX) or tok.startswith("topic:")}
-    assert used - defined == set(), f"not defined in pipeline/metrics.py or the recording rules: {used - defined}"
+    assert used - defined == set(), f"not in pipeline/telemetry/metrics.py or the recording rules: {used - defined}"
     # The dashboard shows every metric newsmon exports (histograms through their buckets).
     shown = {re.sub(r"_bucket$", "", tok) for tok in used}
     families = {n for n in metrics.exported_names() if not n.endswith(("_bucket", "_sum", "_count"))}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.harness import LocalWorkerPool
+from pipeline.runtime.harness import LocalWorkerPool
 
 LISTEN = "0A"
 # 127.0.0.1 as /proc/net shows it: IPv4, or IPv4-mapped in an IPv6 socket (what gRPC opens) — both loopback only.
@@ -39,7 +39,7 @@ def test_the_pool_listens_on_127_0_0_1_and_nowhere_else() -> None:
 
 
 def test_malloc_arenas_are_capped_unless_the_operator_chose(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.harness import limit_malloc_arenas
+    from pipeline.runtime.harness import limit_malloc_arenas
 
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert limit_malloc_arenas() is False  # the operator's value stands (glibc read it at start)
@@ -52,7 +52,7 @@ def test_each_worker_process_numbers_its_metric_short_ids_apart() -> None:
     import subprocess
     import sys
 
-    code = ("from pipeline.worker import separate_short_ids\n"
+    code = ("from pipeline.runtime.worker import separate_short_ids\n"
             "from apache_beam.runners.worker import sdk_worker\n"
             "from apache_beam.metrics import monitoring_infos as mi\n"
             "import sys\n"

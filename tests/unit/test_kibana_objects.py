@@ -1,4 +1,4 @@
-"""The Kibana saved objects (dashboards/kibana/newsmon.ndjson) and the import client (pipeline.dashboards)."""
+"""The Kibana saved objects (dashboards/kibana/newsmon.ndjson) and the import client (pipeline.sinks.kibana)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from pipeline import dashboards
-from pipeline.dashboards import (
+from pipeline.core.topics import TOPICS
+from pipeline.sinks import kibana as dashboards
+from pipeline.sinks.document import articles_template
+from pipeline.sinks.kibana import (
     DashboardError,
     KibanaAuthError,
     KibanaUnavailable,
@@ -32,8 +34,6 @@ from pipeline.dashboards import (
     load_saved_objects,
     mapping_fields,
 )
-from pipeline.sinks.document import articles_template
-from pipeline.topics import TOPICS
 
 REPO = Path(__file__).resolve().parents[2]
 NDJSON = REPO / "dashboards" / "kibana" / "newsmon.ndjson"
@@ -227,7 +227,7 @@ def test_import_options_from_env(tmp_path: Path) -> None:
 def test_the_package_ships_the_same_saved_objects_as_dashboards() -> None:
     """``newsmon dashboards import`` reads the package's copy (package data): it must be dashboards/'s file."""
     packaged = dashboards.packaged_objects()
-    assert packaged.is_relative_to(Path(dashboards.__file__).resolve().parent)
+    assert packaged.is_relative_to(Path(dashboards.__file__).resolve().parents[1])  # inside the package
     assert packaged.read_bytes() == NDJSON.read_bytes(), (
         f"{packaged} differs from {NDJSON} — fix: python dashboards/kibana/build.py")
 
@@ -376,7 +376,7 @@ def test_import_rejects_a_bad_url_or_file_before_any_request(tmp_path: Path) -> 
 def test_cli_dashboards_import_uses_env_credentials(kibana: tuple[FakeKibana, str], objects: list[dict[str, Any]],
                                                     monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     fake, url = kibana
     fake.answers.append(_ok(len(objects)))

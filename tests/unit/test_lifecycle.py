@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import lifecycle
+from pipeline.telemetry import lifecycle
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_a_worker_process_publishes_its_flags_and_takes_the_drain_request(tmp_pa
     folder = lifecycle.watch(tmp_path / "run")
     code = (
         "import sys, time\n"
-        "from pipeline import lifecycle\n"
+        "from pipeline.telemetry import lifecycle\n"
         "lifecycle.publish_from(sys.argv[1], every_s=0.05)\n"
         "lifecycle.tick_completed('shard-0007'); lifecycle.fetches_started(3)\n"
         "deadline = time.monotonic() + 60\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from pipeline.logs import SAID, JsonFormatter, TextFormatter
+from pipeline.telemetry.logs import SAID, JsonFormatter, TextFormatter
 
 
 def _record(**extra: object) -> logging.LogRecord:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from pipeline import metrics
+from pipeline.telemetry import metrics
 
 
 def test_every_metric_is_prefixed_and_named_once() -> None:
@@ -48,7 +48,7 @@ def test_a_run_starts_with_an_empty_multiprocess_directory(tmp_path: Path) -> No
 
 def test_export_metrics_without_a_directory_says_how_to_fix_it(monkeypatch: pytest.MonkeyPatch,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    from pipeline import cli
+    from pipeline.app import cli
 
     monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
     assert cli.main(["export-metrics"]) == 2
@@ -78,7 +78,7 @@ def test_one_telemetry_call_counts_in_prometheus_and_in_beam() -> None:
     from apache_beam.runners.worker import statesampler
     from apache_beam.utils import counters
 
-    from pipeline.model import Feed
+    from pipeline.core.model import Feed
     from pipeline.transforms.telemetry import Telemetry
 
     registry = CollectorRegistry()
@@ -126,7 +126,7 @@ def test_worker_processes_count_through_telemetry_into_the_multiprocess_director
 
     folder = tmp_path / "metrics"
     folder.mkdir()
-    code = ("from pipeline.model import Feed\n"
+    code = ("from pipeline.core.model import Feed\n"
             "from pipeline.transforms.telemetry import process_telemetry\n"
             "t = process_telemetry()\n"
             "t.polled(Feed(url='https://a.example/rss', name='A'), 'ok')\n"

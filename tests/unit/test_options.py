@@ -1,4 +1,4 @@
-"""newsmon run's options (pipeline/options.py, pipeline/beamoptions.py): one definition, one validation,
+"""newsmon run's options (pipeline/app/options.py, pipeline/app/beamoptions.py): one definition, one validation,
 each default defined once and agreeing with the code and the Prometheus rules that use the same numbers."""
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from apache_beam.options.pipeline_options import (
 )
 
 from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule
-from pipeline.beamoptions import NewsmonOptions, attach_endpoints, beam_options
-from pipeline.cli import build_parser
-from pipeline.errors import ConfigError
-from pipeline.options import JOB_OPTIONS, RunSettings, run_settings, spike_rule
+from pipeline.app.beamoptions import NewsmonOptions, attach_endpoints, beam_options
+from pipeline.app.cli import build_parser
+from pipeline.app.options import JOB_OPTIONS, RunSettings, run_settings, spike_rule
+from pipeline.core.errors import ConfigError
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -8,9 +8,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from pipeline.model import Article, Feed
+from pipeline.core.model import Article, Feed
+from pipeline.core.urls import article_id
 from pipeline.sources.parse import feedparser_headers, parse_feed
-from pipeline.urls import article_id
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 FEED = Feed(url="https://feeds.example.org/world.xml", name="Example World")

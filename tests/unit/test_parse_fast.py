@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from feedparser.urls import _urljoin as feedparser_join  # the oracle for link resolution
 
-from pipeline.model import Feed
+from pipeline.core.model import Feed
 from pipeline.sources import fastparse, parse
 from pipeline.sources.parse import ParsedFeed, parse_feed
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.model import Feed
+from pipeline.core.model import Feed
+from pipeline.core.text import decompress
 from pipeline.sources import fastparse
 from pipeline.sources.parse import MAX_ENTITY_EXPANSION, entity_expansion_error, feedparser_headers, parse_feed
-from pipeline.text import decompress
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 FEED = Feed(url="http://example.test/feed.xml", name="Hostile")

@@ -13,7 +13,7 @@ import random
 import pytest
 from feedparser.urls import resolve_relative_uris  # what feedparser does to HTML values (the oracle)
 
-from pipeline import text
+from pipeline.core import text
 from pipeline.sources.htmlsafe import same_text_after_feedparser
 
 BASE = "http://example.test/feed.xml"

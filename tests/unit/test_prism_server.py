@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.prism import PrismServer
+from pipeline.runtime.prism import PrismServer
 
 
 def _fake_prism(tmp_path: Path) -> Path:

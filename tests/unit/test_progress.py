@@ -8,8 +8,8 @@ import time
 import pytest
 from prometheus_client import CollectorRegistry
 
-from pipeline import metrics
-from pipeline.progress import CycleReporter, cycle, snapshot
+from pipeline.app.progress import CycleReporter, cycle, snapshot
+from pipeline.telemetry import metrics
 
 
 def test_a_cycle_line_says_what_changed_since_the_last() -> None:

@@ -1,14 +1,13 @@
 """One projection of a classified article: the export line, the search document and the ``newsmon classify``
-output all carry the same article and verdict fields, from ``pipeline.model.project``."""
+output all carry the same article and verdict fields, from ``pipeline.core.model.project``."""
 
 from __future__ import annotations
 
 import io
 import json
 
-from pipeline.cli import classify_stream
-from pipeline.detect import classify
-from pipeline.model import (
+from pipeline.app.cli import classify_stream
+from pipeline.core.model import (
     ARTICLE_FIELDS,
     CLASSIFY_FIELDS,
     VERDICT_FIELDS,
@@ -17,6 +16,7 @@ from pipeline.model import (
     classify_output,
     project,
 )
+from pipeline.detect import classify
 from pipeline.sinks.document import DOCUMENT_FIELDS, to_document
 from pipeline.transforms.graph import export_line
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchAuthError, SearchError, SearchUnavailable
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchAuthError, SearchError, SearchUnavailable
 from pipeline.sinks import lifecycle
 from pipeline.sinks.engines import no_such_api, status_of
 from pipeline.sinks.search import SearchWriter

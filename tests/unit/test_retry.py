@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import SearchSettings
-from pipeline.errors import SearchError, SearchUnavailable
+from pipeline.core.config import SearchSettings
+from pipeline.core.errors import SearchError, SearchUnavailable
 from pipeline.sinks.retry import Backoff, retry_call, retry_items
 from pipeline.sinks.search import SearchWriter
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from pipeline.model import Feed, FetchResult
+from pipeline.core.model import Feed, FetchResult
 from pipeline.sources.schedule import (
     GONE_RECHECK_S,
     MAX_BACKOFF_S,

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.errors import ConfigError
-from pipeline.searching import SearchRequest, build_query, parse_when, render, summarise
+from pipeline.app.searching import SearchRequest, build_query, parse_when, render, summarise
+from pipeline.core.errors import ConfigError
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

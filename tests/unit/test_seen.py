@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.core.urls import article_id
 from pipeline.sources.seen import SeenIds
-from pipeline.urls import article_id
 
 
 def test_ids_come_back_as_they_were_put_newest_first() -> None:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import CollectorRegistry
 
-from pipeline import metrics
-from pipeline.errors import SearchUnavailable
-from pipeline.service import ServiceServer, Status
+from pipeline.core.errors import SearchUnavailable
+from pipeline.runtime.service import ServiceServer, Status
+from pipeline.telemetry import metrics
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -24,7 +24,7 @@ from pipeline.alerting.spikes import (
     spike_ratio,
     top_examples,
 )
-from pipeline.model import Article, Classification, ClassifiedArticle
+from pipeline.core.model import Article, Classification, ClassifiedArticle
 
 W = DEFAULT_RULE.window_s
 T0 = 1_750_000_500 - 1_750_000_500 % W  # a window start

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.dates import unix_to_iso
-from pipeline.status import (
+from pipeline.app.status import (
     counts_query,
     doc_counts,
     endpoint_result,
@@ -16,7 +15,8 @@ from pipeline.status import (
     recent_alerts_query,
     render,
 )
-from pipeline.topics import TOPICS
+from pipeline.core.dates import unix_to_iso
+from pipeline.core.topics import TOPICS
 
 NOW = 1_764_590_400.0  # 2025-12-01T12:00:00Z
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pipeline.evaluate import corpus_dir
-from pipeline.stories.quality import PAIRS_FILE, Pair, evaluate, load_pairs, score
+from pipeline.devtools.evaluate import corpus_dir
+from pipeline.devtools.story_pairs import PAIRS_FILE, Pair, evaluate, load_pairs, score
 
 
 def test_pairs_are_well_formed_and_unique() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pipeline.alerting.spikes import alert_document, assess, example_of, stories_label, story_key, top_examples
-from pipeline.model import Article, Classification, ClassifiedArticle, StoryRef
-from pipeline.searching import SearchRequest, build_query, render, summarise
+from pipeline.app.searching import SearchRequest, build_query, render, summarise
+from pipeline.core.model import Article, Classification, ClassifiedArticle, StoryRef
 from pipeline.sinks.document import to_document
 from pipeline.sinks.stories import story_updates
 

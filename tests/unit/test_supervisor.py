@@ -7,7 +7,7 @@ from typing import Any
 
 from apache_beam.portability.api import beam_job_api_pb2
 
-from pipeline.supervisor import JobWatcher
+from pipeline.runtime.supervisor import JobWatcher
 
 
 class _Deadline(Exception):

@@ -1,4 +1,4 @@
-"""HTML to text (:func:`pipeline.text.strip_html`), length caps and stored-file decompression."""
+"""HTML to text (:func:`pipeline.core.text.strip_html`), length caps and stored-file decompression."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pipeline.text import MAX_HTML_CHARS, MAX_PASSES, decompress, strip_html, truncate
+from pipeline.core.text import MAX_HTML_CHARS, MAX_PASSES, decompress, strip_html, truncate
 
 
 @pytest.mark.parametrize(

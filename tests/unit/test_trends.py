@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.dates import unix_to_iso
-from pipeline.errors import ConfigError
-from pipeline.trends import (
+from pipeline.app.trends import (
     BLOCKS,
     TrendsRequest,
     alert_marks,
@@ -23,6 +21,8 @@ from pipeline.trends import (
     to_json,
     trends_from_response,
 )
+from pipeline.core.dates import unix_to_iso
+from pipeline.core.errors import ConfigError
 
 H = 3600
 DAY0 = 1_764_547_200  # 2025-12-01T00:00:00Z, a multiple of 86400

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from pipeline.urls import TRACKING_PARAMS, TRACKING_PREFIXES, article_id, canonical_url
+from pipeline.core.urls import TRACKING_PARAMS, TRACKING_PREFIXES, article_id, canonical_url
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "article_ids.golden.jsonl"
 

@@ -24,8 +24,8 @@ from benchmarks.workload import (
     feed_urls,
     loopback_hosts,
 )
-from pipeline.text import strip_html
-from pipeline.urls import canonical_url
+from pipeline.core.text import strip_html
+from pipeline.core.urls import canonical_url
 
 T0 = 1_800_000_000.0
 

@@ -1,6 +1,6 @@
 """English topic vocabularies: which words say an article is about which topic, and how strongly.
 
-The topic set and its definitions live in :mod:`pipeline.topics` (and the README); this module is
+The topic set and its definitions live in :mod:`pipeline.core.topics` (and the README); this module is
 their vocabulary. Weight 1.0 is a term that settles the topic on its own in a headline ("tariffs",
 "H-1B", "LNG"); 0.3–0.6 are words that only point there in company ("talks", "space", "gas").
 Terms that name the sides (ministers, institutions, firms) and bilateral cues ("bilateral trade",

@@ -1,6 +1,6 @@
 """Process-wide run state shared by the job's DoFns and the ``newsmon run`` launcher.
 
-With the in-process SDK harness (Prism, the default: :mod:`pipeline.harness`) the
+With the in-process SDK harness (Prism, the default: :mod:`pipeline.runtime.harness`) the
 DoFns run in the launcher's own process, so a few plain flags carry what the
 launcher needs to know and to ask:
 
@@ -12,7 +12,7 @@ launcher needs to know and to ask:
   the pipeline has gone quiet.
 
 With ``newsmon run --sdk-workers N`` (N > 1) the DoFns run in N worker processes
-that newsmon starts itself on this host (:mod:`pipeline.harness`). Each worker
+that newsmon starts itself on this host (:mod:`pipeline.runtime.harness`). Each worker
 then publishes its flags to a run-state folder every :data:`PUBLISH_S` seconds
 (:func:`publish_from`, one small JSON file per process) and takes the drain
 request from it; the launcher reads them all (:func:`watch`), so the functions

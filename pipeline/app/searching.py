@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipeline.dates import to_iso, utc_now
-from pipeline.errors import ConfigError
-from pipeline.topics import TOPICS
+from pipeline.core.dates import to_iso, utc_now
+from pipeline.core.errors import ConfigError
+from pipeline.core.topics import TOPICS
 
 TEXT_FIELDS = ("title^3", "summary^2", "body", "entities.text", "source.text")
 _RELATIVE = re.compile(r"^(\d+)([mhdw])$")

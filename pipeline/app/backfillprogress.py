@@ -1,6 +1,6 @@
 """Progress of ``newsmon backfill``: feeds done of the total, rate, ETA and failures so far.
 
-Read from the Prometheus counters the DoFns keep (:mod:`pipeline.metrics`):
+Read from the Prometheus counters the DoFns keep (:mod:`pipeline.telemetry.metrics`):
 this process's registry when the DoFns run here (DirectRunner, and Prism or
 Flink with the LOOPBACK environment), or the sum over the multiprocess
 directory the SDK workers of a PROCESS environment write to. A feed is *done*
@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from prometheus_client import CollectorRegistry
 
-from pipeline import logs, metrics
+from pipeline.telemetry import logs, metrics
 
 __all__ = ["BackfillCounts", "BackfillProgress", "Estimate", "bar", "counts", "estimate", "report_line"]
 

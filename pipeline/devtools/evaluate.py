@@ -28,9 +28,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, TextIO
 
-from pipeline.errors import NewsmonError
-from pipeline.model import Classification
-from pipeline.topics import TOPICS
+from pipeline.core.errors import NewsmonError
+from pipeline.core.model import Classification
+from pipeline.core.topics import TOPICS
 
 # Category prefixes whose items are all negatives that look relevant; their accuracy is a target.
 HARD_NEGATIVE_PREFIXES = ("hard_negative:", "false_friend:")
@@ -255,20 +255,20 @@ def parse_gold_line(line: str) -> GoldItem:
 
 REAL_LABELS_FILE = "news-feeds-labels.jsonl"
 # Real corpus entries the shared file does not label, labelled for this project (ids and labels, no text).
-PROJECT_REAL_LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real-labels-extra.jsonl"
+PROJECT_REAL_LABELS = Path(__file__).resolve().parents[2] / "tests" / "data" / "real-labels-extra.jsonl"
 UNCERTAIN = "uncertain"  # category tag of a genuinely borderline item
 REAL = "real"  # category tag of every item read from the feed corpus
 
 
 def real_labels_dir() -> Path:
     """``$NEWSMON_REAL_LABELS``, else ``../shared/real-labels`` next to the repository."""
-    default = Path(__file__).resolve().parent.parent.parent / "shared" / "real-labels"
+    default = Path(__file__).resolve().parents[3] / "shared" / "real-labels"
     return Path(os.environ.get("NEWSMON_REAL_LABELS", default))
 
 
 def corpus_dir() -> Path:
     """``$NEWSMON_CORPUS``, else ``../shared/corpus`` next to the repository."""
-    default = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+    default = Path(__file__).resolve().parents[3] / "shared" / "corpus"
     return Path(os.environ.get("NEWSMON_CORPUS", default))
 
 
@@ -284,7 +284,7 @@ def load_real_labels(labels: str | Path | None = None, corpus: str | Path | None
     """
     import feedparser
 
-    from pipeline.model import Article, Feed
+    from pipeline.core.model import Article, Feed
     from pipeline.sources.parse import normalise_entry
 
     path = Path(labels) if labels is not None else real_labels_dir()
@@ -600,10 +600,10 @@ def cross_validated(real: str | Path | None = None, folds: int = 5) -> tuple[lis
     """The real labelled items and, for each, the verdict of a model trained without its fold.
 
     Each fold's model is trained on the written development set and the other folds' real items
-    (:func:`pipeline.detect.train.cross_validate`); folds are fixed by :func:`fold_of`.
+    (:func:`pipeline.devtools.train.cross_validate`); folds are fixed by :func:`fold_of`.
     """
     from pipeline.detect import classify
-    from pipeline.detect.train import cross_validate, training_items
+    from pipeline.devtools.train import cross_validate, training_items
 
     written, items = training_items(real=real)  # the shared labels and the project's own
     models = cross_validate(written, items, folds)

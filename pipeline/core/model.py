@@ -27,7 +27,7 @@ class Feed:
 class FetchResult:
     """Outcome of one poll of one feed.
 
-    ``outcome`` is one of :data:`pipeline.metrics.POLL_OUTCOMES`. ``body`` is
+    ``outcome`` is one of :data:`pipeline.telemetry.metrics.POLL_OUTCOMES`. ``body`` is
     the (decompressed) response body, ``None`` when there is nothing to parse
     (304, error).
     """

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.dates import iso_to_unix
-from pipeline.trends import Trends, share
+from pipeline.app.trends import Trends, share
+from pipeline.core.dates import iso_to_unix
 
 WIDTH_IN, HEIGHT_IN, DPI = 11.0, 5.5, 110
 

@@ -1,6 +1,6 @@
 """``newsmon run`` around the streaming job: endpoints, engine wait, own Prism and SDK workers, signals, stop.
 
-Everything here starts from a validated :class:`~pipeline.options.RunSettings`
+Everything here starts from a validated :class:`~pipeline.app.options.RunSettings`
 (the CLI parses and validates, then calls :func:`run_job`). A first SIGINT or
 SIGTERM asks for a clean stop (drain work in flight, cancel the job, stop a
 Flink cluster's copy); a second one, or an expired grace period, ends the
@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline import config, metrics
-from pipeline.options import RunSettings
+from pipeline.app.options import RunSettings
+from pipeline.core import config
+from pipeline.telemetry import metrics
 
 log = logging.getLogger("newsmon")
 HARD_EXIT_STATUS = 1  # the CLI's EXIT_FAILED: the process did not stop cleanly
@@ -84,7 +85,7 @@ def _quiet_runner_logs() -> None:
 def _drain(grace_s: float, quiet_s: float) -> bool:
     """Stop polling and wait until fetched work has been handled: no fetch in flight and no stage busy
     for ``quiet_s``. False when ``grace_s`` ran out first."""
-    from pipeline import lifecycle
+    from pipeline.telemetry import lifecycle
 
     lifecycle.start_draining()
     deadline = time.monotonic() + grace_s
@@ -99,7 +100,7 @@ def worker_pool(settings: RunSettings, log_format: str, log_level: str, pool_cla
     """newsmon's own SDK worker pool for Prism: in this process, or ``--sdk-workers`` child processes.
 
     Child processes write their metrics to a multiprocess folder (``$PROMETHEUS_MULTIPROC_DIR``,
-    or a fresh temporary one) and publish their run state to another (:mod:`pipeline.lifecycle`)."""
+    or a fresh temporary one) and publish their run state to another (:mod:`pipeline.telemetry.lifecycle`)."""
     if not settings.own_harness:
         return None
     if settings.sdk_workers == 1:
@@ -107,7 +108,7 @@ def worker_pool(settings: RunSettings, log_format: str, log_level: str, pool_cla
     import atexit
     import tempfile
 
-    from pipeline import lifecycle
+    from pipeline.telemetry import lifecycle
 
     metrics_dir = metrics.ensure_multiprocess_dir()
     runstate = lifecycle.watch(tempfile.mkdtemp(prefix="newsmon-runstate-"))
@@ -121,10 +122,10 @@ def run_job(settings: RunSettings, log_format: str, log_level: str) -> bool:
     """``newsmon run`` from its validated settings: endpoints, engine wait, own Prism and workers, the job.
 
     True when it stopped because it was asked to (a signal), False when the job ended by itself."""
-    from pipeline import beamoptions
-    from pipeline.harness import LocalWorkerPool, limit_malloc_arenas
-    from pipeline.prism import PrismServer
-    from pipeline.service import ServiceServer, Status
+    from pipeline.app import beamoptions
+    from pipeline.runtime.harness import LocalWorkerPool, limit_malloc_arenas
+    from pipeline.runtime.prism import PrismServer
+    from pipeline.runtime.service import ServiceServer, Status
 
     limit_malloc_arenas()  # before the harness's threads exist
     search = settings.search
@@ -151,7 +152,7 @@ def run_job(settings: RunSettings, log_format: str, log_level: str) -> bool:
         ServiceServer(settings.metrics_addr, settings.metrics_port, status, registry=registry).start_background()
         log.info("metrics, /healthz and /readyz on http://%s:%d", settings.metrics_addr, settings.metrics_port)
     if settings.progress_every_s > 0:
-        from pipeline.progress import CycleReporter
+        from pipeline.app.progress import CycleReporter
 
         CycleReporter(registry, settings.progress_every_s, stop=signals.stop).start()
     try:
@@ -174,7 +175,7 @@ def _run_job(settings: RunSettings, signals: _Signals, status: Any, prism: Any =
     """Submit the streaming job, watch it, and stop it cleanly on a signal."""
     import apache_beam as beam
 
-    from pipeline.supervisor import JobWatcher
+    from pipeline.runtime.supervisor import JobWatcher
     from pipeline.transforms.graph import build_streaming
 
     in_process = status.stall_after_s is not None
@@ -212,11 +213,11 @@ def _run_job(settings: RunSettings, signals: _Signals, status: Any, prism: Any =
 
 
 def _stop_on_flink_cluster(beam_options: Any, grace_s: float) -> None:
-    """On a Flink cluster, stop the job there (Beam's cancel leaves it running): see :mod:`pipeline.flink`."""
+    """On a Flink cluster, stop the job there (Beam's cancel leaves it running): see :mod:`pipeline.runtime.flink`."""
     from apache_beam.options.pipeline_options import GoogleCloudOptions
 
-    from pipeline.beamoptions import flink_rest
-    from pipeline.flink import FlinkRest, stop_job
+    from pipeline.app.beamoptions import flink_rest
+    from pipeline.runtime.flink import FlinkRest, stop_job
 
     url = flink_rest(beam_options)
     name = beam_options.view_as(GoogleCloudOptions).job_name

@@ -16,8 +16,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from pipeline import logs, metrics
-from pipeline.topics import TOPICS, UNTAGGED
+from pipeline.core.topics import TOPICS, UNTAGGED
+from pipeline.telemetry import logs, metrics
 
 log = logging.getLogger("newsmon.progress")
 QUIET_OUTCOMES = ("unchanged", "not_modified")

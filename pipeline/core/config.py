@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from pipeline.errors import ConfigError
-from pipeline.model import Feed
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import Feed
 
 DEFAULT_INTERVAL_S = 300.0
 MIN_INTERVAL_S = 1.0
@@ -175,7 +175,7 @@ def search_settings(env: Mapping[str, str] | None = None, *, url: str | None = N
     )
 
 
-REPO_PRISM = Path(__file__).resolve().parent.parent / ".cache" / "bin" / "prism"
+REPO_PRISM = Path(__file__).resolve().parents[2] / ".cache" / "bin" / "prism"
 
 
 def prism_binary(env: Mapping[str, str]) -> str:

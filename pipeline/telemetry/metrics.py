@@ -34,7 +34,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from pipeline import __version__
-from pipeline.topics import TOPICS, UNTAGGED
+from pipeline.core.topics import TOPICS, UNTAGGED
 
 PREFIX: Final = "newsmon_"
 POLL_OUTCOMES: Final = (

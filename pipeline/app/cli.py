@@ -22,9 +22,8 @@ from typing import Any, TextIO
 
 from prometheus_client import CollectorRegistry
 
-from pipeline import __version__, config, metrics
-from pipeline.errors import ConfigError, NewsmonError, SearchError
-from pipeline.options import (
+from pipeline import __version__
+from pipeline.app.options import (
     DEFAULT_METRICS_PORT,
     DEFAULT_RUNNER,
     add_job_arguments,
@@ -32,7 +31,10 @@ from pipeline.options import (
     port_number,
     seconds_or_off,
 )
-from pipeline.topics import TOPICS, UNTAGGED
+from pipeline.core import config
+from pipeline.core.errors import ConfigError, NewsmonError, SearchError
+from pipeline.core.topics import TOPICS, UNTAGGED
+from pipeline.telemetry import metrics
 
 log = logging.getLogger("newsmon")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
@@ -41,8 +43,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 # --------------------------------------------------------------------- classify
 def classify_stream(stdin: TextIO, stdout: TextIO) -> int:
     """The ``newsmon classify`` contract: JSONL in, one JSON line out per input line, same order."""
+    from pipeline.core.model import Article, ClassifiedArticle, classify_output
     from pipeline.detect import classify, detect_language
-    from pipeline.model import Article, ClassifiedArticle, classify_output
 
     bad = 0
     for number, line in enumerate(stdin, start=1):
@@ -86,7 +88,7 @@ def _progress_mode(args: argparse.Namespace, stream: TextIO) -> str:
 def _progress_registry(beam: Any) -> CollectorRegistry:
     """Where the backfill's counters can be read while it runs: this process's registry (the DoFns run
     here), or, for PROCESS SDK workers, a metrics directory they are all started with."""
-    from pipeline import beamoptions as options
+    from pipeline.app import beamoptions as options
 
     kind = options.environment_type(beam)
     if kind == "PROCESS":
@@ -100,7 +102,7 @@ def _progress_registry(beam: Any) -> CollectorRegistry:
 
 
 def backfill_summary(counters: dict[str, int], seconds: float) -> dict[str, Any]:
-    """The summary from the job's Beam counters (named after :mod:`pipeline.metrics`: ``metrics.beam_name``)."""
+    """The summary from the job's Beam counters (named by ``metrics.beam_name``, :mod:`pipeline.telemetry.metrics`)."""
     total, by = metrics.beam_total, metrics.beam_by_label
     failures: dict[str, int] = {}
     for prefix, metric in (("", metrics.ENTRY_FAILURES), ("", metrics.FEEDS_UNREAD), ("index_", metrics.INDEX_ERRORS)):
@@ -141,7 +143,7 @@ def cmd_classify(args: argparse.Namespace, _beam: list[str]) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, _beam: list[str]) -> int:
-    from pipeline.evaluate import run_eval
+    from pipeline.devtools.evaluate import run_eval
 
     if (args.gold is None) == (args.real is None):
         print("newsmon eval: give --gold FILE or --real [DIR] (one of them)", file=sys.stderr)
@@ -159,9 +161,9 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
     locations = expand_inputs(args.input)
     if not locations:
         raise ConfigError("--input: no feed files found — fix: point it at feed files, a folder of them, or URLs")
-    from pipeline import beamoptions as job_options
-    from pipeline.backfillprogress import BackfillProgress
-    from pipeline.runjob import connect_search
+    from pipeline.app import beamoptions as job_options
+    from pipeline.app.backfillprogress import BackfillProgress
+    from pipeline.app.runjob import connect_search
 
     # Everything validated before anything is written.
     search = None
@@ -192,8 +194,8 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
-    from pipeline.options import run_settings
-    from pipeline.runjob import run_job
+    from pipeline.app.options import run_settings
+    from pipeline.app.runjob import run_job
 
     # Every flag, variable, the feeds file and the Beam options are checked here, before anything starts.
     settings = run_settings(args, beam_args, os.environ)
@@ -238,7 +240,7 @@ def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
-    from pipeline import searching
+    from pipeline.app import searching
     from pipeline.sinks.document import read_pattern
     from pipeline.sinks.search import SearchWriter
 
@@ -258,7 +260,7 @@ def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
-    from pipeline import feedhealth
+    from pipeline.app import feedhealth
     from pipeline.sinks.feedstate import FeedStateStore, feeds_index
     from pipeline.sinks.search import SearchWriter
 
@@ -275,8 +277,8 @@ def cmd_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
 
 
 def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
-    from pipeline import searching, trends
-    from pipeline.dates import iso_to_unix
+    from pipeline.app import searching, trends
+    from pipeline.core.dates import iso_to_unix
     from pipeline.sinks.document import ALERTS_INDEX, read_pattern
     from pipeline.sinks.search import SearchWriter
 
@@ -292,7 +294,7 @@ def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
     alerts = writer.search_docs(args.alerts_index or f"{ALERTS_INDEX}*", trends.alerts_query(req))
     result = trends.trends_from_response(req, response, alerts)
     if args.png:
-        from pipeline.trendchart import write_png
+        from pipeline.app.trendchart import write_png
 
         write_png(result, args.png, as_share=args.share)
         log.info("chart written to %s", args.png)
@@ -307,9 +309,9 @@ def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
 
 
 def cmd_status(args: argparse.Namespace, _beam: list[str]) -> int:
-    from pipeline import status
-    from pipeline.dates import unix_to_iso
-    from pipeline.errors import SearchUnavailable
+    from pipeline.app import status
+    from pipeline.core.dates import unix_to_iso
+    from pipeline.core.errors import SearchUnavailable
     from pipeline.sinks.document import ALERTS_INDEX, DEADLETTER_INDEX
     from pipeline.sinks.feedstate import feeds_index
     from pipeline.sinks.search import SearchWriter
@@ -338,7 +340,7 @@ def cmd_status(args: argparse.Namespace, _beam: list[str]) -> int:
 
 
 def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
-    from pipeline import dashboards
+    from pipeline.sinks import kibana as dashboards
 
     opts = dashboards.import_options_from_env(os.environ)
     if args.kibana_url:
@@ -362,7 +364,7 @@ def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
 
 def cmd_export_metrics(args: argparse.Namespace, _beam: list[str]) -> int:
     """Serve the metrics SDK worker processes write to a directory (a sidecar beside a TaskManager)."""
-    from pipeline.service import ServiceServer, Status
+    from pipeline.runtime.service import ServiceServer, Status
 
     folder = args.dir or metrics.multiprocess_dir()
     if not folder:
@@ -392,7 +394,7 @@ def cmd_export_metrics(args: argparse.Namespace, _beam: list[str]) -> int:
 
 
 def cmd_serve_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
-    from pipeline.feedserver import FeedServer
+    from pipeline.devtools.feedserver import FeedServer
 
     root = Path(args.root)
     if not root.is_dir():
@@ -435,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Streaming pipeline on Prism by default; extra arguments are Beam "
                                      "pipeline options (e.g. --runner=FlinkRunner --flink_master=...).")
     run.add_argument("--runner", default=DEFAULT_RUNNER, help="Beam runner (default %(default)s)")
-    add_job_arguments(run)  # pipeline/options.py: the one definition, shared with NewsmonOptions
+    add_job_arguments(run)  # pipeline/app/options.py: the one definition, shared with NewsmonOptions
     run.set_defaults(func=cmd_run)
 
     dm = command("demo", help="the quickstart's live demo: demo stories published over time, and "
@@ -581,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, configure logging, dispatch. Every configuration error, from any source, exits 2 with the fix."""
-    from pipeline import logs
+    from pipeline.telemetry import logs
 
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)

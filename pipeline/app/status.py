@@ -3,7 +3,7 @@
 What it shows: the engine (reachable, engine and version, cluster health,
 document counts of the article, alert, feed and dead-letter indices), the
 job's ``/healthz`` and ``/readyz`` on its metrics port, feeds healthy and
-failing (:mod:`pipeline.feedhealth`), relevant articles indexed in the last
+failing (:mod:`pipeline.app.feedhealth`), relevant articles indexed in the last
 hour per topic, and the last alerts.
 
 Pure functions build the query bodies, fold the answers into one report
@@ -20,10 +20,10 @@ import urllib.request
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pipeline.dates import unix_to_iso
-from pipeline.errors import SearchError
-from pipeline.feedhealth import feed_rows
-from pipeline.topics import TOPICS
+from pipeline.app.feedhealth import feed_rows
+from pipeline.core.dates import unix_to_iso
+from pipeline.core.errors import SearchError
+from pipeline.core.topics import TOPICS
 
 if TYPE_CHECKING:
     from pipeline.sinks.search import SearchWriter

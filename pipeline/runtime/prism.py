@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.errors import ConfigError, NewsmonError
+from pipeline.core.errors import ConfigError, NewsmonError
 
 log = logging.getLogger("newsmon.prism")
 _PR_SET_PDEATHSIG = 1

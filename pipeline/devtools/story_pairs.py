@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.dates import iso_to_unix
+from pipeline.core.dates import iso_to_unix
 from pipeline.stories.grouping import MemoryBandStore, StoryGrouper, StoryInput
 from pipeline.stories.signature import DEFAULT_PARAMS, StoryParams, article_bands
 
@@ -84,7 +84,7 @@ def _resolve(name: str, corpus: Path) -> Path:
 
 def read_file(name: str, corpus: Path) -> list[Text]:
     """Every article of one feed file (as ``newsmon`` parses it) or of one labelled JSONL file."""
-    from pipeline.model import Feed
+    from pipeline.core.model import Feed
     from pipeline.sources.parse import parse_feed
 
     path = _resolve(name, corpus)

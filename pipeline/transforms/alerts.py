@@ -38,8 +38,8 @@ from pipeline.alerting.spikes import (
     story_key,
     top_examples,
 )
-from pipeline.config import SearchSettings
-from pipeline.model import ClassifiedArticle
+from pipeline.core.config import SearchSettings
+from pipeline.core.model import ClassifiedArticle
 from pipeline.transforms.secrets import public_settings, with_secrets
 from pipeline.transforms.telemetry import TelemetryFactory, process_telemetry
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.dates import iso_to_unix
+from pipeline.core.dates import iso_to_unix
 
 
 def status_of(doc: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
-from pipeline import lifecycle
+from pipeline.telemetry import lifecycle
 
 log = logging.getLogger(__name__)
 

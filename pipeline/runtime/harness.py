@@ -14,9 +14,9 @@ Prism starts one SDK worker per *environment* of the pipeline (its
 in-process harness does its Python work on one core. With ``--sdk-workers N``
 (N > 1) the graph is built in N lanes, each in an environment of its own
 (:mod:`pipeline.transforms.graph`), and this pool starts each worker as a
-process of its own (``python -m pipeline.worker``): N interpreters, N cores.
+process of its own (``python -m pipeline.runtime.worker``): N interpreters, N cores.
 Those processes write their metrics to a multiprocess folder and publish
-their run state (:mod:`pipeline.lifecycle`) for the launcher to read.
+their run state (:mod:`pipeline.telemetry.lifecycle`) for the launcher to read.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _GRPC_OPTIONS = [("grpc.http2.max_pings_without_data", 0), ("grpc.http2.max_ping
 
 def worker_command(control_url: str, worker_id: str, state_cache_mb: int, number: int) -> list[str]:
     """How worker ``number`` (0, 1, …) is started: this interpreter, newsmon's worker entry point."""
-    return [sys.executable, "-m", "pipeline.worker", f"--control={control_url}", f"--worker-id={worker_id}",
+    return [sys.executable, "-m", "pipeline.runtime.worker", f"--control={control_url}", f"--worker-id={worker_id}",
             f"--state-cache-mb={state_cache_mb}", f"--number={number}"]
 
 

@@ -30,8 +30,8 @@ from urllib.parse import quote, urlsplit
 
 import urllib3
 
-from pipeline.config import env_bool, read_secret
-from pipeline.errors import NewsmonError
+from pipeline.core.config import env_bool, read_secret
+from pipeline.core.errors import NewsmonError
 from pipeline.sinks.engines import Endpoint
 from pipeline.sinks.retry import Backoff, retry_call
 

@@ -1,7 +1,7 @@
 """``newsmon run``'s options: one definition, validated once into one frozen :class:`RunSettings`.
 
 * :data:`JOB_OPTIONS` defines every option of the job (name, type, default,
-  help) once. :class:`pipeline.beamoptions.NewsmonOptions` is the Beam
+  help) once. :class:`pipeline.app.beamoptions.NewsmonOptions` is the Beam
   ``PipelineOptions`` subclass made from it (so the runner and Beam's own
   parser know them, as ``--spike_window``); :func:`add_job_arguments` gives the
   same options to the ``newsmon run`` parser (``--spike-window``, ``--help``).
@@ -9,14 +9,14 @@
 * Defaults come from the code that uses them (:data:`~pipeline.alerting.spikes.DEFAULT_RULE`,
   :class:`~pipeline.sources.fetcher.FetcherConfig`, :mod:`pipeline.sources.fetch`,
   :mod:`pipeline.sources.schedule`), never repeated here.
-* :func:`run_settings` validates flags, environment (:mod:`pipeline.config`),
+* :func:`run_settings` validates flags, environment (:mod:`pipeline.core.config`),
   ``feeds.yaml`` and the pass-through Beam options together, before anything
-  starts; every error is a :class:`~pipeline.errors.ConfigError` naming the
+  starts; every error is a :class:`~pipeline.core.errors.ConfigError` naming the
   flag, variable or file, the field and the fix (``newsmon`` exits 2 with it).
-* The Beam options are built once (:func:`pipeline.beamoptions.beam_options`),
+* The Beam options are built once (:func:`pipeline.app.beamoptions.beam_options`),
   by setting the views Beam defines (no string search in argv); the two
   addresses only known once newsmon's own Prism and worker pool listen are
-  filled in by :func:`pipeline.beamoptions.attach_endpoints`.
+  filled in by :func:`pipeline.app.beamoptions.attach_endpoints`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pipeline import config
 from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule
-from pipeline.errors import ConfigError
-from pipeline.model import Feed
+from pipeline.core import config
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import Feed
 from pipeline.sources import fetch as fetching
 from pipeline.sources.fetcher import FetcherConfig
 from pipeline.sources.schedule import DEFAULT_MAX_STRETCH
@@ -217,7 +217,7 @@ class RunSettings:
     @property
     def in_process(self) -> bool:
         """Whether the DoFns report their ticks in this process (own harness or LOOPBACK)."""
-        from pipeline.beamoptions import environment_type
+        from pipeline.app.beamoptions import environment_type
 
         return self.own_harness or environment_type(self.beam) == "LOOPBACK"
 
@@ -262,7 +262,7 @@ def run_settings(namespace: argparse.Namespace, beam_args: Sequence[str],
         metrics_port = config.env_port(env, "NEWSMON_METRICS_PORT", DEFAULT_METRICS_PORT)
     rule = spike_rule(values["spike_window"], values["spike_history"], values["spike_min_history"],
                       values["spike_ratio"], values["spike_min_count"])
-    from pipeline.beamoptions import beam_options, environment_type, is_prism, portable, prism_location
+    from pipeline.app.beamoptions import beam_options, environment_type, is_prism, portable, prism_location
 
     runner = str(namespace.runner or DEFAULT_RUNNER)
     beam = beam_options(beam_args, runner, streaming=True, job=values, env=env)

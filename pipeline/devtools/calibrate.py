@@ -1,6 +1,6 @@
 """Refit the relevance weights and topic thresholds on a gold file (a development tool, not run in the pipeline).
 
-    python -m pipeline.detect.calibrate tests/data/dev.jsonl [--cv 5] [--l2 1.0] [--write]
+    python -m pipeline.devtools.calibrate tests/data/dev.jsonl [--cv 5] [--l2 1.0] [--write]
 
 Relevance: L2-regularised logistic regression over :data:`pipeline.detect.scoring.FEATURES` for the
 items that reach the score (both sides present), pulled towards the hand-set priors in
@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.core.topics import TOPICS
 from pipeline.detect import scoring, weights
 from pipeline.detect.classifier import tally_of
-from pipeline.evaluate import GoldItem, load_gold
-from pipeline.topics import TOPICS
+from pipeline.devtools.evaluate import GoldItem, load_gold
 
 # +1: the feature may only raise the score; -1: only lower it.
 SIGNS: dict[str, int] = {
@@ -192,7 +192,7 @@ def module_text(bias: float, w: dict[str, float], thresholds: dict[str, float], 
     lines = [
         '"""The relevance model\'s weights and the topic thresholds (data; see :mod:`pipeline.detect.scoring`).',
         "",
-        "Fitted by ``python -m pipeline.detect.calibrate`` on " + source + " from the hand-set priors in",
+        "Fitted by ``python -m pipeline.devtools.calibrate`` on " + source + " from the hand-set priors in",
         "``PRIOR_BIAS``/``PRIOR_WEIGHTS`` (kept here so a refit starts from the same place), every weight kept",
         "on the side of zero its feature's meaning fixes. Edit the priors, not the fitted values, then refit.",
         '"""',
@@ -224,7 +224,7 @@ def module_text(bias: float, w: dict[str, float], thresholds: dict[str, float], 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.detect.calibrate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m pipeline.devtools.calibrate", description=__doc__.split("\n")[0])
     parser.add_argument("gold", help="gold JSON Lines file (see tests/data/LABELS.md)")
     parser.add_argument("--l2", type=float, default=2.0, help="pull towards the priors (default 2.0)")
     parser.add_argument("--cv", type=int, default=0, help="report K-fold cross-validation first")

@@ -1,9 +1,9 @@
-"""One SDK worker process of ``newsmon run --sdk-workers N`` (started by :mod:`pipeline.harness`).
+"""One SDK worker process of ``newsmon run --sdk-workers N`` (started by :mod:`pipeline.runtime.harness`).
 
 Runs Beam's SDK harness against the runner's control endpoint, as the
 in-process pool would, with newsmon's logging (malloc arenas are capped by
 the ``MALLOC_ARENA_MAX`` the pool starts it with), run
-state published for the launcher (:mod:`pipeline.lifecycle`) and the
+state published for the launcher (:mod:`pipeline.telemetry.lifecycle`) and the
 launcher's signals left to the launcher: a terminal's Ctrl-C reaches the
 whole process group, but a worker stops when the launcher says so (drain,
 then StopWorker) or when the launcher dies (``PR_SET_PDEATHSIG``).
@@ -20,7 +20,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from pipeline import lifecycle, logs
+from pipeline.telemetry import lifecycle, logs
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -56,7 +56,7 @@ def separate_short_ids(number: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.worker")
+    parser = argparse.ArgumentParser(prog="python -m pipeline.runtime.worker")
     parser.add_argument("--control", required=True, help="the runner's Fn API control endpoint")
     parser.add_argument("--worker-id", required=True)
     parser.add_argument("--state-cache-mb", type=int, default=100)

@@ -5,8 +5,8 @@
     NewsmonError                 root: everything newsmon raises on purpose
     ├── ConfigError              invalid feeds.yaml / settings: fail at start-up
     ├── FeedError                one feed could not be fetched or parsed
-    ├── GoldFileError            a labelled evaluation file is malformed (pipeline.evaluate)
-    ├── DashboardError           Kibana import failed (pipeline.dashboards), with
+    ├── GoldFileError            a labelled evaluation file is malformed (pipeline.devtools.evaluate)
+    ├── DashboardError           Kibana import failed (pipeline.sinks.kibana), with
     │   ├── KibanaAuthError      credentials rejected
     │   └── KibanaUnavailable    Kibana unreachable or not ready
     └── SearchError              the search engine refused or is unreachable

@@ -1,9 +1,9 @@
 """Beam's side of newsmon's options: :class:`NewsmonOptions` and the Beam options object of a job.
 
-The options themselves are defined in :mod:`pipeline.options` (Beam-free); here
+The options themselves are defined in :mod:`pipeline.app.options` (Beam-free); here
 they become a ``PipelineOptions`` subclass, and the Beam options of ``newsmon
 run``/``backfill`` are built once, through the views Beam defines (no string
-search in argv). Errors are :class:`~pipeline.errors.ConfigError` with the fix.
+search in argv). Errors are :class:`~pipeline.core.errors.ConfigError` with the fix.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
 )
 
-from pipeline import config, metrics
-from pipeline.errors import ConfigError
-from pipeline.options import add_job_arguments
+from pipeline.app.options import add_job_arguments
+from pipeline.core import config
+from pipeline.core.errors import ConfigError
+from pipeline.telemetry import metrics
 
 
 class NewsmonOptions(PipelineOptions):
@@ -62,7 +63,7 @@ def flink_rest(options: PipelineOptions) -> str | None:
     """The JobManager REST URL when the job runs on a Flink cluster (not an embedded Flink)."""
     if "flink" not in str(options.view_as(StandardOptions).runner or "").lower():
         return None
-    from pipeline.flink import rest_url
+    from pipeline.runtime.flink import rest_url
 
     return rest_url(options.view_as(FlinkRunnerOptions).flink_master)
 
@@ -96,7 +97,7 @@ def beam_options(beam_args: Sequence[str], runner: str, streaming: bool, job: Ma
     with_worker_metrics_dir(options, metrics.multiprocess_dir(env))
     cloud = options.view_as(GoogleCloudOptions)
     if streaming and flink_rest(options) and not cloud.job_name:
-        from pipeline.flink import job_name_for_run
+        from pipeline.runtime.flink import job_name_for_run
 
         cloud.job_name = job_name_for_run()  # how the job is found on the cluster to stop it
     return options
@@ -113,7 +114,7 @@ def attach_endpoints(options: PipelineOptions, job_endpoint: str | None, worker_
 
 
 def with_worker_metrics_dir(options: PipelineOptions, folder: str | None) -> None:
-    """PROCESS SDK workers write their metrics to ``folder`` (see :mod:`pipeline.metrics`).
+    """PROCESS SDK workers write their metrics to ``folder`` (see :mod:`pipeline.telemetry.metrics`).
 
     Beam passes a PROCESS environment's ``env`` to every worker it starts; an
     ``env`` already naming the variable is left as it is."""

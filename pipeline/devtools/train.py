@@ -1,6 +1,6 @@
 """Train the stage-2 model (:mod:`.stage2`) on labelled items, and measure it out of sample.
 
-    python -m pipeline.detect.train [--gold tests/data/dev.jsonl] [--real DIR] [--write] [--cv-written 5]
+    python -m pipeline.devtools.train [--gold tests/data/dev.jsonl] [--real DIR] [--write] [--cv-written 5]
 
 Training data: the written development set plus the labelled real feed items (``$NEWSMON_REAL_LABELS``,
 text from ``$NEWSMON_CORPUS``); ``tests/data/holdout.jsonl`` is never trained on. Deterministic: no
@@ -21,7 +21,7 @@ random numbers, fixed iteration counts, sorted vocabularies, so the same data gi
   :data:`stage2.TOPIC_FEATURES` and the n-grams.
 
 :func:`cross_validate` gives out-of-fold verdicts for real items (folds by a hash of the article id,
-:func:`pipeline.evaluate.fold_of`), each from a model — calibration and threshold included — that
+:func:`pipeline.devtools.evaluate.fold_of`), each from a model — calibration and threshold included — that
 never saw its fold: the honest figures for real data.
 """
 
@@ -36,11 +36,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.topics import TOPICS
 from pipeline.detect import scoring, stage2, weights
 from pipeline.detect.classifier import tally_of
 from pipeline.detect.tally import LEDE_CHARS
-from pipeline.evaluate import REAL, GoldItem, fold_of, load_gold, real_items
-from pipeline.topics import TOPICS
+from pipeline.devtools.evaluate import REAL, GoldItem, fold_of, load_gold, real_items
 
 MIN_DF = 3
 REAL_WEIGHT = 1.0  # a real item counts this many written ones: real feeds are what the detector meets
@@ -62,7 +62,7 @@ EXTRA_PRIORS = {"parallel": -6.0, "lead_pair": 0.5, "lead_actors": 0.5, "third_w
                 "firm_enforcement": -1.0}
 TOPIC_SIGNS = {"rule": 1, "mass": 1, "leader": 0}
 DENSE = (*scoring.FEATURES, *stage2.EXTRA_FEATURES)
-DEFAULT_GOLD = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "dev.jsonl"
+DEFAULT_GOLD = Path(__file__).resolve().parents[2] / "tests" / "data" / "dev.jsonl"
 
 
 @dataclass(frozen=True)
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
                 {"written": Path(args.gold).name, "real": "news-feeds-labels.jsonl + real-labels-extra.jsonl"})
     text = model.to_json()
     if args.write:
-        path = Path(__file__).with_name(stage2.MODEL_FILE)
+        path = Path(stage2.__file__).with_name(stage2.MODEL_FILE)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}: {len(model.grams)} n-grams, threshold {model.threshold}, platt {model.platt}")
     else:
@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report_written_cv(written: Sequence[GoldItem], real: Sequence[GoldItem], folds: int) -> int:
     from pipeline.detect import classify
-    from pipeline.evaluate import evaluate
+    from pipeline.devtools.evaluate import evaluate
 
     models = cross_validate_written(written, real, folds)
     verdicts = [classify(item.title, item.summary, item.body, None, model=models[item.id]) for item in written]

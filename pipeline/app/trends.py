@@ -5,7 +5,7 @@ relevant articles with one ``filters`` sub-bucket per topic; the alerts that
 overlap the period), the bucket maths, a topic's share of all relevant
 coverage per bucket (GDELT-style), which buckets an alert marks, and the
 sparkline rendering. The CLI sends the queries through the sink's client;
-:mod:`pipeline.trendchart` draws the PNG.
+:mod:`pipeline.app.trendchart` draws the PNG.
 
 Buckets are fixed intervals aligned to the Unix epoch (as the engine's
 ``fixed_interval`` aligns them); bucket ``i`` covers ``[start_i, start_i + interval)``.
@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.dates import iso_to_unix, unix_to_iso
-from pipeline.errors import ConfigError
-from pipeline.topics import TOPICS
+from pipeline.core.dates import iso_to_unix, unix_to_iso
+from pipeline.core.errors import ConfigError
+from pipeline.core.topics import TOPICS
 
 MAX_BUCKETS = 5000
 _INTERVAL = re.compile(r"^(\d+)([mhdw])$")

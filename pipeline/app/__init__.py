@@ -1,0 +1,2 @@
+"""The commands users type (``newsmon …``) and what they print: parsing, dispatch, tables, charts.
+"""
