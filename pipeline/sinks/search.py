@@ -300,6 +300,24 @@ class SearchWriter:
         items: list[dict[str, Any]] = result.get("items", [])
         return items
 
+    def bulk_items_retrying(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """:meth:`bulk_items` with the one per-item policy: items answered 429/5xx are sent again alone
+        (``retry_items``); returns each action's last answer, in order. Every action must have a source
+        line (create, index, update)."""
+        pairs = list(zip(actions[::2], actions[1::2], strict=True))
+        answers: dict[int, dict[str, Any]] = {}
+
+        def send(batch: list[int]) -> list[int]:
+            again = []
+            for i, item in zip(batch, self.bulk_items([line for i in batch for line in pairs[i]]), strict=True):
+                answers[i] = item
+                if int(next(iter(item.values()), {}).get("status", 0)) in RETRYABLE_ITEM_STATUS:
+                    again.append(i)
+            return again
+
+        retry_items(list(range(len(pairs))), send, self.backoff, sleep=self._sleep, rng=self._rng)
+        return [answers[i] for i in range(len(pairs))]
+
     def _elsewhere(self, docs: Sequence[dict[str, Any]]) -> set[str]:
         """Ids of documents already stored under another of their possible indices (a re-dated article)."""
         lookups = [{"_index": index, "_id": doc["article_id"]}

@@ -106,7 +106,7 @@ class EngineBandStore:
                             band_doc(key, claims[key])]
             else:
                 actions += [{"create": meta}, band_doc(key, claims[key])]
-        items = self.writer.bulk_items(actions)
+        items = self.writer.bulk_items_retrying(actions)
         holders = {k: claims[k] for k in keys}
         lost = []
         for key, item in zip(keys, items, strict=True):
@@ -134,7 +134,7 @@ class EngineBandStore:
                         {"script": {"source": _COUNT_SCRIPT, "lang": "painless", "params": params},
                          "upsert": upsert}]
         if actions:
-            for item in self.writer.bulk_items(actions):
+            for item in self.writer.bulk_items_retrying(actions):
                 outcome: dict[str, Any] = next(iter(item.values()), {})
                 if int(outcome.get("status", 0)) not in (200, 201):
                     log.warning("story record not updated: %s", outcome.get("error"),

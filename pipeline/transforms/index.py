@@ -30,11 +30,11 @@ from pipeline.core.model import ClassifiedArticle, Failure, FeedBatch
 from pipeline.sinks.deadletter import DeadLetterFile
 from pipeline.sinks.document import ALERTS_INDEX, to_document
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
-from pipeline.sinks.search import SearchWriter
+from pipeline.sinks.search import BulkReport, SearchWriter
 from pipeline.sources import seen
 from pipeline.telemetry import lifecycle
 from pipeline.transforms.secrets import WriterFactory, public_settings, with_secrets
-from pipeline.transforms.telemetry import TelemetryFactory, process_telemetry
+from pipeline.transforms.telemetry import Telemetry, TelemetryFactory, process_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +92,22 @@ class _BulkIndexDoFn(beam.DoFn):
                 log.warning("document rejected by the search engine: %s: %s", reason, detail,
                             extra={"article_id": doc["article_id"], "feed_url": doc.get("feed_url")})
             self.deadletter.write(failures)
-            self.writer.write_deadletters([f.to_dict() | {"at": to_iso(utc_now())} for f in failures])
+            report_unstored(self.writer.write_deadletters([f.to_dict() | {"at": to_iso(utc_now())} for f in failures]),
+                            self.telemetry)
             self.telemetry.dead_lettered("index", len(failures))
         return set(report.created_ids)
 
     def _add(self, item: ClassifiedArticle) -> None:
         self.buffer.append((to_document(item, to_iso(utc_now())), item.article.seen_at))
         self.buffer_bytes += len(item.article.body) + len(item.article.summary) + 1000
+
+
+def report_unstored(report: BulkReport, telemetry: Telemetry) -> None:
+    """Dead letters the ``news-deadletter`` index refused for good: counted and logged (they are in the file)."""
+    for record, reason, detail in report.failed:
+        telemetry.index_failed(reason)
+        log.warning("dead letter not stored in the search engine (kept in the dead-letter file): %s: %s",
+                    reason, detail, extra={"feed_url": record.get("feed_url"), "stage": record.get("stage")})
 
 
 class IndexDoFn(_BulkIndexDoFn):
@@ -207,12 +216,16 @@ class IndexArticles(beam.PTransform):
 class IndexAlertsDoFn(beam.DoFn):
     """Alert document → the ``news-alerts`` index (create-only on the alert id) and a log line."""
 
-    def __init__(self, settings: config.SearchSettings, writer: WriterFactory = SearchWriter) -> None:
+    def __init__(self, settings: config.SearchSettings, writer: WriterFactory = SearchWriter,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         self.settings = public_settings(settings)
         self.writer_factory = writer
+        self.telemetry_factory = telemetry
 
     def setup(self) -> None:
         self.writer = self.writer_factory(with_secrets(self.settings))
+        self.deadletter = DeadLetterFile(self.settings.deadletter_path)
+        self.telemetry = self.telemetry_factory()
 
     def start_bundle(self) -> None:
         self.pending: list[dict[str, Any]] = []
@@ -226,19 +239,32 @@ class IndexAlertsDoFn(beam.DoFn):
 
     def finish_bundle(self) -> None:
         if self.pending:
-            self.writer.write_raw(ALERTS_INDEX, self.pending, id_field="alert_id")
+            report = self.writer.write_raw(ALERTS_INDEX, self.pending, id_field="alert_id")
+            failures = []
+            for alert, reason, detail in report.failed:  # refused for good: kept in the dead-letter file
+                self.telemetry.index_failed(reason)
+                log.warning("alert document rejected by the search engine: %s: %s", reason, detail,
+                            extra={"alert_id": alert.get("alert_id"), "topic": alert.get("topic")})
+                failures.append(Failure("alert", reason, detail, "", _json(alert)))
+            if failures:
+                self.deadletter.write(failures)
+                self.telemetry.dead_lettered("alert", len(failures))
         self.pending = []
 
 
 class IndexAlerts(beam.PTransform):
-    """Alert dict → nothing; writes spike alerts next to the coverage for Kibana users."""
+    """Alert dict → nothing; writes spike alerts next to the coverage for Kibana users (an alert the engine
+    refuses for good is counted, logged and kept in the dead-letter file)."""
 
-    def __init__(self, settings: config.SearchSettings) -> None:
+    def __init__(self, settings: config.SearchSettings, writer: WriterFactory = SearchWriter,
+                 telemetry: TelemetryFactory = process_telemetry) -> None:
         super().__init__()
         self.settings = settings
+        self.writer = writer
+        self.telemetry = telemetry
 
     def expand(self, alerts: PCollection) -> PCollection:
-        return alerts | "Write" >> beam.ParDo(IndexAlertsDoFn(self.settings))
+        return alerts | "Write" >> beam.ParDo(IndexAlertsDoFn(self.settings, self.writer, self.telemetry))
 
 
 class DeadLetterDoFn(beam.DoFn):
@@ -265,7 +291,8 @@ class DeadLetterDoFn(beam.DoFn):
         self.file.write(self.pending)
         if self.writer is not None and self.pending:
             now = to_iso(utc_now())
-            self.writer.write_deadletters([f.to_dict() | {"at": now} for f in self.pending])
+            report_unstored(self.writer.write_deadletters([f.to_dict() | {"at": now} for f in self.pending]),
+                            self.telemetry)
         by_stage: dict[str, int] = {}
         for f in self.pending:
             by_stage[f.stage] = by_stage.get(f.stage, 0) + 1

@@ -19,11 +19,12 @@ from pipeline.core.config import SearchSettings
 from pipeline.core.dates import to_iso, utc_now
 from pipeline.core.model import Article, ClassifiedArticle, Failure, Feed, FeedBatch, FeedCommit
 from pipeline.detect import classify
-from pipeline.sinks.document import DEADLETTER_INDEX, article_index, to_document
+from pipeline.sinks.document import ALERTS_INDEX, DEADLETTER_INDEX, article_index, to_document
 from pipeline.sinks.feedstate import feed_doc_id, feeds_index
+from pipeline.sinks.search import deadletter_id
 from pipeline.telemetry import metrics
 from pipeline.transforms.beam_metrics import counters
-from pipeline.transforms.index import IndexArticles, IndexBatches, WriteDeadLetters
+from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
 from tests.support.fakes import collector, fakes
 
 FEED = "https://desk.example/rss"
@@ -164,3 +165,39 @@ def test_index_batches_passes_on_and_counts_only_what_the_engine_created_then_co
     assert metrics.beam_by_label(first_counts, metrics.RELEVANT_ARTICLES, "topic") == {"trade": 1}
     assert metrics.beam_total(second_counts, metrics.RELEVANT_ARTICLES) == 0
     assert metrics.beam_total(second_counts, metrics.DOCUMENTS_INDEXED, result="exists") == 1
+
+
+def test_a_dead_letter_the_index_refuses_is_counted_and_stays_in_the_file(tmp_path: Path) -> None:
+    engine, registry, writer, telemetry = fakes()
+    kept = Failure("parse", "no_link", "entry without a link", FEED, "<item/>")
+    refused = Failure("parse", "not_a_feed", "an HTML page", FEED, "<html>")
+    engine.refuse[deadletter_id(refused.to_dict())] = "mapper_parsing_exception"
+    path = tmp_path / "dl.jsonl"
+    run(lambda p: p | beam.Create([kept, refused])
+        | WriteDeadLetters(str(path), SearchSettings(url="http://engine.invalid"), writer=writer, telemetry=telemetry))
+
+    assert sorted(json.loads(line)["reason"] for line in path.read_text().splitlines()) == ["no_link", "not_a_feed"]
+    assert [d["reason"] for d in engine.index(DEADLETTER_INDEX).values()] == ["no_link"]
+    assert value(registry, metrics.INDEX_ERRORS, reason="mapper_parsing_exception") == 1
+    assert value(registry, metrics.DEADLETTERS, stage="parse") == 2
+
+
+def test_index_alerts_writes_each_alert_once_and_dead_letters_one_the_engine_refuses(tmp_path: Path) -> None:
+    engine, registry, writer, telemetry = fakes()
+    alerts = [{"alert_id": f"trade-{n}", "topic": "trade", "count": 9, "baseline": 2.0, "ratio": 4.5,
+               "window_end": "2026-11-30T08:15:00Z"} for n in (1, 2)]
+    engine.refuse["trade-2"] = "mapper_parsing_exception"
+    settings = SearchSettings(url="http://engine.invalid", deadletter_path=str(tmp_path / "dl.jsonl"))
+
+    def build(p: beam.Pipeline) -> None:
+        _ = p | beam.Create(alerts) | IndexAlerts(settings, writer=writer, telemetry=telemetry)
+
+    run(build)
+    run(build)  # a retried bundle: create-only on the alert id
+
+    assert list(engine.index(ALERTS_INDEX)) == ["trade-1"]
+    lines = [json.loads(line) for line in (tmp_path / "dl.jsonl").read_text().splitlines()]
+    assert [(r["stage"], r["reason"]) for r in lines] == [("alert", "mapper_parsing_exception")] * 2
+    assert json.loads(lines[0]["payload"])["alert_id"] == "trade-2"
+    assert value(registry, metrics.INDEX_ERRORS, reason="mapper_parsing_exception") == 2
+    assert value(registry, metrics.DEADLETTERS, stage="alert") == 2

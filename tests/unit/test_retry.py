@@ -114,3 +114,15 @@ def test_dead_letters_and_alerts_retry_429_and_5xx_per_item_under_deterministic_
     report = SearchWriter(SearchSettings(), client=alerts, sleep=lambda s: None).write_raw(
         "news-alerts", [{"alert_id": "trade-2026", "topic": "trade"}], id_field="alert_id")
     assert report.created == 1 and [a[0]["create"]["_id"] for a in alerts.sent] == ["trade-2026"] * 2
+
+
+def test_story_claims_and_records_retry_429_and_5xx_per_item_and_keep_each_answer_in_order() -> None:
+    fake = FakeBulk([[201, 429, 409, 502], [200, 201]])
+    writer = SearchWriter(SearchSettings(), client=fake, sleep=lambda s: None)
+    actions: list[dict[str, Any]] = []
+    for key in ("k1", "k2", "k3", "k4"):
+        actions += [{"create": {"_index": "news-stories", "_id": f"band-{key}"}}, {"story_id": key}]
+    answers = writer.bulk_items_retrying(actions)
+    assert [next(iter(a.values()))["status"] for a in answers] == [201, 200, 409, 201]
+    assert [a["create"]["_id"] for a in fake.sent[1][::2]] == ["band-k2", "band-k4"]  # only the 429 and the 502
+    assert fake.sent[1][1::2] == [{"story_id": "k2"}, {"story_id": "k4"}]  # each with its own source line
