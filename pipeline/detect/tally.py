@@ -144,7 +144,11 @@ class Tally:
         self.false_friends: list[dict[str, Any]] = []
         self.ignored: list[dict[str, Any]] = []
 
-    def add_field(self, field: str, text: str, hits: list[Hit], rejected: list[Rejection], full: bool = True) -> None:
+    # Complexity: one flat loop over every match of every article, the classifier's hot path; helper calls
+    # per match cost more than the branches (python -m benchmarks.bench_classify).
+    def add_field(  # noqa: C901
+        self, field: str, text: str, hits: list[Hit], rejected: list[Rejection], full: bool = True
+    ) -> None:
         """Fold one field's matches (from :meth:`Matcher.find`) into the tally. ``field``: title, summary or body.
 
         With ``full=False`` only what a verdict without a score needs is kept (sides, entities, matched
@@ -284,7 +288,7 @@ class Tally:
         if deferred:
             self._add_topics(deferred, _enumerated(text, deferred, listings))
 
-    def add_gated(self, found: list[tuple[list[Hit], list[Rejection]]]) -> None:
+    def add_gated(self, found: list[tuple[list[Hit], list[Rejection]]]) -> None:  # noqa: C901 (hot path, as add_field)
         """:meth:`add_field` with ``full=False`` for the title, summary and body at once: the same tally, less work.
 
         Most articles of a feed do not name both sides and are decided by a gate, so this is what nearly every
