@@ -50,8 +50,19 @@ def plain_loop(paths: list[str]) -> tuple[int, float]:
 def pipeline_run(inputs: list[str]) -> tuple[int, float]:
     with tempfile.TemporaryDirectory() as tmp:
         summary = Path(tmp) / "summary.json"
-        args = [sys.executable, "-m", "pipeline.app.cli", "backfill", "--no-index", "--summary-json", str(summary),
-                "--deadletter", str(Path(tmp) / "dl.jsonl"), "--output", str(Path(tmp) / "out.jsonl")]
+        args = [
+            sys.executable,
+            "-m",
+            "pipeline.app.cli",
+            "backfill",
+            "--no-index",
+            "--summary-json",
+            str(summary),
+            "--deadletter",
+            str(Path(tmp) / "dl.jsonl"),
+            "--output",
+            str(Path(tmp) / "out.jsonl"),
+        ]
         for spec in inputs:
             args += ["--input", spec]
         started = time.perf_counter()

@@ -31,8 +31,21 @@ from pipeline.detect import classify
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = 20_000
-US_NAMES = ("United States", "U.S.", "US", "USA", "America", "American", "Americans", "Washington", "White House",
-            "Trump", "Biden", "Pentagon", "State Department")
+US_NAMES = (
+    "United States",
+    "U.S.",
+    "US",
+    "USA",
+    "America",
+    "American",
+    "Americans",
+    "Washington",
+    "White House",
+    "Trump",
+    "Biden",
+    "Pentagon",
+    "State Department",
+)
 INDIA_NAMES = ("India", "Indian", "Indians", "New Delhi", "Delhi", "Modi", "Jaishankar", "भारत", "भारतीय")
 
 Article = tuple[str, str, str, str | None]
@@ -115,10 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold", default=str(REPO / "tests" / "data" / "dev.jsonl"), help="JSONL of articles")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--min-seconds", type=float, default=1.0)
-    parser.add_argument("--real", action="store_true",
-                        help="the real labelled feed items ($NEWSMON_REAL_LABELS) instead of --gold")
-    parser.add_argument("--stream", action="store_true",
-                        help="every entry of the corpus's news-feeds ($NEWSMON_CORPUS) instead of --gold")
+    parser.add_argument(
+        "--real", action="store_true", help="the real labelled feed items ($NEWSMON_REAL_LABELS) instead of --gold"
+    )
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="every entry of the corpus's news-feeds ($NEWSMON_CORPUS) instead of --gold",
+    )
     args = parser.parse_args(argv)
     if args.stream:
         from pipeline.devtools.evaluate import corpus_dir
@@ -142,12 +159,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     rates = {label: measure(fn, articles, args.rounds, args.min_seconds) for label, fn in runs.items()}
     baseline = rates["regex baseline (one compiled pattern)"]
-    print(f"{len(articles)} articles from {args.gold}; Python {platform.python_version()}, single process; "
-          f"best of {args.rounds} rounds, articles per CPU-second")
+    print(
+        f"{len(articles)} articles from {args.gold}; Python {platform.python_version()}, single process; "
+        f"best of {args.rounds} rounds, articles per CPU-second"
+    )
     for label, rate in rates.items():
         print(f"  {label:<40} {rate:>10,.0f} articles/s per core   {rate / baseline:5.2f}x baseline")
-    print(f"  stage 2 costs {rates['stage 1 only (the previous classify)'] / rates['classify (language given)']:.2f}x "
-          "stage 1's time per article")
+    print(
+        f"  stage 2 costs {rates['stage 1 only (the previous classify)'] / rates['classify (language given)']:.2f}x "
+        "stage 1's time per article"
+    )
     rate = rates["classify (language given)"]
     print(f"target >= {TARGET:,} articles/s per core: {'met' if rate >= TARGET else 'NOT met'} ({rate:,.0f})")
     return 0

@@ -42,16 +42,16 @@ def measure(runner: str, interval: float, items: int) -> list[float]:
         server = FeedServer(root)
         server.start_background()
         config = tmp / "feeds.yaml"
-        config.write_text(f"defaults: {{interval: {interval}s}}\nfeeds:\n"
-                          f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n")
+        config.write_text(
+            f"defaults: {{interval: {interval}s}}\nfeeds:\n  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
+        )
         extra = flink_run_args(tmp, unique_job_name()) if runner == "flink" else []
         job = Job(tmp, config, search_url, prism, *extra)
         started_at = time.monotonic()
         job.start()
         try:
             job.settled_count(minimum=1, timeout=300)
-            print(f"{runner}: first documents searchable {time.monotonic() - started_at:.0f}s after start",
-                  flush=True)
+            print(f"{runner}: first documents searchable {time.monotonic() - started_at:.0f}s after start", flush=True)
             delays = []
             for n in range(items):
                 time.sleep(rng.uniform(0, interval))
@@ -88,8 +88,10 @@ def main() -> None:
         if cluster is not None:
             cluster.down()
     for runner, (p50, p95, top) in results.items():
-        print(f"{runner}: poll interval {args.interval:g}s, {args.items} items: p50 {p50:.2f}s, p95 {p95:.2f}s, "
-              f"max {top:.2f}s (target p95 <= {args.interval + 10:g}s)")
+        print(
+            f"{runner}: poll interval {args.interval:g}s, {args.items} items: p50 {p50:.2f}s, p95 {p95:.2f}s, "
+            f"max {top:.2f}s (target p95 <= {args.interval + 10:g}s)"
+        )
     if len(results) == 2:
         (p50a, p95a, _), (p50b, p95b, _) = results["prism"], results["flink"]
         print(f"flink / prism: p50 x{p50b / p50a:.2f}, p95 x{p95b / p95a:.2f}")

@@ -48,7 +48,8 @@ def prepare(root: Path) -> None:
     (root / "billion.xml").write_text(
         '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
         + "".join(f'<!ENTITY {chr(98 + k)} "{("&" + chr(97 + k) + ";") * 10}">' for k in range(8))
-        + ']><rss version="2.0"><channel><title>t</title><item><title>&i;</title></item></channel></rss>')
+        + ']><rss version="2.0"><channel><title>t</title><item><title>&i;</title></item></channel></rss>'
+    )
 
 
 def hostile_feeds(bad: FeedServer) -> dict[str, str]:
@@ -83,10 +84,11 @@ def main() -> None:
             server.start_background()
         hostile = hostile_feeds(bad)
         config = tmp / "feeds.yaml"
-        config.write_text(f"defaults: {{interval: {args.interval:g}s}}\nfeeds:\n"
-                          + "".join(f"  - {{url: '{good.url}/healthy{i}.xml', name: Healthy {i}}}\n"
-                                    for i in range(HEALTHY))
-                          + "".join(f"  - {{url: '{u}', name: {n}}}\n" for n, u in hostile.items()))
+        config.write_text(
+            f"defaults: {{interval: {args.interval:g}s}}\nfeeds:\n"
+            + "".join(f"  - {{url: '{good.url}/healthy{i}.xml', name: Healthy {i}}}\n" for i in range(HEALTHY))
+            + "".join(f"  - {{url: '{u}', name: {n}}}\n" for n, u in hostile.items())
+        )
         job = Job(tmp, config, os.environ["ELASTICSEARCH_URL"], os.environ["NEWSMON_PRISM_LOCATION"])
         peak = [0.0]
         done = threading.Event()
@@ -112,11 +114,23 @@ def main() -> None:
                 n += 1
                 time.sleep(max(0.0, args.add_every - (time.monotonic() - added)))
             elapsed = time.time() - started
-            polls = [len([t for t, _ in good.hits_for(f"/healthy{i}.xml") if t >= started])
-                     for i in range(HEALTHY)]
-            outcomes = {o: job.metric("newsmon_feed_polls_total", outcome=o)
-                        for o in ("ok", "unchanged", "not_modified", "timeout", "http_error", "too_large",
-                                  "parse_error", "not_a_feed", "rate_limited", "gone", "refused")}
+            polls = [len([t for t, _ in good.hits_for(f"/healthy{i}.xml") if t >= started]) for i in range(HEALTHY)]
+            outcomes = {
+                o: job.metric("newsmon_feed_polls_total", outcome=o)
+                for o in (
+                    "ok",
+                    "unchanged",
+                    "not_modified",
+                    "timeout",
+                    "http_error",
+                    "too_large",
+                    "parse_error",
+                    "not_a_feed",
+                    "rate_limited",
+                    "gone",
+                    "refused",
+                )
+            }
             rate_limited_asks = len(bad.hits_for("/healthy3.xml?status=429"))
             stopping = time.monotonic()
             code = job.stop()
@@ -130,10 +144,14 @@ def main() -> None:
     freshness.sort()
     p95 = freshness[min(len(freshness) - 1, int(0.95 * len(freshness)))]
     print(f"{HEALTHY} healthy + {len(hostile)} hostile feeds, interval {args.interval:g}s, {elapsed:.0f}s measured")
-    print(f"polls per healthy feed: min {min(polls)}, median {statistics.median(polls):.0f}, max {max(polls)} "
-          f"(schedule: {expected:.1f}; a poll is due at the first tick after its interval)")
-    print(f"freshness of {len(freshness)} added items: p50 {statistics.median(freshness):.1f}s, "
-          f"p95 {p95:.1f}s, max {freshness[-1]:.1f}s (target: interval + 10 s = {args.interval + 10:g}s)")
+    print(
+        f"polls per healthy feed: min {min(polls)}, median {statistics.median(polls):.0f}, max {max(polls)} "
+        f"(schedule: {expected:.1f}; a poll is due at the first tick after its interval)"
+    )
+    print(
+        f"freshness of {len(freshness)} added items: p50 {statistics.median(freshness):.1f}s, "
+        f"p95 {p95:.1f}s, max {freshness[-1]:.1f}s (target: interval + 10 s = {args.interval + 10:g}s)"
+    )
     print("poll outcomes: " + ", ".join(f"{k} {v:.0f}" for k, v in outcomes.items() if v))
     print(f"429 feed asked {rate_limited_asks} time(s) (Retry-After 120 s)")
     print(f"peak RSS, job + Prism: {peak[0]:.0f} MiB")

@@ -98,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         "parse_feed, feedparser only": newsmon_feedparser_only,
         "parse_feed (fast path + fallback)": newsmon,
     }
-    print(f"Python {platform.python_version()}, feedparser {feedparser.__version__}, single thread; "
-          f"best of {args.rounds} rounds, entries per CPU-second")
+    print(
+        f"Python {platform.python_version()}, feedparser {feedparser.__version__}, single thread; "
+        f"best of {args.rounds} rounds, entries per CPU-second"
+    )
     for name, docs in sets.items():
         accepted = sum(parse_feed(body, feed).parser == "fast" for body, feed in docs)
         size = sum(len(body) for body, _ in docs)
@@ -107,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         rates = {label: measure(fn, docs, args.rounds, args.min_seconds) for label, fn in runs.items()}
         baseline = rates["feedparser, default settings"][0]
         for label, (rate, entries) in rates.items():
-            print(f"  {label:<36} {rate:>10,.0f} entries/s   {rate / baseline:6.1f}x feedparser   "
-                  f"({entries} entries per pass)")
+            print(
+                f"  {label:<36} {rate:>10,.0f} entries/s   {rate / baseline:6.1f}x feedparser   "
+                f"({entries} entries per pass)"
+            )
         gain = rates["parse_feed (fast path + fallback)"][0] / rates["parse_feed, feedparser only"][0]
         print(f"  parse_feed with the fast path vs without it: {gain:.1f}x")
     return 0

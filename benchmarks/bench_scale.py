@@ -28,14 +28,19 @@ TOPICS = ["tariffs on farm goods", "a defence pact", "H-1B visa rules", "LNG imp
 
 def write_feeds(root: Path, n: int) -> None:
     for i in range(n):
-        titles = [f"US and India discuss {TOPICS[(i + k) % 5]}" if (i + k) % 10 == 0 else f"Local news {i}-{k}"
-                  for k in range(3)]
+        titles = [
+            f"US and India discuss {TOPICS[(i + k) % 5]}" if (i + k) % 10 == 0 else f"Local news {i}-{k}"
+            for k in range(3)
+        ]
         items = "".join(
             f"<item><title>{titles[k]}</title><link>https://scale.example/{i}/{k}</link>"
             f"<description>Story {k} of feed {i}.</description>"
-            f"<pubDate>Mon, 02 Nov 2026 10:{k:02d}:00 GMT</pubDate></item>" for k in range(3))
+            f"<pubDate>Mon, 02 Nov 2026 10:{k:02d}:00 GMT</pubDate></item>"
+            for k in range(3)
+        )
         (root / f"f{i}.xml").write_text(
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {i}</title>{items}</channel></rss>')
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {i}</title>{items}</channel></rss>'
+        )
 
 
 def rss_mb(pid: int) -> float:
@@ -79,10 +84,18 @@ def main() -> None:
         server = FeedServer(root)
         server.start_background()
         config = tmp / "feeds.yaml"
-        config.write_text(f"defaults: {{interval: {args.interval}s}}\nfeeds:\n" + "".join(
-            f"  - {{url: '{server.url}/f{i}.xml', name: F{i}}}\n" for i in range(args.feeds)))
-        job = Job(tmp, config, os.environ["ELASTICSEARCH_URL"], os.environ["NEWSMON_PRISM_LOCATION"],
-                  "--fetch-concurrency", str(args.concurrency))
+        config.write_text(
+            f"defaults: {{interval: {args.interval}s}}\nfeeds:\n"
+            + "".join(f"  - {{url: '{server.url}/f{i}.xml', name: F{i}}}\n" for i in range(args.feeds))
+        )
+        job = Job(
+            tmp,
+            config,
+            os.environ["ELASTICSEARCH_URL"],
+            os.environ["NEWSMON_PRISM_LOCATION"],
+            "--fetch-concurrency",
+            str(args.concurrency),
+        )
         peak = [0.0]
         done = threading.Event()
 
@@ -95,6 +108,7 @@ def main() -> None:
         started = time.monotonic()
         job.start()
         try:
+
             def polls(outcome: str) -> float:
                 return job.metric("newsmon_feed_polls_total", outcome=outcome)
 
@@ -112,8 +126,10 @@ def main() -> None:
             job.close()
             server.shutdown()
     print(f"{args.feeds} feeds, poll interval {args.interval:g}s, fetch concurrency {args.concurrency}")
-    print(f"first cycle (fetch + parse + classify + index, incl. job start-up): {first:.1f}s "
-          f"({args.feeds / first:.0f} feeds/s); {classified:.0f} articles classified by the end")
+    print(
+        f"first cycle (fetch + parse + classify + index, incl. job start-up): {first:.1f}s "
+        f"({args.feeds / first:.0f} feeds/s); {classified:.0f} articles classified by the end"
+    )
     print(f"second cycle (all 304 Not Modified): {second:.1f}s, feeds parsed again: {parsed_twice:.0f}")
     print(f"peak RSS, job + Prism: {peak[0]:.0f} MiB (target < 1536 MiB)")
 

@@ -116,8 +116,11 @@ def rss_by_process(pid: int) -> dict[str, float]:
     for p in [pid, *descendants(pid)]:
         try:
             name = Path(f"/proc/{p}/comm").read_text().strip()
-            kb = next(int(line.split()[1]) for line in Path(f"/proc/{p}/status").read_text().splitlines()
-                      if line.startswith("VmRSS:"))
+            kb = next(
+                int(line.split()[1])
+                for line in Path(f"/proc/{p}/status").read_text().splitlines()
+                if line.startswith("VmRSS:")
+            )
         except (OSError, StopIteration):
             continue
         out[name] = out.get(name, 0.0) + kb / 1024
@@ -153,9 +156,16 @@ class Sampler:
         by_process = rss_by_process(proc.pid)
         for name, mb in by_process.items():
             self.peak_by_process[name] = max(self.peak_by_process.get(name, 0.0), mb)
-        self.samples.append(Sample(time.time(), proc.pid, rss_mb(proc.pid), cpu_ticks(proc.pid),
-                                   cpu_ticks(self.server_pid, tree=False),
-                                   cpu_ticks(self.engine_pid, tree=False) if self.engine_pid else 0))
+        self.samples.append(
+            Sample(
+                time.time(),
+                proc.pid,
+                rss_mb(proc.pid),
+                cpu_ticks(proc.pid),
+                cpu_ticks(self.server_pid, tree=False),
+                cpu_ticks(self.engine_pid, tree=False) if self.engine_pid else 0,
+            )
+        )
 
     def run(self) -> None:
         while not self._stop.wait(self.every):
@@ -199,9 +209,13 @@ def scrape(port: int) -> dict[str, float]:
         text = resp.read().decode()
     out: dict[str, float] = {}
     for line in text.splitlines():
-        if line.startswith("newsmon_") and not line.startswith(("newsmon_feed_fetch_duration_seconds_bucket",
-                                                                "newsmon_index_request_duration_seconds_bucket",
-                                                                "newsmon_end_to_end_latency_seconds_bucket")):
+        if line.startswith("newsmon_") and not line.startswith(
+            (
+                "newsmon_feed_fetch_duration_seconds_bucket",
+                "newsmon_index_request_duration_seconds_bucket",
+                "newsmon_end_to_end_latency_seconds_bucket",
+            )
+        ):
             name, _, value = line.rpartition(" ")
             with contextlib.suppress(ValueError):
                 out[name] = float(value)
@@ -298,8 +312,14 @@ def pct(values: Sequence[float], q: float) -> float | None:
 
 
 def spread(values: Sequence[float]) -> dict[str, float | None]:
-    return {"n": len(values), "min": min(values, default=None), "p50": pct(values, 50), "p95": pct(values, 95),
-            "p99": pct(values, 99), "max": max(values, default=None)}
+    return {
+        "n": len(values),
+        "min": min(values, default=None),
+        "p50": pct(values, 50),
+        "p95": pct(values, 95),
+        "p99": pct(values, 99),
+        "max": max(values, default=None),
+    }
 
 
 @dataclass(frozen=True)
@@ -320,8 +340,14 @@ class Schedule:
         return self.interval * min(max(1.0, self.max_stretch), 1.0 + max(0, unchanged_polls - q) / q)
 
 
-def poll_figures(rows: Sequence[Sequence[float]], feeds: int, start: float, end: float, schedule: Schedule,
-                 restart: tuple[float, float] | None) -> dict[str, Any]:
+def poll_figures(
+    rows: Sequence[Sequence[float]],
+    feeds: int,
+    start: float,
+    end: float,
+    schedule: Schedule,
+    restart: tuple[float, float] | None,
+) -> dict[str, Any]:
     interval = schedule.interval
     per_feed: list[list[tuple[float, int, int]]] = [[] for _ in range(feeds)]
     statuses: Counter[str] = Counter()
@@ -376,8 +402,7 @@ def poll_figures(rows: Sequence[Sequence[float]], feeds: int, start: float, end:
     }
 
 
-def restart_figures(rows: Sequence[Sequence[float]], feeds: int, restarted_at: float,
-                    end: float) -> dict[str, Any]:
+def restart_figures(rows: Sequence[Sequence[float]], feeds: int, restarted_at: float, end: float) -> dict[str, Any]:
     first: dict[int, tuple[int, int]] = {}
     for t, f, status, flags in sorted(rows, key=lambda r: r[0]):
         if restarted_at <= t <= end and int(f) not in first:
@@ -392,8 +417,9 @@ def restart_figures(rows: Sequence[Sequence[float]], feeds: int, restarted_at: f
     }
 
 
-def recall_figures(truth: Sequence[Truth], docs: Sequence[dict[str, Any]], start: float, end: float,
-                   interval: float) -> dict[str, Any]:
+def recall_figures(
+    truth: Sequence[Truth], docs: Sequence[dict[str, Any]], start: float, end: float, interval: float
+) -> dict[str, Any]:
     ingested: dict[str, float] = {}
     by_url: Counter[str] = Counter()
     for d in docs:
@@ -420,13 +446,16 @@ def recall_figures(truth: Sequence[Truth], docs: Sequence[dict[str, Any]], start
         "recall_ground_truth": round(sum(1 for x in gt if x.url in ingested) / len(gt), 4) if gt else None,
         "relevant_detector": len(det),
         "recall_detector": round((len(det) - len(missing)) / len(det), 4) if det else None,
-        "detector_vs_truth": {"true_pos": sum(1 for x in window if x.relevant and x.detected),
-                              "false_neg": sum(1 for x in window if x.relevant and not x.detected),
-                              "false_pos": sum(1 for x in window if x.detected and not x.relevant)},
+        "detector_vs_truth": {
+            "true_pos": sum(1 for x in window if x.relevant and x.detected),
+            "false_neg": sum(1 for x in window if x.relevant and not x.detected),
+            "false_pos": sum(1 for x in window if x.detected and not x.relevant),
+        },
         "missing_examples": [{"url": x.url, "appeared_at": round(x.appeared_at, 1)} for x in missing[:5]],
         "publish_to_indexed_s": spread(fresh),
-        "fresh_within_target_share": (round(sum(1 for v in fresh if v <= interval + 10) / len(fresh), 4)
-                                      if fresh else None),
+        "fresh_within_target_share": (
+            round(sum(1 for v in fresh if v <= interval + 10) / len(fresh), 4) if fresh else None
+        ),
         "backlog_indexed_after_start_s": spread(backlog),
         "documents": len(docs),
         "documents_not_in_workload": sum(1 for u in by_url if u not in known),
@@ -456,15 +485,23 @@ def memory_cpu_figures(sampler: Sampler, start: float, end: float, interval: flo
     eng_mean, eng_max = cores(s, "engine_ticks")
     slope = slope_per_hour(steady)
     return {
-        "rss_mb": {"peak": round(max(x.rss_mb for x in s)), "peak_first_cycle": round(max(first, default=0)),
-                   "peak_after_first_cycle": round(max(later, default=0)), "final": round(s[-1].rss_mb),
-                   "slope_mb_per_hour_after_first_cycle": None if slope is None else round(slope, 1),
-                   "max_by_cycle": [round(by_cycle[k]) for k in sorted(by_cycle)],
-                   "peak_by_process": {k: round(v) for k, v in sampler.peak_by_process.items()}},
-        "cpu_cores": {"job_mean": round(job_mean, 2), "job_max": round(job_max, 2),
-                      "server_mean": round(srv_mean, 3), "server_max": round(srv_max, 2),
-                      "engine_mean": round(eng_mean, 2) if sampler.engine_pid else None,
-                      "engine_max": round(eng_max, 2) if sampler.engine_pid else None},
+        "rss_mb": {
+            "peak": round(max(x.rss_mb for x in s)),
+            "peak_first_cycle": round(max(first, default=0)),
+            "peak_after_first_cycle": round(max(later, default=0)),
+            "final": round(s[-1].rss_mb),
+            "slope_mb_per_hour_after_first_cycle": None if slope is None else round(slope, 1),
+            "max_by_cycle": [round(by_cycle[k]) for k in sorted(by_cycle)],
+            "peak_by_process": {k: round(v) for k, v in sampler.peak_by_process.items()},
+        },
+        "cpu_cores": {
+            "job_mean": round(job_mean, 2),
+            "job_max": round(job_max, 2),
+            "server_mean": round(srv_mean, 3),
+            "server_max": round(srv_max, 2),
+            "engine_mean": round(eng_mean, 2) if sampler.engine_pid else None,
+            "engine_max": round(eng_max, 2) if sampler.engine_pid else None,
+        },
         "samples": len(s),
     }
 
@@ -515,12 +552,34 @@ class CodeJob(Job):
         if self.code is None:
             super().start(search_url)
             return
-        env = {**os.environ, "ELASTICSEARCH_URL": search_url or self.search_url, "PYTHONPATH": str(self.code),
-               "NEWSMON_PRISM_LOCATION": self.prism, "NEWSMON_DEADLETTER_PATH": str(self.deadletter)}
+        env = {
+            **os.environ,
+            "ELASTICSEARCH_URL": search_url or self.search_url,
+            "PYTHONPATH": str(self.code),
+            "NEWSMON_PRISM_LOCATION": self.prism,
+            "NEWSMON_DEADLETTER_PATH": str(self.deadletter),
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.app.cli", "run", "--config", str(self.config), "--index", self.index,
-             "--metrics-port", str(self.metrics_port), "--tick", "1", *self.extra],
-            env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=self.code)
+            [
+                sys.executable,
+                "-m",
+                "pipeline.app.cli",
+                "run",
+                "--config",
+                str(self.config),
+                "--index",
+                self.index,
+                "--metrics-port",
+                str(self.metrics_port),
+                "--tick",
+                "1",
+                *self.extra,
+            ],
+            env=env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            cwd=self.code,
+        )
 
 
 def snapshot(rev: str, into: Path) -> tuple[Path, str]:
@@ -528,8 +587,9 @@ def snapshot(rev: str, into: Path) -> tuple[Path, str]:
     into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    line = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--oneline", rev], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    line = subprocess.run(
+        ["git", "-C", str(REPO), "log", "-1", "--oneline", rev], capture_output=True, text=True, check=True
+    ).stdout.strip()
     return into, line
 
 
@@ -555,9 +615,28 @@ class Run:
 
 
 def start_server(args: argparse.Namespace, workdir: Path, w: Workload) -> tuple[subprocess.Popen[bytes], list[Any]]:
-    cmd = [sys.executable, "-m", "benchmarks.workload", "serve", "--feeds", str(w.feeds), "--items", str(w.items),
-           "--churn", repr(w.churn_per_hour), "--seed", str(w.seed), "--t0", repr(w.t0), "--run-id", w.run_id,
-           "--ttl", str(w.ttl_minutes), "--hosts", str(args.hosts)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.workload",
+        "serve",
+        "--feeds",
+        str(w.feeds),
+        "--items",
+        str(w.items),
+        "--churn",
+        repr(w.churn_per_hour),
+        "--seed",
+        str(w.seed),
+        "--t0",
+        repr(w.t0),
+        "--run-id",
+        w.run_id,
+        "--ttl",
+        str(w.ttl_minutes),
+        "--hosts",
+        str(args.hosts),
+    ]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=(workdir / "server.log").open("ab"))
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -623,23 +702,44 @@ def figures(run: Run, sampler: Sampler) -> dict[str, Any]:
     args, w = run.args, run.workload
     stats = _get_json(f"{run.server_url}/_stats")
     rows = _get_json(f"{run.server_url}/_log")["rows"]
-    (run.workdir / "requests.json").write_text(json.dumps({  # raw material for questions the table leaves open
-        "started": run.started, "stopped_for_restart": run.stopped_for_restart, "restarted": run.restarted,
-        "ended": run.ended, "workload": vars(w), "samples": [vars(x) for x in sampler.samples],
-        "columns": ["t", "feed", "status", "flags"], "rows": rows}))
+    (run.workdir / "requests.json").write_text(
+        json.dumps(
+            {  # raw material for questions the table leaves open
+                "started": run.started,
+                "stopped_for_restart": run.stopped_for_restart,
+                "restarted": run.restarted,
+                "ended": run.ended,
+                "workload": vars(w),
+                "samples": [vars(x) for x in sampler.samples],
+                "columns": ["t", "feed", "status", "flags"],
+                "rows": rows,
+            }
+        )
+    )
     restart = (run.stopped_for_restart, run.restarted) if run.restarted and run.stopped_for_restart else None
     docs = indexed_documents(run.job)
     truth = ground_truth(w, run.started, run.ended)
     fig: dict[str, Any] = {
         "newsmon": run.version,
-        "workload": {"feeds": w.feeds, "items": w.items, "churn_per_hour": w.churn_per_hour, "seed": w.seed,
-                     "hosts": args.hosts, "ttl_min": w.ttl_minutes, "interval_s": args.interval,
-                     "duration_s": round(run.ended - run.started),
-                     "restart_at_s": args.restart_at, "job_args": args.job_arg or [], "run_id": w.run_id,
-                     "t0": w.t0, "job_started": run.started},
+        "workload": {
+            "feeds": w.feeds,
+            "items": w.items,
+            "churn_per_hour": w.churn_per_hour,
+            "seed": w.seed,
+            "hosts": args.hosts,
+            "ttl_min": w.ttl_minutes,
+            "interval_s": args.interval,
+            "duration_s": round(run.ended - run.started),
+            "restart_at_s": args.restart_at,
+            "job_args": args.job_arg or [],
+            "run_id": w.run_id,
+            "t0": w.t0,
+            "job_started": run.started,
+        },
         "job_died": run.died,
-        "polls": poll_figures(rows, w.feeds, run.started, run.ended,
-                              Schedule(args.interval, args.quiet_polls, args.max_stretch), restart),
+        "polls": poll_figures(
+            rows, w.feeds, run.started, run.ended, Schedule(args.interval, args.quiet_polls, args.max_stretch), restart
+        ),
         "recall_freshness": recall_figures(truth, docs, run.started, run.ended, args.interval),
         "memory_cpu": memory_cpu_figures(sampler, run.started, run.ended, args.interval),
         "server": {**stats, "cpu_s": round(cpu_ticks(run.server.pid, tree=False) / CLK_TCK, 1)},
@@ -649,23 +749,39 @@ def figures(run: Run, sampler: Sampler) -> dict[str, Any]:
         before = run.alerts_before_restart
         new = {k: v for k, v in alerts.items() if k not in before}
         rf = restart_figures(rows, w.feeds, restart[1], run.ended)
-        rf.update({
-            "restart_at_s": round(restart[0] - run.started, 1), "down_s": round(restart[1] - restart[0], 1),
-            "stop_took_s": round(run.stop_seconds[0], 1) if run.stop_seconds else None,
-            "alerts_before_restart": len(before), "alerts_new_after_restart": len(new),
-            "alerts_new_for_windows_before_restart": sum(
-                1 for v in new.values() if (_timestamp(v.get("window_end")) or 0) <= restart[0]),
-            "alerts_rewritten": sum(1 for k, v in alerts.items()
-                                    if k in before and v["_version"] > before[k]["_version"]),
-        })
+        rf.update(
+            {
+                "restart_at_s": round(restart[0] - run.started, 1),
+                "down_s": round(restart[1] - restart[0], 1),
+                "stop_took_s": round(run.stop_seconds[0], 1) if run.stop_seconds else None,
+                "alerts_before_restart": len(before),
+                "alerts_new_after_restart": len(new),
+                "alerts_new_for_windows_before_restart": sum(
+                    1 for v in new.values() if (_timestamp(v.get("window_end")) or 0) <= restart[0]
+                ),
+                "alerts_rewritten": sum(
+                    1 for k, v in alerts.items() if k in before and v["_version"] > before[k]["_version"]
+                ),
+            }
+        )
         fig["restart"] = rf
     for i, m in enumerate(run.metrics_runs):
         fig[f"job_metrics_run{i + 1}"] = {
-            k.removeprefix("newsmon_"): v for k, v in m.items()
-            if k.startswith(("newsmon_feed_polls_total", "newsmon_documents_indexed_total",
-                             "newsmon_index_errors_total", "newsmon_deadletter_records_total",
-                             "newsmon_entry_failures_total", "newsmon_articles_classified_total",
-                             "newsmon_entries_parsed_total", "newsmon_articles_deduplicated_total"))}
+            k.removeprefix("newsmon_"): v
+            for k, v in m.items()
+            if k.startswith(
+                (
+                    "newsmon_feed_polls_total",
+                    "newsmon_documents_indexed_total",
+                    "newsmon_index_errors_total",
+                    "newsmon_deadletter_records_total",
+                    "newsmon_entry_failures_total",
+                    "newsmon_articles_classified_total",
+                    "newsmon_entries_parsed_total",
+                    "newsmon_articles_deduplicated_total",
+                )
+            )
+        }
     fig["log"] = {**log_summary(run.job.log), "path": str(run.job.log)}
     return fig
 
@@ -680,41 +796,72 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--restart-at", type=float, default=None, help="SIGTERM and restart the job at this second")
     parser.add_argument("--hosts", type=int, default=50, help="loopback addresses the feeds are spread over")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--ttl", type=int, default=None,
-                        help="RSS <ttl> minutes (default: 5, or less when the interval is shorter, so the server's "
-                             "hint never overrides the schedule under test; 0: none)")
-    parser.add_argument("--quiet-polls", type=int, default=getattr(newsmon_schedule, "QUIET_POLLS", 12),
-                        help="newsmon's adaptive-interval rule: unchanged polls before the interval stretches")
-    parser.add_argument("--max-stretch", type=float, default=getattr(newsmon_schedule, "DEFAULT_MAX_STRETCH", 1.0),
-                        help="newsmon's adaptive-interval rule: the most the interval stretches")
+    parser.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        help="RSS <ttl> minutes (default: 5, or less when the interval is shorter, so the server's "
+        "hint never overrides the schedule under test; 0: none)",
+    )
+    parser.add_argument(
+        "--quiet-polls",
+        type=int,
+        default=getattr(newsmon_schedule, "QUIET_POLLS", 12),
+        help="newsmon's adaptive-interval rule: unchanged polls before the interval stretches",
+    )
+    parser.add_argument(
+        "--max-stretch",
+        type=float,
+        default=getattr(newsmon_schedule, "DEFAULT_MAX_STRETCH", 1.0),
+        help="newsmon's adaptive-interval rule: the most the interval stretches",
+    )
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between RSS/CPU samples")
     parser.add_argument("--job-arg", action="append", default=[], help="extra argument for `newsmon run` (repeat)")
     parser.add_argument("--workdir", type=Path, default=None, help="default .var/bench-soak/<time>")
     parser.add_argument("--json-out", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--keep-index", action="store_true", help="do not delete the job's index at the end")
-    parser.add_argument("--code-rev", default=None,
-                        help="run newsmon as committed at this revision (a git archive in the workdir) "
-                             "instead of the work tree, which others may be editing")
+    parser.add_argument(
+        "--code-rev",
+        default=None,
+        help="run newsmon as committed at this revision (a git archive in the workdir) "
+        "instead of the work tree, which others may be editing",
+    )
     args = parser.parse_args(argv)
     workdir = (args.workdir or REPO / ".var" / "bench-soak" / time.strftime("%Y%m%dT%H%M%S")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     ttl = args.ttl if args.ttl is not None else min(5, int(args.interval // 60))
-    w = Workload(feeds=args.feeds, items=args.items, churn_per_hour=args.churn, seed=args.seed, t0=time.time(),
-                 run_id="sk" + secrets.token_hex(3), ttl_minutes=ttl)
+    w = Workload(
+        feeds=args.feeds,
+        items=args.items,
+        churn_per_hour=args.churn,
+        seed=args.seed,
+        t0=time.time(),
+        run_id="sk" + secrets.token_hex(3),
+        ttl_minutes=ttl,
+    )
     server, addresses = start_server(args, workdir, w)
     server_url = f"http://{addresses[0][0]}:{addresses[0][1]}"
     config = workdir / "feeds.yaml"
-    config.write_text(f"defaults: {{interval: {args.interval:g}s}}\nfeeds:\n" + "".join(
-        f"  - {{url: '{url}', name: {json.dumps(w.spec(i).name)}}}\n" for i, url in enumerate(feed_urls(w, addresses))))
+    config.write_text(
+        f"defaults: {{interval: {args.interval:g}s}}\nfeeds:\n"
+        + "".join(
+            f"  - {{url: '{url}', name: {json.dumps(w.spec(i).name)}}}\n"
+            for i, url in enumerate(feed_urls(w, addresses))
+        )
+    )
     code, version = snapshot(args.code_rev, workdir / "code") if args.code_rev else (None, git_version())
-    job = CodeJob(code, workdir, config, os.environ["ELASTICSEARCH_URL"], os.environ["NEWSMON_PRISM_LOCATION"],
-                  *args.job_arg)
+    job = CodeJob(
+        code, workdir, config, os.environ["ELASTICSEARCH_URL"], os.environ["NEWSMON_PRISM_LOCATION"], *args.job_arg
+    )
     engine_pid_file = REPO / ".var" / "run" / "opensearch.pid"
     engine_pid = int(engine_pid_file.read_text().split()[0]) if engine_pid_file.exists() else None
     run = Run(args, workdir, w, server, server_url, job, version=version + (" (snapshot)" if code else " (work tree)"))
     sampler = Sampler(job, server.pid, engine_pid, args.sample)
-    print(f"soak: {w.feeds} feeds x {w.items} items, churn {w.churn_per_hour:g}/h, interval {args.interval:g}s, "
-          f"{args.duration:g}s; newsmon {run.version}; workdir {workdir}", flush=True)
+    print(
+        f"soak: {w.feeds} feeds x {w.items} items, churn {w.churn_per_hour:g}/h, interval {args.interval:g}s, "
+        f"{args.duration:g}s; newsmon {run.version}; workdir {workdir}",
+        flush=True,
+    )
     try:
         sampler.start()
         soak(run)
@@ -744,4 +891,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

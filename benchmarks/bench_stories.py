@@ -82,12 +82,14 @@ def throughput(texts: list[Text], rounds: int, params: StoryParams = DEFAULT_PAR
         return len(sample)
 
     print(f"throughput: features + MinHash + bands {best_rate(bands_only, rounds, 1.0):,.0f} articles/s per core")
-    print(f"throughput: whole grouping step (memory store) {best_rate(whole_step, rounds, 1.0):,.0f} "
-          "articles/s per core")
+    print(
+        f"throughput: whole grouping step (memory store) {best_rate(whole_step, rounds, 1.0):,.0f} articles/s per core"
+    )
 
 
-def synthetic(texts: list[Text], n: int, seed: int = 15, params: StoryParams = DEFAULT_PARAMS
-              ) -> Iterator[tuple[str, ...]]:
+def synthetic(
+    texts: list[Text], n: int, seed: int = 15, params: StoryParams = DEFAULT_PARAMS
+) -> Iterator[tuple[str, ...]]:
     """Band keys of ``n`` distinct articles: corpus leads with their words shuffled (same length and
     vocabulary as real news, no two alike), made one at a time so only the store holds them."""
     rng = random.Random(seed)
@@ -102,8 +104,9 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def memory(texts: list[Text], target: int, fit: int, params: StoryParams = DEFAULT_PARAMS,
-           spacing_s: float = 1.0) -> None:
+def memory(
+    texts: list[Text], target: int, fit: int, params: StoryParams = DEFAULT_PARAMS, spacing_s: float = 1.0
+) -> None:
     sizes = sorted({s for s in (25_000, 50_000, 100_000, 200_000, fit) if s <= fit})
     keys = synthetic(texts, sizes[-1], params=params)
     store = MemoryBandStore(params)
@@ -114,8 +117,10 @@ def memory(texts: list[Text], target: int, fit: int, params: StoryParams = DEFAU
         for i in range(done, size):
             grouper.assign([StoryInput(f"a{i}", i * spacing_s, next(keys))])
         done = size
-        print(f"memory: {size:,} articles in the window: {len(store):,} claims, "
-              f"+{rss_mib() - base:,.0f} MiB peak RSS over the process before filling")
+        print(
+            f"memory: {size:,} articles in the window: {len(store):,} claims, "
+            f"+{rss_mib() - base:,.0f} MiB peak RSS over the process before filling"
+        )
     growth = rss_mib() - base
     events = sum(is_event_key(k) for k in store.claims)
     bands = len(store) - events
@@ -129,12 +134,16 @@ def memory(texts: list[Text], target: int, fit: int, params: StoryParams = DEFAU
     upper = bands / done * target + most * min(target, int(params.event_window_s / spacing_s) + 1)
     per_claim = growth / max(1, len(store))
     figure = "measured" if done >= target else "extrapolated per claim"
-    print(f"memory: {bands / done:.1f} band claims per article, {events / recent:.1f} event-key claims per "
-          f"article of the last {params.event_window_s / 3600:.0f} h (one article every {spacing_s:g} s; at most "
-          f"{most}), {per_claim * 1024 * 1024:.0f} bytes per claim")
-    print(f"memory at {target:,} articles ({figure}): {per_claim * at_target:,.0f} MiB "
-          f"({per_claim * at_target / target * 1024:.2f} KiB per article); with every event key distinct "
-          f"{per_claim * upper:,.0f} MiB ({per_claim * upper / target * 1024:.2f} KiB per article)")
+    print(
+        f"memory: {bands / done:.1f} band claims per article, {events / recent:.1f} event-key claims per "
+        f"article of the last {params.event_window_s / 3600:.0f} h (one article every {spacing_s:g} s; at most "
+        f"{most}), {per_claim * 1024 * 1024:.0f} bytes per claim"
+    )
+    print(
+        f"memory at {target:,} articles ({figure}): {per_claim * at_target:,.0f} MiB "
+        f"({per_claim * at_target / target * 1024:.2f} KiB per article); with every event key distinct "
+        f"{per_claim * upper:,.0f} MiB ({per_claim * upper / target * 1024:.2f} KiB per article)"
+    )
 
 
 def engine(texts: list[Text], n: int, params: StoryParams = DEFAULT_PARAMS) -> None:
@@ -161,10 +170,12 @@ def engine(texts: list[Text], n: int, params: StoryParams = DEFAULT_PARAMS) -> N
         writer.client.request("POST", f"/{index}/_forcemerge?max_num_segments=1")
         stats = writer.client.request("GET", f"/{index}/_stats/store,docs")["_all"]["primaries"]
         size = stats["store"]["size_in_bytes"]
-        print(f"engine: {n:,} articles in batches of {batch}: {n / wall:,.0f} articles/s wall, "
-              f"{n / max(used, 1e-9):,.0f} per CPU-second of the job; {stats['docs']['count']:,} claims, "
-              f"{size / n:,.0f} bytes per article in the engine (≈ {size / n * 1_000_000 / 2**30:.1f} GiB "
-              "at 1M articles)")
+        print(
+            f"engine: {n:,} articles in batches of {batch}: {n / wall:,.0f} articles/s wall, "
+            f"{n / max(used, 1e-9):,.0f} per CPU-second of the job; {stats['docs']['count']:,} claims, "
+            f"{size / n:,.0f} bytes per article in the engine (≈ {size / n * 1_000_000 / 2**30:.1f} GiB "
+            "at 1M articles)"
+        )
     finally:
         writer.client.request("DELETE", f"/{index}")
 
@@ -178,12 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit", type=int, default=100_000, help="largest window actually filled here")
     parser.add_argument("--engine", type=int, default=0, help="also group N articles through the engine")
     parser.add_argument("--text-only", action="store_true", help="throughput and memory without the event channel")
-    parser.add_argument("--spacing", type=float, default=1.0,
-                        help="seconds between the window's articles in the memory figure (1M articles in 7 days: 0.6)")
+    parser.add_argument(
+        "--spacing",
+        type=float,
+        default=1.0,
+        help="seconds between the window's articles in the memory figure (1M articles in 7 days: 0.6)",
+    )
     args = parser.parse_args(argv)
     corpus = corpus_dir()
-    print(f"python {sys.version.split()[0]}, params {DEFAULT_PARAMS}, bands x rows {DEFAULT_PARAMS.bands} "
-          f"+ headline {DEFAULT_PARAMS.title_bands}")
+    print(
+        f"python {sys.version.split()[0]}, params {DEFAULT_PARAMS}, bands x rows {DEFAULT_PARAMS.bands} "
+        f"+ headline {DEFAULT_PARAMS.title_bands}"
+    )
     if not args.skip_quality:
         quality(corpus)
     if args.quality_only:

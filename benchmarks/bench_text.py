@@ -101,15 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     }
     strip_html("<p>warm-up: build the parser</p>")
     differ = sum(strip_html(value) != regex_strip_html(value) for value in values)
-    print(f"{len(entries)} entries, {len(values)} texts ({len(marked)} with markup, mean "
-          f"{sum(map(len, marked)) / max(1, len(marked)):,.0f} chars) from {args.corpus}/news-feeds; "
-          f"Python {platform.python_version()}, lxml {etree.__version__} (libxml2 "
-          f"{'.'.join(map(str, etree.LIBXML_VERSION))}); best of {args.rounds} rounds, per CPU-second")
+    print(
+        f"{len(entries)} entries, {len(values)} texts ({len(marked)} with markup, mean "
+        f"{sum(map(len, marked)) / max(1, len(marked)):,.0f} chars) from {args.corpus}/news-feeds; "
+        f"Python {platform.python_version()}, lxml {etree.__version__} (libxml2 "
+        f"{'.'.join(map(str, etree.LIBXML_VERSION))}); best of {args.rounds} rounds, per CPU-second"
+    )
     for label, (items, unit) in workloads.items():
         new = measure(strip_html, items, args.rounds, args.min_seconds)
         old = measure(regex_strip_html, items, args.rounds, args.min_seconds)
-        print(f"  {label:<34} strip_html {new:>10,.0f} {unit}/s ({1e6 / new:6.1f} us)   "
-              f"regex {old:>10,.0f} {unit}/s ({1e6 / old:6.1f} us)   {new / old:5.2f}x")
+        print(
+            f"  {label:<34} strip_html {new:>10,.0f} {unit}/s ({1e6 / new:6.1f} us)   "
+            f"regex {old:>10,.0f} {unit}/s ({1e6 / old:6.1f} us)   {new / old:5.2f}x"
+        )
     print(f"  texts whose result differs from the regex version: {differ} of {len(values)}")
     return 0
 

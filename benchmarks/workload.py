@@ -81,266 +81,486 @@ TRACKING = "utm_source=rss&utm_medium=feed&utm_campaign="
 
 # ------------------------------------------------------------------ text bank
 FILL: dict[str, tuple[str, ...]] = {
-    "us": ("Washington", "the White House", "the US Commerce Department", "the State Department",
-           "US Trade Representative Jamieson Greer", "American officials", "US lawmakers",
-           "Secretary of State Marco Rubio", "President Donald Trump", "the US embassy in New Delhi"),
-    "in": ("New Delhi", "India", "India's commerce ministry", "the Ministry of External Affairs",
-           "Prime Minister Narendra Modi", "External Affairs Minister S. Jaishankar",
-           "Commerce Minister Piyush Goyal", "Indian officials", "Defence Minister Rajnath Singh"),
-    "in_goods": ("shrimp", "steel", "generic drugs", "textiles", "basmati rice", "auto parts",
-                 "diamonds and jewellery", "solar panels", "leather goods", "smartphones"),
-    "us_goods": ("almonds", "walnuts", "apples", "bourbon whiskey", "Harley-Davidson motorcycles",
-                 "ethanol", "medical devices", "cranberries", "pecans", "dairy products"),
-    "weapon": ("GE F414 jet engines", "MQ-9B drones", "Stryker armoured vehicles", "Javelin missiles",
-               "P-8I patrol aircraft", "Apache helicopters", "MH-60R helicopters"),
+    "us": (
+        "Washington",
+        "the White House",
+        "the US Commerce Department",
+        "the State Department",
+        "US Trade Representative Jamieson Greer",
+        "American officials",
+        "US lawmakers",
+        "Secretary of State Marco Rubio",
+        "President Donald Trump",
+        "the US embassy in New Delhi",
+    ),
+    "in": (
+        "New Delhi",
+        "India",
+        "India's commerce ministry",
+        "the Ministry of External Affairs",
+        "Prime Minister Narendra Modi",
+        "External Affairs Minister S. Jaishankar",
+        "Commerce Minister Piyush Goyal",
+        "Indian officials",
+        "Defence Minister Rajnath Singh",
+    ),
+    "in_goods": (
+        "shrimp",
+        "steel",
+        "generic drugs",
+        "textiles",
+        "basmati rice",
+        "auto parts",
+        "diamonds and jewellery",
+        "solar panels",
+        "leather goods",
+        "smartphones",
+    ),
+    "us_goods": (
+        "almonds",
+        "walnuts",
+        "apples",
+        "bourbon whiskey",
+        "Harley-Davidson motorcycles",
+        "ethanol",
+        "medical devices",
+        "cranberries",
+        "pecans",
+        "dairy products",
+    ),
+    "weapon": (
+        "GE F414 jet engines",
+        "MQ-9B drones",
+        "Stryker armoured vehicles",
+        "Javelin missiles",
+        "P-8I patrol aircraft",
+        "Apache helicopters",
+        "MH-60R helicopters",
+    ),
     "exercise": ("Yudh Abhyas", "Malabar", "Cope India", "Tarkash", "Vajra Prahar", "Tiger Triumph"),
-    "us_co": ("Apple", "Micron", "General Electric", "Boeing", "Lockheed Martin", "Google", "Microsoft",
-              "Amazon", "Tesla", "Starlink", "ExxonMobil", "Westinghouse", "Nvidia", "AT&T"),
-    "in_co": ("Tata Group", "Reliance Industries", "Infosys", "Adani Group", "Larsen & Toubro", "Mahindra",
-              "Indian Oil Corp", "GAIL", "Hindustan Aeronautics", "Wipro"),
+    "us_co": (
+        "Apple",
+        "Micron",
+        "General Electric",
+        "Boeing",
+        "Lockheed Martin",
+        "Google",
+        "Microsoft",
+        "Amazon",
+        "Tesla",
+        "Starlink",
+        "ExxonMobil",
+        "Westinghouse",
+        "Nvidia",
+        "AT&T",
+    ),
+    "in_co": (
+        "Tata Group",
+        "Reliance Industries",
+        "Infosys",
+        "Adani Group",
+        "Larsen & Toubro",
+        "Mahindra",
+        "Indian Oil Corp",
+        "GAIL",
+        "Hindustan Aeronautics",
+        "Wipro",
+    ),
     "in_city": ("Mumbai", "Bengaluru", "Hyderabad", "Chennai", "Pune", "Ahmedabad", "Kolkata", "Noida"),
     "us_city": ("Houston", "Chicago", "Boston", "Atlanta", "San Francisco", "Seattle", "Dallas", "Newark"),
     "us_state": ("Texas", "Ohio", "Georgia", "Arizona", "Michigan", "Florida", "Oregon", "Nevada"),
     "in_state": ("Maharashtra", "Bihar", "Kerala", "Tamil Nadu", "Punjab", "Assam", "Karnataka", "Odisha"),
     "country": ("Germany", "Brazil", "Japan", "Kenya", "Indonesia", "Turkey", "Mexico", "Poland", "Egypt"),
-    "month": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December"),
+    "month": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
     "day": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "team_us": ("Chiefs", "Bills", "Eagles", "Cowboys", "Packers", "49ers", "Ravens", "Lions"),
 }
 # (headline, lead) pairs; {slot}s are filled from FILL, {n} is a small number, {bn} billions.
 RELEVANT: dict[str, tuple[tuple[str, str], ...]] = {
     "trade": (
-        ("{us} weighs new tariffs on Indian {in_goods} as trade talks stall",
-         "{us} is considering higher duties on Indian {in_goods}, people familiar with the talks said, after "
-         "negotiators from both countries failed to agree on market access for American farm goods."),
-        ("India offers to cut duties on US {us_goods} ahead of {month} trade round",
-         "New Delhi has offered to lower import duties on American {us_goods} as part of a first tranche of "
-         "the bilateral trade agreement, {in} said."),
-        ("US and India negotiators close in on first tranche of bilateral trade deal",
-         "Negotiators from Washington and New Delhi narrowed differences over tariffs on {in_goods} and "
-         "{us_goods} during {n} days of talks in {in_city}."),
-        ("Indian {in_goods} exporters brace for higher US tariffs after White House order",
-         "Exporters of {in_goods} in {in_city} said the new US tariff of {n} per cent on Indian goods "
-         "would wipe out their margins in the American market."),
-        ("{in} says trade talks with Washington on tariff relief made good progress",
-         "{in} told reporters that talks with US Trade Representative officials on relief from American "
-         "tariffs on Indian {in_goods} had made good progress."),
-        ("US goods trade deficit with India widens to ${n} billion, Commerce data show",
-         "The US trade deficit with India widened in {month}, data from the US Commerce Department showed, "
-         "as imports of Indian {in_goods} rose ahead of new tariffs."),
-        ("India retaliates with higher duties on American {us_goods} over US steel tariffs",
-         "India raised import duties on {n} American products including {us_goods}, in retaliation for US "
-         "tariffs on Indian steel and aluminium, a government notification said."),
+        (
+            "{us} weighs new tariffs on Indian {in_goods} as trade talks stall",
+            "{us} is considering higher duties on Indian {in_goods}, people familiar with the talks said, after "
+            "negotiators from both countries failed to agree on market access for American farm goods.",
+        ),
+        (
+            "India offers to cut duties on US {us_goods} ahead of {month} trade round",
+            "New Delhi has offered to lower import duties on American {us_goods} as part of a first tranche of "
+            "the bilateral trade agreement, {in} said.",
+        ),
+        (
+            "US and India negotiators close in on first tranche of bilateral trade deal",
+            "Negotiators from Washington and New Delhi narrowed differences over tariffs on {in_goods} and "
+            "{us_goods} during {n} days of talks in {in_city}.",
+        ),
+        (
+            "Indian {in_goods} exporters brace for higher US tariffs after White House order",
+            "Exporters of {in_goods} in {in_city} said the new US tariff of {n} per cent on Indian goods "
+            "would wipe out their margins in the American market.",
+        ),
+        (
+            "{in} says trade talks with Washington on tariff relief made good progress",
+            "{in} told reporters that talks with US Trade Representative officials on relief from American "
+            "tariffs on Indian {in_goods} had made good progress.",
+        ),
+        (
+            "US goods trade deficit with India widens to ${n} billion, Commerce data show",
+            "The US trade deficit with India widened in {month}, data from the US Commerce Department showed, "
+            "as imports of Indian {in_goods} rose ahead of new tariffs.",
+        ),
+        (
+            "India retaliates with higher duties on American {us_goods} over US steel tariffs",
+            "India raised import duties on {n} American products including {us_goods}, in retaliation for US "
+            "tariffs on Indian steel and aluminium, a government notification said.",
+        ),
     ),
     "defense": (
-        ("India and US sign deal to co-produce {weapon} in {in_city}",
-         "India and the United States signed an agreement to co-produce {weapon} in {in_city}, the defence "
-         "ministry said, deepening a defence partnership with Washington."),
-        ("US approves ${n} billion sale of {weapon} to India, Pentagon says",
-         "The State Department approved the possible sale of {weapon} to India, the Pentagon's Defense "
-         "Security Cooperation Agency said, in a deal worth about ${n} billion."),
-        ("Indian and American troops begin joint exercise {exercise} in {in_state}",
-         "Soldiers from India and the United States began the {exercise} joint military exercise in "
-         "{in_state}, focusing on counter-terrorism and disaster relief, the Indian Army said."),
-        ("Rajnath Singh and Pentagon chief discuss drones and jet engine transfer",
-         "Defence Minister Rajnath Singh and the US defense secretary discussed the transfer of jet engine "
-         "technology and the purchase of {weapon} in a call on {day}."),
-        ("US Navy ship arrives in Chennai for repairs under India-US defence pact",
-         "A US Navy supply ship docked at a shipyard near Chennai for repairs, the second such visit under "
-         "a logistics agreement between India and the United States."),
-        ("India and US agree ten-year framework for defence cooperation in Washington",
-         "India and the United States agreed a new ten-year framework for defence cooperation covering "
-         "{weapon}, joint exercises and intelligence sharing, officials in Washington said."),
+        (
+            "India and US sign deal to co-produce {weapon} in {in_city}",
+            "India and the United States signed an agreement to co-produce {weapon} in {in_city}, the defence "
+            "ministry said, deepening a defence partnership with Washington.",
+        ),
+        (
+            "US approves ${n} billion sale of {weapon} to India, Pentagon says",
+            "The State Department approved the possible sale of {weapon} to India, the Pentagon's Defense "
+            "Security Cooperation Agency said, in a deal worth about ${n} billion.",
+        ),
+        (
+            "Indian and American troops begin joint exercise {exercise} in {in_state}",
+            "Soldiers from India and the United States began the {exercise} joint military exercise in "
+            "{in_state}, focusing on counter-terrorism and disaster relief, the Indian Army said.",
+        ),
+        (
+            "Rajnath Singh and Pentagon chief discuss drones and jet engine transfer",
+            "Defence Minister Rajnath Singh and the US defense secretary discussed the transfer of jet engine "
+            "technology and the purchase of {weapon} in a call on {day}.",
+        ),
+        (
+            "US Navy ship arrives in Chennai for repairs under India-US defence pact",
+            "A US Navy supply ship docked at a shipyard near Chennai for repairs, the second such visit under "
+            "a logistics agreement between India and the United States.",
+        ),
+        (
+            "India and US agree ten-year framework for defence cooperation in Washington",
+            "India and the United States agreed a new ten-year framework for defence cooperation covering "
+            "{weapon}, joint exercises and intelligence sharing, officials in Washington said.",
+        ),
     ),
     "immigration": (
-        ("New H-1B visa fee hits Indian tech workers hardest, data show",
-         "Indian nationals received about {n} per cent of H-1B visas last year, and the new US fee on "
-         "applications will fall hardest on Indian IT workers and their employers, data show."),
-        ("India raises deportation flights from US with officials in Washington",
-         "{in} raised concerns with US officials over the treatment of Indian nationals deported on military "
-         "flights from the United States, the Ministry of External Affairs said."),
-        ("US consulates in India to add {n},000 student visa appointments",
-         "The US embassy in New Delhi said consulates in {in_city} and elsewhere would open {n},000 more "
-         "student visa appointments for Indian applicants this {month}."),
-        ("Indian students in the US worried as OPT work permit rules tighten",
-         "Indian students at American universities, the largest group of foreign students in the US, said "
-         "proposed limits on the OPT work programme could force them to leave after graduating."),
-        ("Green card backlog for Indian nationals now exceeds {n} years, report says",
-         "Indian professionals waiting for US green cards face a backlog of more than {n} years because of "
-         "per-country caps, a Congressional Research Service report said."),
-        ("US immigration raids in {us_city} detain dozens of Indian nationals",
-         "Immigration agents detained dozens of Indian nationals in raids in {us_city}, and the Indian "
-         "consulate said it was seeking consular access from US authorities."),
+        (
+            "New H-1B visa fee hits Indian tech workers hardest, data show",
+            "Indian nationals received about {n} per cent of H-1B visas last year, and the new US fee on "
+            "applications will fall hardest on Indian IT workers and their employers, data show.",
+        ),
+        (
+            "India raises deportation flights from US with officials in Washington",
+            "{in} raised concerns with US officials over the treatment of Indian nationals deported on military "
+            "flights from the United States, the Ministry of External Affairs said.",
+        ),
+        (
+            "US consulates in India to add {n},000 student visa appointments",
+            "The US embassy in New Delhi said consulates in {in_city} and elsewhere would open {n},000 more "
+            "student visa appointments for Indian applicants this {month}.",
+        ),
+        (
+            "Indian students in the US worried as OPT work permit rules tighten",
+            "Indian students at American universities, the largest group of foreign students in the US, said "
+            "proposed limits on the OPT work programme could force them to leave after graduating.",
+        ),
+        (
+            "Green card backlog for Indian nationals now exceeds {n} years, report says",
+            "Indian professionals waiting for US green cards face a backlog of more than {n} years because of "
+            "per-country caps, a Congressional Research Service report said.",
+        ),
+        (
+            "US immigration raids in {us_city} detain dozens of Indian nationals",
+            "Immigration agents detained dozens of Indian nationals in raids in {us_city}, and the Indian "
+            "consulate said it was seeking consular access from US authorities.",
+        ),
     ),
     "energy": (
-        ("India boosts purchases of US crude and LNG to narrow trade surplus",
-         "Indian refiners bought record volumes of American crude in {month}, and {in_co} signed for more "
-         "US LNG as New Delhi tries to narrow its trade surplus with Washington."),
-        ("US and India sign pact on small modular nuclear reactors",
-         "The United States and India signed an agreement to build small modular nuclear reactors with "
-         "Westinghouse and Holtec technology, the US Energy Department said."),
-        ("{us_co} signs long-term LNG supply deal with India's {in_co}",
-         "{us_co} agreed to supply liquefied natural gas from the US Gulf Coast to {in_co} for {n} years, "
-         "the companies said, as India buys more American energy."),
-        ("Washington presses New Delhi to cut Russian oil imports, offers US supplies",
-         "US officials urged India to reduce purchases of Russian crude and offered American oil and gas "
-         "instead, {in} said after talks in Washington."),
-        ("US penalty on India's Russian oil purchases rattles refiners in {in_city}",
-         "Indian refiners said a US penalty tariff on India over its purchases of Russian oil would force "
-         "them to rethink supply contracts, officials in New Delhi said."),
+        (
+            "India boosts purchases of US crude and LNG to narrow trade surplus",
+            "Indian refiners bought record volumes of American crude in {month}, and {in_co} signed for more "
+            "US LNG as New Delhi tries to narrow its trade surplus with Washington.",
+        ),
+        (
+            "US and India sign pact on small modular nuclear reactors",
+            "The United States and India signed an agreement to build small modular nuclear reactors with "
+            "Westinghouse and Holtec technology, the US Energy Department said.",
+        ),
+        (
+            "{us_co} signs long-term LNG supply deal with India's {in_co}",
+            "{us_co} agreed to supply liquefied natural gas from the US Gulf Coast to {in_co} for {n} years, "
+            "the companies said, as India buys more American energy.",
+        ),
+        (
+            "Washington presses New Delhi to cut Russian oil imports, offers US supplies",
+            "US officials urged India to reduce purchases of Russian crude and offered American oil and gas "
+            "instead, {in} said after talks in Washington.",
+        ),
+        (
+            "US penalty on India's Russian oil purchases rattles refiners in {in_city}",
+            "Indian refiners said a US penalty tariff on India over its purchases of Russian oil would force "
+            "them to rethink supply contracts, officials in New Delhi said.",
+        ),
     ),
     "diplomacy": (
-        ("Modi and Trump speak by phone on trade, security and Quad summit",
-         "Prime Minister Narendra Modi and President Donald Trump discussed trade, defence and the Quad "
-         "leaders' summit in a phone call on {day}, the Ministry of External Affairs said."),
-        ("Jaishankar meets Rubio in Washington to prepare leaders' summit",
-         "External Affairs Minister S. Jaishankar met Secretary of State Marco Rubio in Washington to "
-         "prepare a summit between the two countries' leaders, the State Department said."),
-        ("US ambassador in New Delhi says ties with India are stronger than ever",
-         "The US ambassador to India said relations between Washington and New Delhi were stronger than "
-         "ever, in a speech to business leaders in {in_city} on {day}."),
-        ("India summons US diplomat over State Department remarks on Kashmir",
-         "India summoned a senior US diplomat in New Delhi to protest against State Department remarks on "
-         "Kashmir, the Ministry of External Affairs said."),
-        ("India and US hold 2+2 ministerial dialogue, agree on new priorities",
-         "The foreign and defence ministers of India and the United States met for the 2+2 dialogue and "
-         "agreed on priorities for trade, defence and technology, a joint statement said."),
-        ("US says it helped broker India-Pakistan ceasefire; New Delhi disagrees",
-         "President Donald Trump said Washington had brokered the ceasefire between India and Pakistan, "
-         "but New Delhi said the truce was agreed directly between the two militaries."),
+        (
+            "Modi and Trump speak by phone on trade, security and Quad summit",
+            "Prime Minister Narendra Modi and President Donald Trump discussed trade, defence and the Quad "
+            "leaders' summit in a phone call on {day}, the Ministry of External Affairs said.",
+        ),
+        (
+            "Jaishankar meets Rubio in Washington to prepare leaders' summit",
+            "External Affairs Minister S. Jaishankar met Secretary of State Marco Rubio in Washington to "
+            "prepare a summit between the two countries' leaders, the State Department said.",
+        ),
+        (
+            "US ambassador in New Delhi says ties with India are stronger than ever",
+            "The US ambassador to India said relations between Washington and New Delhi were stronger than "
+            "ever, in a speech to business leaders in {in_city} on {day}.",
+        ),
+        (
+            "India summons US diplomat over State Department remarks on Kashmir",
+            "India summoned a senior US diplomat in New Delhi to protest against State Department remarks on "
+            "Kashmir, the Ministry of External Affairs said.",
+        ),
+        (
+            "India and US hold 2+2 ministerial dialogue, agree on new priorities",
+            "The foreign and defence ministers of India and the United States met for the 2+2 dialogue and "
+            "agreed on priorities for trade, defence and technology, a joint statement said.",
+        ),
+        (
+            "US says it helped broker India-Pakistan ceasefire; New Delhi disagrees",
+            "President Donald Trump said Washington had brokered the ceasefire between India and Pakistan, "
+            "but New Delhi said the truce was agreed directly between the two militaries.",
+        ),
     ),
     "technology": (
-        ("Micron's Gujarat chip plant starts production with US and Indian support",
-         "Micron Technology began assembling memory chips at its plant in Sanand, Gujarat, backed by "
-         "subsidies from India and the US CHIPS programme, the company said."),
-        ("US and India launch initiative on critical and emerging technologies",
-         "The United States and India launched a new initiative on critical and emerging technologies "
-         "covering semiconductors, artificial intelligence and quantum computing."),
-        ("Apple to expand iPhone production in India as US tariffs loom",
-         "Apple plans to make most iPhones sold in the United States in India by next year, shifting "
-         "production from China as US tariffs rise, people familiar with the plans said."),
-        ("India approves Starlink licence after talks with US officials",
-         "India granted SpaceX's Starlink a licence to offer satellite internet, after talks between Indian "
-         "regulators and US officials in {month}, the telecom ministry said."),
-        ("US export controls on AI chips worry Indian data centre builders",
-         "Indian companies building data centres in {in_city} said new US export controls on Nvidia AI "
-         "chips could slow their plans, and New Delhi has raised the issue with Washington."),
-        ("{in_co} to build ${n} billion factory in {us_state} amid US-India tech push",
-         "{in_co} said it would build a factory in {us_state} worth about ${n} billion, part of a push by "
-         "Washington and New Delhi to deepen technology supply chains."),
+        (
+            "Micron's Gujarat chip plant starts production with US and Indian support",
+            "Micron Technology began assembling memory chips at its plant in Sanand, Gujarat, backed by "
+            "subsidies from India and the US CHIPS programme, the company said.",
+        ),
+        (
+            "US and India launch initiative on critical and emerging technologies",
+            "The United States and India launched a new initiative on critical and emerging technologies "
+            "covering semiconductors, artificial intelligence and quantum computing.",
+        ),
+        (
+            "Apple to expand iPhone production in India as US tariffs loom",
+            "Apple plans to make most iPhones sold in the United States in India by next year, shifting "
+            "production from China as US tariffs rise, people familiar with the plans said.",
+        ),
+        (
+            "India approves Starlink licence after talks with US officials",
+            "India granted SpaceX's Starlink a licence to offer satellite internet, after talks between Indian "
+            "regulators and US officials in {month}, the telecom ministry said.",
+        ),
+        (
+            "US export controls on AI chips worry Indian data centre builders",
+            "Indian companies building data centres in {in_city} said new US export controls on Nvidia AI "
+            "chips could slow their plans, and New Delhi has raised the issue with Washington.",
+        ),
+        (
+            "{in_co} to build ${n} billion factory in {us_state} amid US-India tech push",
+            "{in_co} said it would build a factory in {us_state} worth about ${n} billion, part of a push by "
+            "Washington and New Delhi to deepen technology supply chains.",
+        ),
     ),
 }
 OTHER: dict[str, tuple[tuple[str, str], ...]] = {
     "false_friend": (
-        ("Indiana lawmakers approve property tax overhaul after long debate in Indianapolis",
-         "Indiana lawmakers approved a property tax overhaul after a long debate at the Statehouse in "
-         "Indianapolis, sending the bill to the governor's desk."),
-        ("Indianapolis Colts sign veteran quarterback to one-year deal before camp",
-         "The Indianapolis Colts signed a veteran quarterback to a one-year deal on {day}, adding depth "
-         "before training camp opens in {month}."),
-        ("American Indian tribes win water rights settlement in Arizona court",
-         "Several American Indian tribes won a water rights settlement in Arizona, ending a dispute over "
-         "the Colorado River that lasted {n} years, tribal leaders said."),
-        ("West Indies bowled out for {n} as England take control of Test",
-         "West Indies were bowled out for {n} on the second day of the Test at Lord's, leaving England in "
-         "control of the match."),
-        ("Cyclone strengthens over the Indian Ocean and threatens Madagascar coast",
-         "A tropical cyclone strengthened over the Indian Ocean on {day} and was expected to make landfall "
-         "on the east coast of Madagascar, forecasters said."),
-        ("Craft brewers report surge in India Pale Ale sales this summer",
-         "Small brewers in Oregon and Colorado said sales of India Pale Ale rose {n} per cent this summer, "
-         "the strongest growth of any beer style."),
-        ("Top seeds advance at Indian Wells as desert heat tests players",
-         "The top seeds advanced at the Indian Wells tennis tournament in California on {day}, as "
-         "temperatures above 35 degrees tested the players."),
-        ("Native American and Indian Country leaders meet Interior officials on health funding",
-         "Leaders from Indian Country met Interior Department officials to press for more health funding "
-         "for Native American communities in {us_state}."),
+        (
+            "Indiana lawmakers approve property tax overhaul after long debate in Indianapolis",
+            "Indiana lawmakers approved a property tax overhaul after a long debate at the Statehouse in "
+            "Indianapolis, sending the bill to the governor's desk.",
+        ),
+        (
+            "Indianapolis Colts sign veteran quarterback to one-year deal before camp",
+            "The Indianapolis Colts signed a veteran quarterback to a one-year deal on {day}, adding depth "
+            "before training camp opens in {month}.",
+        ),
+        (
+            "American Indian tribes win water rights settlement in Arizona court",
+            "Several American Indian tribes won a water rights settlement in Arizona, ending a dispute over "
+            "the Colorado River that lasted {n} years, tribal leaders said.",
+        ),
+        (
+            "West Indies bowled out for {n} as England take control of Test",
+            "West Indies were bowled out for {n} on the second day of the Test at Lord's, leaving England in "
+            "control of the match.",
+        ),
+        (
+            "Cyclone strengthens over the Indian Ocean and threatens Madagascar coast",
+            "A tropical cyclone strengthened over the Indian Ocean on {day} and was expected to make landfall "
+            "on the east coast of Madagascar, forecasters said.",
+        ),
+        (
+            "Craft brewers report surge in India Pale Ale sales this summer",
+            "Small brewers in Oregon and Colorado said sales of India Pale Ale rose {n} per cent this summer, "
+            "the strongest growth of any beer style.",
+        ),
+        (
+            "Top seeds advance at Indian Wells as desert heat tests players",
+            "The top seeds advanced at the Indian Wells tennis tournament in California on {day}, as "
+            "temperatures above 35 degrees tested the players.",
+        ),
+        (
+            "Native American and Indian Country leaders meet Interior officials on health funding",
+            "Leaders from Indian Country met Interior Department officials to press for more health funding "
+            "for Native American communities in {us_state}.",
+        ),
     ),
     "india": (
-        ("Monsoon rains flood parts of {in_city}, schools shut for two days",
-         "Heavy monsoon rains flooded low-lying parts of {in_city} on {day}, and authorities closed schools "
-         "for two days as the weather office forecast more rain."),
-        ("Sensex ends {n} points higher as banks and IT stocks rally",
-         "The BSE Sensex closed {n} points higher on {day}, led by gains in banks and IT stocks, as foreign "
-         "investors returned to Indian equities."),
-        ("{in_state} assembly election: counting begins in {n} constituencies",
-         "Counting of votes began in {n} constituencies of the {in_state} assembly election, with early "
-         "trends showing a close contest between the two main alliances."),
-        ("Indian Railways to add {n} new Vande Bharat trains this year",
-         "Indian Railways will add {n} new Vande Bharat express trains this year, the railway minister said, "
-         "including routes from {in_city}."),
-        ("India beat Australia by six wickets in second ODI in {in_city}",
-         "India beat Australia by six wickets in the second one-day international in {in_city}, taking an "
-         "unassailable lead in the three-match series."),
-        ("RBI keeps repo rate unchanged, raises growth forecast for the year",
-         "The Reserve Bank of India kept its repo rate unchanged on {day} and raised its growth forecast, "
-         "citing strong domestic demand."),
-        ("India and Pakistan trade fire along Line of Control in Kashmir",
-         "Indian and Pakistani troops exchanged fire along the Line of Control in Kashmir on {day}, the "
-         "Indian Army said, the first violation in {n} weeks."),
-        ("{in_co} reports {n} per cent rise in quarterly profit on strong demand",
-         "{in_co} reported a {n} per cent rise in quarterly profit, helped by strong demand at home, and "
-         "said it would raise investment in {in_state}."),
+        (
+            "Monsoon rains flood parts of {in_city}, schools shut for two days",
+            "Heavy monsoon rains flooded low-lying parts of {in_city} on {day}, and authorities closed schools "
+            "for two days as the weather office forecast more rain.",
+        ),
+        (
+            "Sensex ends {n} points higher as banks and IT stocks rally",
+            "The BSE Sensex closed {n} points higher on {day}, led by gains in banks and IT stocks, as foreign "
+            "investors returned to Indian equities.",
+        ),
+        (
+            "{in_state} assembly election: counting begins in {n} constituencies",
+            "Counting of votes began in {n} constituencies of the {in_state} assembly election, with early "
+            "trends showing a close contest between the two main alliances.",
+        ),
+        (
+            "Indian Railways to add {n} new Vande Bharat trains this year",
+            "Indian Railways will add {n} new Vande Bharat express trains this year, the railway minister said, "
+            "including routes from {in_city}.",
+        ),
+        (
+            "India beat Australia by six wickets in second ODI in {in_city}",
+            "India beat Australia by six wickets in the second one-day international in {in_city}, taking an "
+            "unassailable lead in the three-match series.",
+        ),
+        (
+            "RBI keeps repo rate unchanged, raises growth forecast for the year",
+            "The Reserve Bank of India kept its repo rate unchanged on {day} and raised its growth forecast, "
+            "citing strong domestic demand.",
+        ),
+        (
+            "India and Pakistan trade fire along Line of Control in Kashmir",
+            "Indian and Pakistani troops exchanged fire along the Line of Control in Kashmir on {day}, the "
+            "Indian Army said, the first violation in {n} weeks.",
+        ),
+        (
+            "{in_co} reports {n} per cent rise in quarterly profit on strong demand",
+            "{in_co} reported a {n} per cent rise in quarterly profit, helped by strong demand at home, and "
+            "said it would raise investment in {in_state}.",
+        ),
     ),
     "us": (
-        ("Senate passes stopgap funding bill hours before government shutdown deadline",
-         "The US Senate passed a stopgap funding bill late on {day}, hours before a deadline that would have "
-         "shut down parts of the federal government."),
-        ("Federal Reserve holds rates steady and signals two cuts later this year",
-         "The Federal Reserve kept interest rates unchanged on {day} and signalled two cuts later this "
-         "year, as inflation cooled and hiring slowed."),
-        ("Wildfire forces evacuations in northern California towns as winds pick up",
-         "A fast-moving wildfire forced thousands of residents to evacuate towns in northern California as "
-         "strong winds spread the flames, officials said."),
-        ("{us_state} governor signs law expanding broadband in rural counties",
-         "The governor of {us_state} signed a law on {day} that expands broadband access in rural counties, "
-         "backed by ${n} million in state and federal funds."),
-        ("{team_us} beat division rivals in overtime thriller to stay top of the table",
-         "The {team_us} beat their rivals in overtime on {day}, with a late field goal keeping them top of "
-         "the division."),
-        ("US jobless claims fall to lowest level in {n} weeks, Labor Department says",
-         "Initial claims for US unemployment benefits fell to the lowest level in {n} weeks, the Labor "
-         "Department said on {day}."),
-        ("{us_co} shares jump after quarterly results beat Wall Street forecasts",
-         "Shares of {us_co} rose {n} per cent in extended trading after quarterly results beat Wall Street "
-         "forecasts, helped by strong demand in the United States."),
-        ("Storm brings heavy snow to {us_city}, hundreds of flights cancelled",
-         "A winter storm brought heavy snow to {us_city} on {day}, and airlines cancelled hundreds of "
-         "flights, the city's airport said."),
+        (
+            "Senate passes stopgap funding bill hours before government shutdown deadline",
+            "The US Senate passed a stopgap funding bill late on {day}, hours before a deadline that would have "
+            "shut down parts of the federal government.",
+        ),
+        (
+            "Federal Reserve holds rates steady and signals two cuts later this year",
+            "The Federal Reserve kept interest rates unchanged on {day} and signalled two cuts later this "
+            "year, as inflation cooled and hiring slowed.",
+        ),
+        (
+            "Wildfire forces evacuations in northern California towns as winds pick up",
+            "A fast-moving wildfire forced thousands of residents to evacuate towns in northern California as "
+            "strong winds spread the flames, officials said.",
+        ),
+        (
+            "{us_state} governor signs law expanding broadband in rural counties",
+            "The governor of {us_state} signed a law on {day} that expands broadband access in rural counties, "
+            "backed by ${n} million in state and federal funds.",
+        ),
+        (
+            "{team_us} beat division rivals in overtime thriller to stay top of the table",
+            "The {team_us} beat their rivals in overtime on {day}, with a late field goal keeping them top of "
+            "the division.",
+        ),
+        (
+            "US jobless claims fall to lowest level in {n} weeks, Labor Department says",
+            "Initial claims for US unemployment benefits fell to the lowest level in {n} weeks, the Labor "
+            "Department said on {day}.",
+        ),
+        (
+            "{us_co} shares jump after quarterly results beat Wall Street forecasts",
+            "Shares of {us_co} rose {n} per cent in extended trading after quarterly results beat Wall Street "
+            "forecasts, helped by strong demand in the United States.",
+        ),
+        (
+            "Storm brings heavy snow to {us_city}, hundreds of flights cancelled",
+            "A winter storm brought heavy snow to {us_city} on {day}, and airlines cancelled hundreds of "
+            "flights, the city's airport said.",
+        ),
     ),
     "world": (
-        ("EU leaders agree on new sanctions package against Russia at Brussels summit",
-         "European Union leaders agreed a new package of sanctions against Russia at a summit in Brussels, "
-         "targeting energy exports and shipping."),
-        ("China's exports rise {n} per cent in {month}, beating forecasts",
-         "China's exports rose {n} per cent in {month} from a year earlier, beating forecasts, as shipments "
-         "to Southeast Asia offset weaker demand in Europe."),
-        ("US and China resume trade talks in Geneva as tariff truce nears end",
-         "Negotiators from the United States and China resumed trade talks in Geneva, as a truce on tariffs "
-         "between the two largest economies neared its end."),
-        ("Earthquake of magnitude 6.1 strikes off the coast of Chile",
-         "An earthquake of magnitude 6.1 struck off the coast of central Chile on {day}, shaking buildings in "
-         "Santiago, but no damage was reported."),
-        ("{country} holds snap election as governing coalition collapses",
-         "Voters in {country} went to the polls on {day} in a snap election called after the governing "
-         "coalition collapsed over the budget."),
-        ("India and China agree to resume direct flights after five-year pause",
-         "India and China agreed to resume direct passenger flights, suspended for five years, as the two "
-         "neighbours ease tension along their disputed border."),
-        ("Oil prices slip as OPEC+ weighs output increase for {month}",
-         "Oil prices fell on {day} as OPEC+ members considered raising output in {month}, with Brent crude "
-         "trading near ${n} a barrel."),
-        ("UN climate talks open with calls for faster cuts in emissions",
-         "United Nations climate talks opened with calls from small island states for faster cuts in "
-         "emissions and more money for adaptation."),
-        ("US sanctions Iranian oil network in new pressure campaign",
-         "The US Treasury imposed sanctions on a network of companies it said shipped Iranian oil to "
-         "buyers in Asia, stepping up pressure on Tehran."),
-        ("Asian shares mixed as Sensex, Nikkei and Wall Street futures move together",
-         "Asian markets were mixed on {day}: the Nikkei rose, the Sensex slipped and Wall Street futures "
-         "edged higher ahead of US inflation data."),
+        (
+            "EU leaders agree on new sanctions package against Russia at Brussels summit",
+            "European Union leaders agreed a new package of sanctions against Russia at a summit in Brussels, "
+            "targeting energy exports and shipping.",
+        ),
+        (
+            "China's exports rise {n} per cent in {month}, beating forecasts",
+            "China's exports rose {n} per cent in {month} from a year earlier, beating forecasts, as shipments "
+            "to Southeast Asia offset weaker demand in Europe.",
+        ),
+        (
+            "US and China resume trade talks in Geneva as tariff truce nears end",
+            "Negotiators from the United States and China resumed trade talks in Geneva, as a truce on tariffs "
+            "between the two largest economies neared its end.",
+        ),
+        (
+            "Earthquake of magnitude 6.1 strikes off the coast of Chile",
+            "An earthquake of magnitude 6.1 struck off the coast of central Chile on {day}, shaking buildings in "
+            "Santiago, but no damage was reported.",
+        ),
+        (
+            "{country} holds snap election as governing coalition collapses",
+            "Voters in {country} went to the polls on {day} in a snap election called after the governing "
+            "coalition collapsed over the budget.",
+        ),
+        (
+            "India and China agree to resume direct flights after five-year pause",
+            "India and China agreed to resume direct passenger flights, suspended for five years, as the two "
+            "neighbours ease tension along their disputed border.",
+        ),
+        (
+            "Oil prices slip as OPEC+ weighs output increase for {month}",
+            "Oil prices fell on {day} as OPEC+ members considered raising output in {month}, with Brent crude "
+            "trading near ${n} a barrel.",
+        ),
+        (
+            "UN climate talks open with calls for faster cuts in emissions",
+            "United Nations climate talks opened with calls from small island states for faster cuts in "
+            "emissions and more money for adaptation.",
+        ),
+        (
+            "US sanctions Iranian oil network in new pressure campaign",
+            "The US Treasury imposed sanctions on a network of companies it said shipped Iranian oil to "
+            "buyers in Asia, stepping up pressure on Tehran.",
+        ),
+        (
+            "Asian shares mixed as Sensex, Nikkei and Wall Street futures move together",
+            "Asian markets were mixed on {day}: the Nikkei rose, the Sensex slipped and Wall Street futures "
+            "edged higher ahead of US inflation data.",
+        ),
     ),
 }
 # Second sentences: context that keeps an item on its kind (no US actor in India news and so on).
@@ -374,14 +594,57 @@ FOLLOW: dict[str, tuple[str, ...]] = {
         "Officials said the situation was being closely monitored.",
     ),
 }
-PADDING = (" officials say", " on {day}", " in {month}", " amid growing concern", " after weeks of talks",
-           " as pressure mounts", " this week")
-AUTHORS = ("Priya Sharma", "James Carter", "Ananya Rao", "Michael Chen", "Rahul Mehta", "Sarah Mitchell",
-           "Vikram Nair", "Emily Johnson", "Staff Reporter", "Agencies")
-OUTLET_WORDS = (("Northbridge", "Capital", "Harbor", "Metro", "Lakeside", "Eastern", "Pacific", "Deccan",
-                 "Gulf", "Valley", "Summit", "Coastal"),
-                ("Times", "Herald", "Chronicle", "Post", "Tribune", "Gazette", "Observer", "Standard",
-                 "Courier", "Ledger", "Daily", "Wire"))
+PADDING = (
+    " officials say",
+    " on {day}",
+    " in {month}",
+    " amid growing concern",
+    " after weeks of talks",
+    " as pressure mounts",
+    " this week",
+)
+AUTHORS = (
+    "Priya Sharma",
+    "James Carter",
+    "Ananya Rao",
+    "Michael Chen",
+    "Rahul Mehta",
+    "Sarah Mitchell",
+    "Vikram Nair",
+    "Emily Johnson",
+    "Staff Reporter",
+    "Agencies",
+)
+OUTLET_WORDS = (
+    (
+        "Northbridge",
+        "Capital",
+        "Harbor",
+        "Metro",
+        "Lakeside",
+        "Eastern",
+        "Pacific",
+        "Deccan",
+        "Gulf",
+        "Valley",
+        "Summit",
+        "Coastal",
+    ),
+    (
+        "Times",
+        "Herald",
+        "Chronicle",
+        "Post",
+        "Tribune",
+        "Gazette",
+        "Observer",
+        "Standard",
+        "Courier",
+        "Ledger",
+        "Daily",
+        "Wire",
+    ),
+)
 TLDS = (".com", ".in", ".co.uk", ".com.au", ".news", ".co.in")
 SECTIONS_PER_OUTLET = len(SECTIONS)
 
@@ -455,6 +718,7 @@ NUMBERS = (2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 18, 20, 25, 30, 40, 45, 60, 75, 90)
 
 def _fill(template: str, rng: random.Random, chosen: dict[str, str]) -> str:
     """Fill ``{slot}``s; a slot keeps its value across one item's headline and summary (``chosen``)."""
+
     def one(m: re.Match[str]) -> str:
         key = m.group(1)
         if key not in chosen:
@@ -518,9 +782,15 @@ class Workload:
         outlet = f"{base} {edition + 1}" if edition else base
         domain = "www." + slug(outlet).replace("-", "") + TLDS[outlet_no % len(TLDS)]
         u = unit(self.seed, "fmt", outlet_no)
-        return FeedSpec(feed=feed, outlet=outlet, domain=domain, section=SECTIONS[feed % SECTIONS_PER_OUTLET],
-                        fmt="atom" if u < 0.15 else "rss", cdata=unit(self.seed, "cdata", outlet_no) < 0.5,
-                        tracking=unit(self.seed, "utm", outlet_no) < 0.3)
+        return FeedSpec(
+            feed=feed,
+            outlet=outlet,
+            domain=domain,
+            section=SECTIONS[feed % SECTIONS_PER_OUTLET],
+            fmt="atom" if u < 0.15 else "rss",
+            cdata=unit(self.seed, "cdata", outlet_no) < 0.5,
+            tracking=unit(self.seed, "utm", outlet_no) < 0.3,
+        )
 
     def outlet_of(self, feed: int) -> int:
         return feed // SECTIONS_PER_OUTLET
@@ -587,14 +857,26 @@ class Workload:
         published = appeared_at - (rng.uniform(0, 120) if rng.random() < 0.7 else 0.0)
         day = time.gmtime(published)
         token = f"{self.run_id}{feed:x}g{seq:x}"
-        link = (f"https://{spec.domain}/{spec.section}/{day.tm_year}/{day.tm_mon:02d}/{day.tm_mday:02d}/"
-                f"{slug(title)}-{token}.html")
+        link = (
+            f"https://{spec.domain}/{spec.section}/{day.tm_year}/{day.tm_mon:02d}/{day.tm_mday:02d}/"
+            f"{slug(title)}-{token}.html"
+        )
         if spec.tracking:
             link += "?" + TRACKING + spec.section
         guid = link if spec.fmt == "atom" or rng.random() < 0.5 else f"{spec.domain}:{token}"
-        return Item(feed=feed, seq=seq, kind=kind, topic=topic, title=title,
-                    summary_html=make_summary(lead, kind, rng, link, chosen), link=link, guid=guid,
-                    author=rng.choice(AUTHORS), appeared_at=appeared_at, published_at=published)
+        return Item(
+            feed=feed,
+            seq=seq,
+            kind=kind,
+            topic=topic,
+            title=title,
+            summary_html=make_summary(lead, kind, rng, link, chosen),
+            link=link,
+            guid=guid,
+            author=rng.choice(AUTHORS),
+            appeared_at=appeared_at,
+            published_at=published,
+        )
 
     def visible(self, feed: int, newest: int, times: Sequence[float]) -> list[Item]:
         """The items in the feed while ``newest`` is its newest item, newest first."""
@@ -626,13 +908,14 @@ def _rss(spec: FeedSpec, items: Sequence[Item], updated: float, ttl_minutes: int
     ]
     for it in items:
         permalink = it.guid == it.link
-        description = (f"<![CDATA[{it.summary_html}]]>" if spec.cdata else escape(it.summary_html))
+        description = f"<![CDATA[{it.summary_html}]]>" if spec.cdata else escape(it.summary_html)
         parts.append(
             f"<item>\n<title>{escape(it.title)}</title>\n<link>{escape(it.link)}</link>\n"
             f'<guid isPermaLink="{"true" if permalink else "false"}">{escape(it.guid)}</guid>\n'
             f"<pubDate>{email.utils.formatdate(it.published_at, usegmt=True)}</pubDate>\n"
             f"<dc:creator>{escape(it.author)}</dc:creator>\n<category>{spec.section.title()}</category>\n"
-            f"<description>{description}</description>\n</item>\n")
+            f"<description>{description}</description>\n</item>\n"
+        )
     parts.append("</channel>\n</rss>\n")
     return "".join(parts)
 
@@ -654,7 +937,8 @@ def _atom(spec: FeedSpec, items: Sequence[Item], updated: float) -> str:
             f'<link rel="alternate" href="{escape(it.link)}"/>\n<id>{escape(it.guid)}</id>\n'
             f"<published>{_iso(it.published_at)}</published>\n<updated>{_iso(it.published_at)}</updated>\n"
             f"<author><name>{escape(it.author)}</name></author>\n"
-            f'<summary type="html">{escape(it.summary_html)}</summary>\n</entry>\n')
+            f'<summary type="html">{escape(it.summary_html)}</summary>\n</entry>\n'
+        )
     parts.append("</feed>\n")
     return "".join(parts)
 
@@ -733,9 +1017,13 @@ class FeedStore:
         started = time.thread_time()
         body = self.w.render(feed, newest, times)
         modified = int(times[newest])
-        rendered = Rendered(newest=newest, gz=gzip.compress(body, compresslevel=6, mtime=0),
-                            etag=f'"{self.w.run_id}-{feed}-{newest}"',
-                            last_modified=email.utils.formatdate(modified, usegmt=True), modified_at=modified)
+        rendered = Rendered(
+            newest=newest,
+            gz=gzip.compress(body, compresslevel=6, mtime=0),
+            etag=f'"{self.w.run_id}-{feed}-{newest}"',
+            last_modified=email.utils.formatdate(modified, usegmt=True),
+            modified_at=modified,
+        )
         with self.lock:
             self.renders += 1
             self.render_s += time.thread_time() - started
@@ -757,9 +1045,14 @@ class FeedStore:
             codes: dict[str, int] = {}
             for s in self.log.status:
                 codes[str(s)] = codes.get(str(s), 0) + 1
-            return {"requests": len(self.log.t), "by_status": codes, "renders": self.renders,
-                    "render_cpu_s": round(self.render_s, 3), "cached_feeds": len(self._cache),
-                    "cache_bytes": sum(len(r.gz) for r in self._cache.values())}
+            return {
+                "requests": len(self.log.t),
+                "by_status": codes,
+                "renders": self.renders,
+                "render_cpu_s": round(self.render_s, 3),
+                "cached_feeds": len(self._cache),
+                "cache_bytes": sum(len(r.gz) for r in self._cache.values()),
+            }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -903,8 +1196,15 @@ def _workload_args(p: argparse.ArgumentParser) -> None:
 
 
 def _workload(args: argparse.Namespace) -> Workload:
-    return Workload(feeds=args.feeds, items=args.items, churn_per_hour=args.churn, seed=args.seed,
-                    t0=time.time() if args.t0 is None else args.t0, run_id=args.run_id, ttl_minutes=args.ttl)
+    return Workload(
+        feeds=args.feeds,
+        items=args.items,
+        churn_per_hour=args.churn,
+        seed=args.seed,
+        t0=time.time() if args.t0 is None else args.t0,
+        run_id=args.run_id,
+        ttl_minutes=args.ttl,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -914,8 +1214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _workload_args(serve)
     serve.add_argument("--hosts", type=int, default=50, help="loopback addresses to listen on")
     serve.add_argument("--port", type=int, default=0, help="port on every address (0: pick one)")
-    serve.add_argument("--no-prerender", dest="prerender", action="store_false",
-                       help="render feeds on first request instead of at start")
+    serve.add_argument(
+        "--no-prerender",
+        dest="prerender",
+        action="store_false",
+        help="render feeds on first request instead of at start",
+    )
     sample = sub.add_parser("sample", help="print one feed as served at t0")
     _workload_args(sample)
     sample.add_argument("--feed", type=int, default=0)

@@ -61,8 +61,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if os.environ.get("NEWSMON_FORBID_SKIPS") == "1" and skipped:
         if reporter:
-            reporter.write_line(f"NEWSMON_FORBID_SKIPS: {skipped} test(s) were skipped; every test must run here",
-                                red=True)
+            reporter.write_line(
+                f"NEWSMON_FORBID_SKIPS: {skipped} test(s) were skipped; every test must run here", red=True
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

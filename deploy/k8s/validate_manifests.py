@@ -53,8 +53,9 @@ def _unknown_fields(given: Any, known: Any, path: str = "") -> list[str]:
                 out += _unknown_fields(value, known[key], f"{path}.{key}" if path else key)
         return out
     if isinstance(given, list) and isinstance(known, list):
-        return [p for i, (g, k) in enumerate(zip(given, known, strict=False))
-                for p in _unknown_fields(g, k, f"{path}[{i}]")]
+        return [
+            p for i, (g, k) in enumerate(zip(given, known, strict=False)) for p in _unknown_fields(g, k, f"{path}[{i}]")
+        ]
     return []
 
 
@@ -102,8 +103,11 @@ def _strict(schema: Any) -> Any:
     """The schema with additionalProperties false wherever it lists properties and keeps no unknown fields."""
     if isinstance(schema, dict):
         out = {k: _strict(v) for k, v in schema.items()}
-        if ("properties" in out and "additionalProperties" not in out
-                and not out.get("x-kubernetes-preserve-unknown-fields")):
+        if (
+            "properties" in out
+            and "additionalProperties" not in out
+            and not out.get("x-kubernetes-preserve-unknown-fields")
+        ):
             out["additionalProperties"] = False
         return out
     if isinstance(schema, list):
@@ -115,11 +119,19 @@ def check_custom(doc: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     import jsonschema
 
     body = {k: v for k, v in doc.items() if k not in ("apiVersion", "kind", "metadata")}
-    strict = _strict({**schema, "properties": {k: v for k, v in schema.get("properties", {}).items()
-                                               if k not in ("apiVersion", "kind", "metadata")}})
+    strict = _strict(
+        {
+            **schema,
+            "properties": {
+                k: v for k, v in schema.get("properties", {}).items() if k not in ("apiVersion", "kind", "metadata")
+            },
+        }
+    )
     validator = jsonschema.Draft7Validator(strict)
-    return [f"{_where(doc)}: {'.'.join(str(p) for p in err.absolute_path) or '.'}: {err.message}"
-            for err in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        f"{_where(doc)}: {'.'.join(str(p) for p in err.absolute_path) or '.'}: {err.message}"
+        for err in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+    ]
 
 
 def check_builtin(doc: dict[str, Any], versions: list[str]) -> list[str]:
@@ -131,20 +143,33 @@ def check_builtin(doc: dict[str, Any], versions: list[str]) -> list[str]:
             path = ".".join(str(p) for p in exc.path)
             problems.append(f"{_where(doc)} (Kubernetes {version}): {path}: {exc.message}")
         except kubernetes_validate.SchemaNotFoundError:
-            problems.append(f"{_where(doc)}: no schema for {doc.get('apiVersion')} {doc.get('kind')} "
-                            f"in Kubernetes {version}")
+            problems.append(
+                f"{_where(doc)}: no schema for {doc.get('apiVersion')} {doc.get('kind')} in Kubernetes {version}"
+            )
     return problems
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("manifests", type=Path)
-    parser.add_argument("--kubernetes-version", action="append", dest="versions",
-                        help="validate against this Kubernetes version (repeatable; default 1.30.0 and 1.34.0)")
-    parser.add_argument("--promtool", default=shutil.which("promtool"),
-                        help="promtool binary for PrometheusRule groups (default: from PATH)")
-    parser.add_argument("--crd", action="append", type=Path, default=[],
-                        help="a CustomResourceDefinition file whose kinds to validate (repeatable)")
+    parser.add_argument(
+        "--kubernetes-version",
+        action="append",
+        dest="versions",
+        help="validate against this Kubernetes version (repeatable; default 1.30.0 and 1.34.0)",
+    )
+    parser.add_argument(
+        "--promtool",
+        default=shutil.which("promtool"),
+        help="promtool binary for PrometheusRule groups (default: from PATH)",
+    )
+    parser.add_argument(
+        "--crd",
+        action="append",
+        type=Path,
+        default=[],
+        help="a CustomResourceDefinition file whose kinds to validate (repeatable)",
+    )
     args = parser.parse_args(argv)
     versions = args.versions or ["1.30.0", "1.34.0"]
     crds = load_crds(args.crd)
@@ -164,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
             problems += check_operator_kind(doc)
             if doc["kind"] == "PrometheusRule":
                 if not args.promtool:
-                    problems.append(f"{_where(doc)}: promtool not found — fix: bash deploy/local/install.sh "
-                                    "promtool (.cache/bin/promtool), or pass --promtool")
+                    problems.append(
+                        f"{_where(doc)}: promtool not found — fix: bash deploy/local/install.sh "
+                        "promtool (.cache/bin/promtool), or pass --promtool"
+                    )
                 else:
                     problems += check_rules(doc, args.promtool)
         elif (str(doc["apiVersion"]), str(doc["kind"])) in crds:
@@ -175,8 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     for p in problems:
         print(f"ERROR {p}")
     kinds = ", ".join(sorted({str(d.get("kind")) for d in docs if isinstance(d, dict)}))
-    print(f"{args.manifests}: {len(docs)} objects ({kinds}) against Kubernetes {', '.join(versions)}: "
-          f"{'FAILED' if problems else 'ok'}")
+    print(
+        f"{args.manifests}: {len(docs)} objects ({kinds}) against Kubernetes {', '.join(versions)}: "
+        f"{'FAILED' if problems else 'ok'}"
+    )
     return 1 if problems else 0
 
 

@@ -3,7 +3,7 @@
 #
 #   bash deploy/local/test.sh [pytest arguments]
 #
-# Installs what is missing, starts the services the tests need, runs ruff,
+# Installs what is missing, starts the services the tests need, runs ruff (lint + format check),
 # mypy and pytest (unit, transforms, integration, e2e, slow), and stops the
 # services it started. Exit status is pytest's (or the first failing check's).
 set -euo pipefail
@@ -26,7 +26,8 @@ export NEWSMON_CORPUS="${NEWSMON_CORPUS:-$(cd "$repo/.." && pwd)/shared/corpus}"
 export NEWSMON_FORBID_SKIPS=1
 
 cd "$repo"
-echo "== ruff"; .venv/bin/ruff check pipeline tests benchmarks
+echo "== ruff"; .venv/bin/ruff check pipeline tests benchmarks dashboards deploy
+echo "== ruff format"; .venv/bin/ruff format --check --quiet pipeline tests benchmarks dashboards deploy
 echo "== shellcheck"; find deploy .ci -type f \( -name '*.sh' -o -name run -o -name sdk-worker \) -print0 \
     | xargs -0 .venv/bin/shellcheck -x --source-path=SCRIPTDIR
 echo "== mypy"; .venv/bin/mypy

@@ -76,8 +76,10 @@ class SpikeRule:
         if self.window_s <= 0:
             raise ValueError(f"window_s must be positive, got {self.window_s}")
         if not 1 <= self.min_history_windows <= self.history_windows:
-            raise ValueError(f"need 1 <= min_history_windows ({self.min_history_windows}) "
-                             f"<= history_windows ({self.history_windows})")
+            raise ValueError(
+                f"need 1 <= min_history_windows ({self.min_history_windows}) "
+                f"<= history_windows ({self.history_windows})"
+            )
         if self.baseline_floor <= 0:
             raise ValueError(f"baseline_floor must be positive, got {self.baseline_floor}")
         if self.ratio_threshold <= 1:
@@ -101,7 +103,7 @@ class Assessment:
 
 def baseline(history: Sequence[int], rule: SpikeRule = DEFAULT_RULE) -> float | None:
     """Mean of the last ``history_windows`` counts; ``None`` with fewer than ``min_history_windows``."""
-    recent = history[-rule.history_windows:]
+    recent = history[-rule.history_windows :]
     if len(recent) < rule.min_history_windows:
         return None
     return sum(recent) / len(recent)
@@ -158,8 +160,9 @@ def remember(history: TopicHistory, window_start: int, count: int, rule: SpikeRu
     return TopicHistory(first, kept)
 
 
-def seeded_history(buckets: Sequence[tuple[int, int]], first_seen: float | None, before: int,
-                   rule: SpikeRule = DEFAULT_RULE) -> TopicHistory:
+def seeded_history(
+    buckets: Sequence[tuple[int, int]], first_seen: float | None, before: int, rule: SpikeRule = DEFAULT_RULE
+) -> TopicHistory:
     """History for a topic from counts already in the engine: ``buckets`` of (window start, documents
     created) and when the topic was first created, for the windows before ``before`` (a window start).
     A restarted job judges its first windows against this instead of waiting ``min_history_windows``."""
@@ -192,8 +195,13 @@ class Example:
         return self.story_id or self.url
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"article_id": self.article_id, "title": self.title, "url": self.url, "source": self.source,
-               "published_at": self.published_at}
+        out = {
+            "article_id": self.article_id,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "published_at": self.published_at,
+        }
         if self.story_id:
             out["story_id"] = self.story_id
         return out
@@ -204,8 +212,9 @@ def example_of(item: ClassifiedArticle) -> Example:
     a = item.article
     # Most relevant first, then newest (undated last), then URL so ties never depend on arrival order.
     key = (-item.classification.relevance_score, -_unix(a.published_at), a.url)
-    return Example(key, a.article_id, a.title, a.url, a.source, a.published_at,
-                   item.story.story_id if item.story else None)
+    return Example(
+        key, a.article_id, a.title, a.url, a.source, a.published_at, item.story.story_id if item.story else None
+    )
 
 
 def story_key(item: ClassifiedArticle) -> str:

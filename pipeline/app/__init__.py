@@ -1,2 +1,1 @@
-"""The commands users type (``newsmon …``) and what they print: parsing, dispatch, tables, charts.
-"""
+"""The commands users type (``newsmon …``) and what they print: parsing, dispatch, tables, charts."""

@@ -109,24 +109,33 @@ def _rate(value: float | None) -> str:
 def report_line(now: BackfillCounts, est: Estimate) -> tuple[str, dict[str, Any]]:
     """The periodic line and its fields (JSON logs)."""
     fields: dict[str, Any] = {
-        "feeds_done": est.done, "feeds_total": est.total, "percent": round(100 * est.fraction, 1),
-        "entries": now.entries, "relevant": now.relevant, "indexed": now.indexed, "failures": now.failures,
+        "feeds_done": est.done,
+        "feeds_total": est.total,
+        "percent": round(100 * est.fraction, 1),
+        "entries": now.entries,
+        "relevant": now.relevant,
+        "indexed": now.indexed,
+        "failures": now.failures,
         "feeds_per_second": None if est.rate is None else round(est.rate, 2),
         "entries_per_second": None if est.entries_rate is None else round(est.entries_rate, 1),
         "eta_seconds": None if est.eta_s is None else round(est.eta_s, 1),
         "elapsed_seconds": round(est.elapsed_s, 1),
     }
-    text = (f"backfill: {est.done}/{est.total} feeds ({100 * est.fraction:.0f}%), {now.entries} entries, "
-            f"{now.relevant} relevant, {now.indexed} indexed, {now.failures} failures so far; "
-            f"{_rate(est.rate)} feeds/s, {_rate(est.entries_rate)} entries/s, ETA {_clock(est.eta_s)} "
-            f"(elapsed {_clock(est.elapsed_s)})")
+    text = (
+        f"backfill: {est.done}/{est.total} feeds ({100 * est.fraction:.0f}%), {now.entries} entries, "
+        f"{now.relevant} relevant, {now.indexed} indexed, {now.failures} failures so far; "
+        f"{_rate(est.rate)} feeds/s, {_rate(est.entries_rate)} entries/s, ETA {_clock(est.eta_s)} "
+        f"(elapsed {_clock(est.elapsed_s)})"
+    )
     return text, fields
 
 
 def bar(now: BackfillCounts, est: Estimate, width: int = 100) -> str:
     """One terminal line: a bar of the feeds done, then rate, ETA and counts, at most ``width`` characters."""
-    tail = (f" {est.done}/{est.total} feeds {100 * est.fraction:3.0f}%  {_rate(est.rate)} feeds/s  "
-            f"ETA {_clock(est.eta_s)}  entries {now.entries}  relevant {now.relevant}  failures {now.failures}")
+    tail = (
+        f" {est.done}/{est.total} feeds {100 * est.fraction:3.0f}%  {_rate(est.rate)} feeds/s  "
+        f"ETA {_clock(est.eta_s)}  entries {now.entries}  relevant {now.relevant}  failures {now.failures}"
+    )
     room = max(10, min(40, width - len(tail) - 2))
     filled = round(room * est.fraction)
     return ("[" + "#" * filled + "." * (room - filled) + "]" + tail)[:width]
@@ -138,8 +147,15 @@ class BackfillProgress:
     ``mode``: ``"bar"`` (redrawn on ``stream``), ``"lines"`` (a log line every ``every_s``) or ``"off"``.
     """
 
-    def __init__(self, total: int, registry: CollectorRegistry, mode: str, every_s: float = 10.0,
-                 stream: TextIO | None = None, width: int = 100) -> None:
+    def __init__(
+        self,
+        total: int,
+        registry: CollectorRegistry,
+        mode: str,
+        every_s: float = 10.0,
+        stream: TextIO | None = None,
+        width: int = 100,
+    ) -> None:
         if mode not in ("bar", "lines", "off"):
             raise ValueError(f"unknown progress mode {mode!r}")
         self.total, self.registry, self.mode, self.every_s = total, registry, mode, every_s

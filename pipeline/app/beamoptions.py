@@ -68,8 +68,13 @@ def flink_rest(options: PipelineOptions) -> str | None:
     return rest_url(options.view_as(FlinkRunnerOptions).flink_master)
 
 
-def beam_options(beam_args: Sequence[str], runner: str, streaming: bool, job: Mapping[str, Any] | None = None,
-                 env: Mapping[str, str] | None = None) -> PipelineOptions:
+def beam_options(
+    beam_args: Sequence[str],
+    runner: str,
+    streaming: bool,
+    job: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> PipelineOptions:
     """Beam's options: the pass-through arguments, ``runner``, the job's own options, and what newsmon chooses.
 
     A bounded job on Prism without ``--environment_type`` runs the DoFns in this process (LOOPBACK),
@@ -84,8 +89,9 @@ def beam_options(beam_args: Sequence[str], runner: str, streaming: bool, job: Ma
             options.get_all_options()  # a malformed Beam option fails here, not when the job is submitted
     except SystemExit:
         why = said.getvalue().strip().splitlines()[-1:] or ["refused"]
-        raise ConfigError(f"Beam pipeline option: {why[0].split('error: ', 1)[-1]} — fix: correct or drop that "
-                          "pass-through option") from None
+        raise ConfigError(
+            f"Beam pipeline option: {why[0].split('error: ', 1)[-1]} — fix: correct or drop that pass-through option"
+        ) from None
     if streaming:
         options.view_as(StandardOptions).streaming = True
     chosen = portable(options)
@@ -126,8 +132,10 @@ def with_worker_metrics_dir(options: PipelineOptions, folder: str | None) -> Non
         if not isinstance(payload, dict):
             raise ValueError("not an object")
     except ValueError:
-        raise ConfigError(f"--environment_config={chosen.environment_config}: not a JSON object — fix: "
-                          "--environment_config='{\"command\": \"...\"}' for a PROCESS environment") from None
+        raise ConfigError(
+            f"--environment_config={chosen.environment_config}: not a JSON object — fix: "
+            '--environment_config=\'{"command": "..."}\' for a PROCESS environment'
+        ) from None
     if folder:
         payload.setdefault("env", {}).setdefault(metrics.MULTIPROC_ENV, folder)
         chosen.environment_config = json.dumps(payload)

@@ -96,8 +96,10 @@ def _progress_registry(beam: Any) -> CollectorRegistry:
         options.with_worker_metrics_dir(beam, folder)
         return metrics.exporter_registry({metrics.MULTIPROC_ENV: folder})
     if kind not in (None, "LOOPBACK"):
-        log.info("progress: the SDK workers of this environment count where this process cannot read; "
-                 "the summary at the end has every count")
+        log.info(
+            "progress: the SDK workers of this environment count where this process cannot read; "
+            "the summary at the end has every count"
+        )
     return metrics.exporter_registry({})
 
 
@@ -130,7 +132,8 @@ def _print_summary(summary: dict[str, Any], stream: TextIO) -> None:
         f"feeds read {summary['feeds_read']}, entries {summary['entries']}, articles {summary['articles']} "
         f"(duplicates {summary['duplicates']}), relevant {summary['relevant']}, indexed {summary['indexed']} "
         f"(already there {summary['already_indexed']}) in {summary['seconds']}s "
-        f"({summary['articles_per_second']} articles/s)\n")
+        f"({summary['articles_per_second']} articles/s)\n"
+    )
     if summary["topics"]:
         stream.write("topics: " + ", ".join(f"{k} {v}" for k, v in summary["topics"].items()) + "\n")
     if summary["failures"]:
@@ -148,8 +151,9 @@ def cmd_eval(args: argparse.Namespace, _beam: list[str]) -> int:
     if (args.gold is None) == (args.real is None):
         print("newsmon eval: give --gold FILE or --real [DIR] (one of them)", file=sys.stderr)
         return 2
-    return run_eval(args.gold, sys.stdout, json_out=args.json, show_errors=not args.no_errors, real=args.real,
-                    folds=args.folds)
+    return run_eval(
+        args.gold, sys.stdout, json_out=args.json, show_errors=not args.no_errors, real=args.real, folds=args.folds
+    )
 
 
 def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
@@ -179,8 +183,7 @@ def cmd_backfill(args: argparse.Namespace, beam_args: list[str]) -> int:
     log.info("backfill of %d feed document(s) on %s", len(locations), args.runner)
     started = time.monotonic()
     width = shutil.get_terminal_size((100, 24)).columns - 1
-    with BackfillProgress(len(locations), registry, mode, args.progress_every,
-                          sys.stderr, width):
+    with BackfillProgress(len(locations), registry, mode, args.progress_every, sys.stderr, width):
         p = beam.Pipeline(options=options)
         build_backfill(p, locations, search, export_path=args.output, deadletter_path=deadletter)
         result = p.run()
@@ -219,15 +222,23 @@ def cmd_demo(args: argparse.Namespace, extra: list[str]) -> int:
     try:
         newsroom.start()
     except OSError as exc:
-        raise ConfigError(f"demo newsroom on {args.feeds_host}:{args.feeds_port}: {exc} — fix: free the port "
-                          "or choose another with --feeds-port") from None
+        raise ConfigError(
+            f"demo newsroom on {args.feeds_host}:{args.feeds_port}: {exc} — fix: free the port "
+            "or choose another with --feeds-port"
+        ) from None
     try:
         feeds_yaml = newsroom.write_config()
-        log.info("demo newsroom: %s/{%s}.xml (files in %s), time scale %g", newsroom.url, ",".join(FEEDS),
-                 folder, args.time_scale)
+        log.info(
+            "demo newsroom: %s/{%s}.xml (files in %s), time scale %g",
+            newsroom.url,
+            ",".join(FEEDS),
+            folder,
+            args.time_scale,
+        )
         try:
             run_ns, run_extra = build_parser().parse_known_args(
-                ["run", "--config", str(feeds_yaml), *run_args(args.time_scale), *extra])
+                ["run", "--config", str(feeds_yaml), *run_args(args.time_scale), *extra]
+            )
         except SystemExit as exc:  # the parser has said which option is wrong and how; the newsroom stops
             return int(exc.code or 0)
         for name in ("log_format", "log_level"):  # main() settled these from the demo's own command line
@@ -244,13 +255,21 @@ def cmd_search(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline.sinks.document import read_pattern
     from pipeline.sinks.search import SearchWriter
 
-    req = searching.request_from_args(args.query, args.topic, args.source, args.lang, args.since, args.until,
-                                      args.size, args.all, stories=args.stories)
+    req = searching.request_from_args(
+        args.query,
+        args.topic,
+        args.source,
+        args.lang,
+        args.since,
+        args.until,
+        args.size,
+        args.all,
+        stories=args.stories,
+    )
     settings = config.search_settings(url=args.search_url, index=args.index)
     writer = SearchWriter(settings)
     writer.connect()
-    response = writer.client.request("POST", f"/{read_pattern(settings.index)}/_search",
-                                     searching.build_query(req))
+    response = writer.client.request("POST", f"/{read_pattern(settings.index)}/_search", searching.build_query(req))
     summary = searching.summarise(response)
     if args.json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
@@ -267,8 +286,7 @@ def cmd_feeds(args: argparse.Namespace, _beam: list[str]) -> int:
     settings = config.search_settings(url=args.search_url, index=args.index)
     writer = SearchWriter(settings)
     writer.connect()
-    rows = feedhealth.feed_rows(FeedStateStore(writer, feeds_index(settings.index)).all(),
-                                failing_only=args.failing)
+    rows = feedhealth.feed_rows(FeedStateStore(writer, feeds_index(settings.index)).all(), failing_only=args.failing)
     if args.json:
         sys.stdout.write(json.dumps({"feeds": rows}, ensure_ascii=False) + "\n")
     else:
@@ -285,8 +303,13 @@ def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
     since = iso_to_unix(searching.parse_when(args.since))
     until = iso_to_unix(searching.parse_when(args.until)) if args.until else time.time()
     assert since is not None and until is not None  # parse_when returns ISO or raises ConfigError
-    req = trends.TrendsRequest(since=int(since), until=int(until), interval_s=trends.parse_interval(args.interval),
-                               topics=tuple(dict.fromkeys(args.topic or TOPICS)), share=args.share)
+    req = trends.TrendsRequest(
+        since=int(since),
+        until=int(until),
+        interval_s=trends.parse_interval(args.interval),
+        topics=tuple(dict.fromkeys(args.topic or TOPICS)),
+        share=args.share,
+    )
     settings = config.search_settings(url=args.search_url, index=args.index)
     writer = SearchWriter(settings)
     writer.connect()
@@ -303,8 +326,12 @@ def cmd_trends(args: argparse.Namespace, _beam: list[str]) -> int:
     elif not (args.png and args.quiet):
         width = shutil.get_terminal_size((100, 24)).columns - 40 if sys.stdout.isatty() else 72
         encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
-        sys.stdout.write(trends.render(result, as_share=args.share, width=width,
-                                       ascii_only="utf" not in encoding, colour=sys.stdout.isatty()) + "\n")
+        sys.stdout.write(
+            trends.render(
+                result, as_share=args.share, width=width, ascii_only="utf" not in encoding, colour=sys.stdout.isatty()
+            )
+            + "\n"
+        )
     return EXIT_OK
 
 
@@ -317,20 +344,34 @@ def cmd_status(args: argparse.Namespace, _beam: list[str]) -> int:
     from pipeline.sinks.search import SearchWriter
 
     settings = config.search_settings(url=args.search_url, index=args.index)
-    metrics_url = args.metrics_url or \
-        f"http://127.0.0.1:{config.env_port(os.environ, 'NEWSMON_METRICS_PORT', DEFAULT_METRICS_PORT)}"
+    metrics_url = (
+        args.metrics_url
+        or f"http://127.0.0.1:{config.env_port(os.environ, 'NEWSMON_METRICS_PORT', DEFAULT_METRICS_PORT)}"
+    )
     now = time.time()
     report: dict[str, Any] = {"at": unix_to_iso(now)}
     writer = SearchWriter(settings)
     try:
         engine, version = writer.connect()
-        report.update(status.gather(writer, prefix=settings.index, alerts_index=args.alerts_index or
-                                    f"{ALERTS_INDEX}*", feeds_index=feeds_index(settings.index),
-                                    deadletter_index=f"{DEADLETTER_INDEX}*", engine=engine, version=version,
-                                    now=now))
+        report.update(
+            status.gather(
+                writer,
+                prefix=settings.index,
+                alerts_index=args.alerts_index or f"{ALERTS_INDEX}*",
+                feeds_index=feeds_index(settings.index),
+                deadletter_index=f"{DEADLETTER_INDEX}*",
+                engine=engine,
+                version=version,
+                now=now,
+            )
+        )
     except SearchError as exc:  # down, or refusing us (credentials, privileges): reported like the job's health
-        report["engine"] = {"reachable": False, "refused": not isinstance(exc, SearchUnavailable),
-                            "url": settings.url, "error": str(exc)}
+        report["engine"] = {
+            "reachable": False,
+            "refused": not isinstance(exc, SearchUnavailable),
+            "url": settings.url,
+            "error": str(exc),
+        }
     report["job"] = status.job_status(metrics_url)
     if args.json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
@@ -353,8 +394,9 @@ def cmd_dashboards_import(args: argparse.Namespace, _beam: list[str]) -> int:
         opts["verify"] = False
     path = args.file or dashboards.saved_objects_path(os.environ)
     try:
-        result = dashboards.import_saved_objects(ndjson_path=path, overwrite=not args.no_overwrite,
-                                                 wait_s=args.wait, **opts)
+        result = dashboards.import_saved_objects(
+            ndjson_path=path, overwrite=not args.no_overwrite, wait_s=args.wait, **opts
+        )
     except (dashboards.KibanaAuthError, dashboards.KibanaUnavailable) as exc:
         print(f"newsmon dashboards: {exc}", file=sys.stderr)
         return EXIT_ENGINE
@@ -368,20 +410,22 @@ def cmd_export_metrics(args: argparse.Namespace, _beam: list[str]) -> int:
 
     folder = args.dir or metrics.multiprocess_dir()
     if not folder:
-        raise ConfigError(f"export-metrics: no directory — fix: pass --dir or set {metrics.MULTIPROC_ENV} "
-                          "to the directory the SDK workers are started with")
+        raise ConfigError(
+            f"export-metrics: no directory — fix: pass --dir or set {metrics.MULTIPROC_ENV} "
+            "to the directory the SDK workers are started with"
+        )
     if not Path(folder).is_dir():
-        raise ConfigError(f"export-metrics: {folder} is not a directory — fix: create it (an emptyDir shared "
-                          "with the TaskManager) or point --dir at it")
+        raise ConfigError(
+            f"export-metrics: {folder} is not a directory — fix: create it (an emptyDir shared "
+            "with the TaskManager) or point --dir at it"
+        )
     if args.port is None:
         args.port = config.env_port(os.environ, "NEWSMON_METRICS_PORT", DEFAULT_METRICS_PORT)
     addr = args.addr or os.environ.get("NEWSMON_METRICS_ADDR") or "0.0.0.0"
     status = Status(lambda: None)
     status.job_state = "RUNNING"
-    server = ServiceServer(addr, args.port, status,
-                           registry=metrics.exporter_registry({metrics.MULTIPROC_ENV: folder}))
-    log.info("serving the metrics of the SDK workers writing to %s on http://%s:%d/metrics",
-             folder, addr, args.port)
+    server = ServiceServer(addr, args.port, status, registry=metrics.exporter_registry({metrics.MULTIPROC_ENV: folder}))
+    log.info("serving the metrics of the SDK workers writing to %s on http://%s:%d/metrics", folder, addr, args.port)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _n, _f: stop.set())
@@ -418,47 +462,78 @@ def build_parser() -> argparse.ArgumentParser:
     # Defaults from the environment are read in main(), after parsing: a bad value must not break --help.
     log_format, log_level = one_of(*config.LOG_FORMATS), one_of(*config.LOG_LEVELS)
     formats, levels = "{" + ",".join(config.LOG_FORMATS) + "}", "{" + ",".join(config.LOG_LEVELS) + "}"
-    parser.add_argument("--log-format", type=log_format, metavar=formats, default=None,
-                        help="log line format (default: json for `run`, text otherwise; env NEWSMON_LOG_FORMAT)")
-    parser.add_argument("--log-level", type=log_level, metavar=levels, default=None,
-                        help="log level (default $NEWSMON_LOG_LEVEL or INFO)")
+    parser.add_argument(
+        "--log-format",
+        type=log_format,
+        metavar=formats,
+        default=None,
+        help="log line format (default: json for `run`, text otherwise; env NEWSMON_LOG_FORMAT)",
+    )
+    parser.add_argument(
+        "--log-level",
+        type=log_level,
+        metavar=levels,
+        default=None,
+        help="log level (default $NEWSMON_LOG_LEVEL or INFO)",
+    )
     # The same two after the command (`newsmon run --log-format text`), overriding the ones before it.
     logging_opts = argparse.ArgumentParser(add_help=False)
-    logging_opts.add_argument("--log-format", type=log_format, metavar=formats, default=argparse.SUPPRESS,
-                              help="log line format (also accepted before the command)")
-    logging_opts.add_argument("--log-level", type=log_level, metavar=levels, default=argparse.SUPPRESS,
-                              help="log level (default INFO)")
+    logging_opts.add_argument(
+        "--log-format",
+        type=log_format,
+        metavar=formats,
+        default=argparse.SUPPRESS,
+        help="log line format (also accepted before the command)",
+    )
+    logging_opts.add_argument(
+        "--log-level", type=log_level, metavar=levels, default=argparse.SUPPRESS, help="log level (default INFO)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[logging_opts], **kwargs)
 
-    run = command("run", help="the streaming job: poll feeds, classify, index, serve metrics",
-                         description="Streaming pipeline on Prism by default; extra arguments are Beam "
-                                     "pipeline options (e.g. --runner=FlinkRunner --flink_master=...).")
+    run = command(
+        "run",
+        help="the streaming job: poll feeds, classify, index, serve metrics",
+        description="Streaming pipeline on Prism by default; extra arguments are Beam "
+        "pipeline options (e.g. --runner=FlinkRunner --flink_master=...).",
+    )
     run.add_argument("--runner", default=DEFAULT_RUNNER, help="Beam runner (default %(default)s)")
     add_job_arguments(run)  # pipeline/app/options.py: the one definition, shared with NewsmonOptions
     run.set_defaults(func=cmd_run)
 
-    dm = command("demo", help="the quickstart's live demo: demo stories published over time, and "
-                                     "`newsmon run` over them",
-                        description="Serves the demo newsroom's feeds (invented stories published over time, a "
-                                    "burst of trade stories a few minutes in) and runs `newsmon run` over them with "
-                                    "the demo's spike settings (windows 30 times shorter). Other arguments are "
-                                    "`newsmon run` options (--metrics-port, --index, ...).")
-    dm.add_argument("--time-scale", type=float, default=None,
-                    help="multiplies every time of the demo (1 = the human demo; 0.5 twice as fast; "
-                         "env NEWSMON_DEMO_TIME_SCALE)")
+    dm = command(
+        "demo",
+        help="the quickstart's live demo: demo stories published over time, and `newsmon run` over them",
+        description="Serves the demo newsroom's feeds (invented stories published over time, a "
+        "burst of trade stories a few minutes in) and runs `newsmon run` over them with "
+        "the demo's spike settings (windows 30 times shorter). Other arguments are "
+        "`newsmon run` options (--metrics-port, --index, ...).",
+    )
+    dm.add_argument(
+        "--time-scale",
+        type=float,
+        default=None,
+        help="multiplies every time of the demo (1 = the human demo; 0.5 twice as fast; env NEWSMON_DEMO_TIME_SCALE)",
+    )
     dm.add_argument("--feeds-host", default="127.0.0.1")
     dm.add_argument("--feeds-port", type=int, default=8766, help="port of the demo feeds (default 8766; 0: any)")
     dm.add_argument("--feeds-dir", help="folder for the demo feed files (default: a new temporary folder)")
     dm.set_defaults(func=cmd_demo)
 
-    bf = command("backfill", help="run the same transforms over feed files, folders, globs or URLs",
-                        description="Bounded pipeline (DirectRunner by default). Extra arguments are Beam "
-                                    "pipeline options.")
-    bf.add_argument("--input", action="append", required=True, metavar="PATH|DIR|GLOB|URL",
-                    help="feed file, folder (read recursively), glob or URL; repeatable")
+    bf = command(
+        "backfill",
+        help="run the same transforms over feed files, folders, globs or URLs",
+        description="Bounded pipeline (DirectRunner by default). Extra arguments are Beam pipeline options.",
+    )
+    bf.add_argument(
+        "--input",
+        action="append",
+        required=True,
+        metavar="PATH|DIR|GLOB|URL",
+        help="feed file, folder (read recursively), glob or URL; repeatable",
+    )
     bf.add_argument("--output", help="write one JSON line per unique article to this file")
     bf.add_argument("--search-url", help="index relevant articles here (default $ELASTICSEARCH_URL if set)")
     bf.add_argument("--index", help="article index (default $NEWSMON_INDEX or news-articles)")
@@ -467,34 +542,57 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--deadletter", help="dead-letter JSONL path (default $NEWSMON_DEADLETTER_PATH)")
     bf.add_argument("--summary-json", help="also write the summary as JSON to this file")
     bf.add_argument("--runner", default="DirectRunner", help="Beam runner (default DirectRunner)")
-    bf.add_argument("--engine-wait", type=seconds_or_off, default=60.0,
-                    help="seconds to wait for the search engine at start-up (default %(default)g)")
-    bf.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
-                    help="a progress line this often when stderr is not a terminal or logs are JSON (a bar "
-                         "on a terminal); 0 turns progress off; env NEWSMON_PROGRESS=0|bar|lines (default 10)")
+    bf.add_argument(
+        "--engine-wait",
+        type=seconds_or_off,
+        default=60.0,
+        help="seconds to wait for the search engine at start-up (default %(default)g)",
+    )
+    bf.add_argument(
+        "--progress-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a progress line this often when stderr is not a terminal or logs are JSON (a bar "
+        "on a terminal); 0 turns progress off; env NEWSMON_PROGRESS=0|bar|lines (default 10)",
+    )
     bf.set_defaults(func=cmd_backfill)
 
-    cl = command("classify", help="classify JSON Lines articles from stdin to stdout",
-                        description="Input: one JSON object per line with id, title and optionally summary, "
-                                    "body, language. Output: one line per input line, same order.")
+    cl = command(
+        "classify",
+        help="classify JSON Lines articles from stdin to stdout",
+        description="Input: one JSON object per line with id, title and optionally summary, "
+        "body, language. Output: one line per input line, same order.",
+    )
     cl.set_defaults(func=cmd_classify)
 
-    ev = command("eval", help="score the detector against labelled JSONL (precision/recall/F1)",
-                        description="Each line: id, title, summary, optional body/language, relevant (bool), "
-                                    "topics (list), optional category. Prints relevance and per-topic "
-                                    "precision/recall/F1, micro-averaged topic F1, accuracy per category and the "
-                                    "misclassified ids with their evidence.")
+    ev = command(
+        "eval",
+        help="score the detector against labelled JSONL (precision/recall/F1)",
+        description="Each line: id, title, summary, optional body/language, relevant (bool), "
+        "topics (list), optional category. Prints relevance and per-topic "
+        "precision/recall/F1, micro-averaged topic F1, accuracy per category and the "
+        "misclassified ids with their evidence.",
+    )
     ev.add_argument("--gold", help="labelled JSON Lines, e.g. tests/data/holdout.jsonl")
-    ev.add_argument("--real", nargs="?", const="", default=None,
-                    help="the real labelled feed items, cross-validated (default folder $NEWSMON_REAL_LABELS)")
+    ev.add_argument(
+        "--real",
+        nargs="?",
+        const="",
+        default=None,
+        help="the real labelled feed items, cross-validated (default folder $NEWSMON_REAL_LABELS)",
+    )
     ev.add_argument("--folds", type=int, default=5, help="cross-validation folds for --real")
     ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
     ev.add_argument("--no-errors", action="store_true", help="omit the list of misclassified items")
     ev.set_defaults(func=cmd_eval)
 
-    se = command("search", help="full-text search of the indexed coverage, with filters and facets",
-                        description="Searches relevant articles (all with --all) in $ELASTICSEARCH_URL. "
-                                    "QUERY uses simple query syntax: words, \"phrases\", -exclusions, OR via |.")
+    se = command(
+        "search",
+        help="full-text search of the indexed coverage, with filters and facets",
+        description="Searches relevant articles (all with --all) in $ELASTICSEARCH_URL. "
+        'QUERY uses simple query syntax: words, "phrases", -exclusions, OR via |.',
+    )
     se.add_argument("query", nargs="*", help="words to search for (empty: latest articles)")
     se.add_argument("--topic", action="append", help="only this topic (repeatable): " + ", ".join(TOPICS))
     se.add_argument("--source", action="append", help="only this outlet (repeatable, exact name)")
@@ -503,32 +601,42 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--until", help="published at or before (same formats)")
     se.add_argument("--size", type=int, default=10, help="number of hits (default 10)")
     se.add_argument("--all", action="store_true", help="include articles classified as not relevant")
-    se.add_argument("--stories", action="store_true",
-                    help="one hit per story (reprints and near-duplicates collapsed), with '+N outlets'")
+    se.add_argument(
+        "--stories",
+        action="store_true",
+        help="one hit per story (reprints and near-duplicates collapsed), with '+N outlets'",
+    )
     se.add_argument("--json", action="store_true", help="print one JSON object (hits, snippets, facets)")
     se.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
     se.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
     se.set_defaults(func=cmd_search)
 
-    fe = command("feeds", help="health of every polled feed: status, failures, last success, next poll",
-                        description="Reads the feed state newsmon run keeps in the search engine "
-                                    "(news-feeds index): one row per feed, failing and gone feeds first.")
+    fe = command(
+        "feeds",
+        help="health of every polled feed: status, failures, last success, next poll",
+        description="Reads the feed state newsmon run keeps in the search engine "
+        "(news-feeds index): one row per feed, failing and gone feeds first.",
+    )
     fe.add_argument("--failing", action="store_true", help="only feeds whose last polls failed, or gone (410)")
     fe.add_argument("--json", action="store_true", help="print one JSON object with a list of feeds")
     fe.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
     fe.add_argument("--index", help="article index prefix whose feeds to show (default $NEWSMON_INDEX)")
     fe.set_defaults(func=cmd_feeds)
 
-    tr = command("trends", help="per-topic volume over time: terminal chart, JSON or PNG",
-                        description="Relevant articles per topic per time bucket (by publication time) from "
-                                    "$ELASTICSEARCH_URL; buckets overlapping a spike alert in news-alerts are "
-                                    "marked.")
+    tr = command(
+        "trends",
+        help="per-topic volume over time: terminal chart, JSON or PNG",
+        description="Relevant articles per topic per time bucket (by publication time) from "
+        "$ELASTICSEARCH_URL; buckets overlapping a spike alert in news-alerts are "
+        "marked.",
+    )
     tr.add_argument("--since", default="7d", help="start: 2026-01-31, ISO time, or 7d / 24h ago (default 7d)")
     tr.add_argument("--until", help="end (same formats; default now)")
     tr.add_argument("--interval", default="1h", help="bucket width: 30m, 1h, 1d, 1w (default 1h)")
     tr.add_argument("--topic", action="append", help="only this topic (repeatable): " + ", ".join(TOPICS))
-    tr.add_argument("--share", action="store_true",
-                    help="a topic's share of all relevant coverage per bucket instead of counts")
+    tr.add_argument(
+        "--share", action="store_true", help="a topic's share of all relevant coverage per bucket instead of counts"
+    )
     tr.add_argument("--json", action="store_true", help="print one JSON object with every bucket")
     tr.add_argument("--png", metavar="FILE", help="also write a chart to FILE (PNG)")
     tr.add_argument("--quiet", action="store_true", help="with --png: print nothing")
@@ -537,13 +645,18 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--alerts-index", help="alert index or pattern (default news-alerts*)")
     tr.set_defaults(func=cmd_trends)
 
-    st = command("status", help="one screen for the running service: engine, job health, feeds, "
-                                       "last hour, last alerts",
-                        description="Exit status 0 when the job is healthy and ready, 1 when it is not (or its "
-                                    "metrics port does not answer), 3 when the search engine is unreachable or "
-                                    "refuses us.")
-    st.add_argument("--metrics-url", help="the job's metrics endpoint, serving /healthz and /readyz "
-                                          "(default http://127.0.0.1:$NEWSMON_METRICS_PORT, port 9108)")
+    st = command(
+        "status",
+        help="one screen for the running service: engine, job health, feeds, last hour, last alerts",
+        description="Exit status 0 when the job is healthy and ready, 1 when it is not (or its "
+        "metrics port does not answer), 3 when the search engine is unreachable or "
+        "refuses us.",
+    )
+    st.add_argument(
+        "--metrics-url",
+        help="the job's metrics endpoint, serving /healthz and /readyz "
+        "(default http://127.0.0.1:$NEWSMON_METRICS_PORT, port 9108)",
+    )
     st.add_argument("--json", action="store_true", help="print one JSON object")
     st.add_argument("--search-url", help="search engine URL (default $ELASTICSEARCH_URL)")
     st.add_argument("--index", help="article index prefix (default $NEWSMON_INDEX or news-articles)")
@@ -552,9 +665,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = command("dashboards", help="Kibana saved objects (data views, searches, dashboard)")
     db_sub = db.add_subparsers(dest="dashboards_command", required=True, metavar="ACTION")
-    di = db_sub.add_parser("import", parents=[logging_opts], help="import dashboards/kibana/newsmon.ndjson into Kibana",
-                           description="Credentials only from the environment: KIBANA_API_KEY(_FILE) or "
-                                       "KIBANA_USERNAME + KIBANA_PASSWORD(_FILE).")
+    di = db_sub.add_parser(
+        "import",
+        parents=[logging_opts],
+        help="import dashboards/kibana/newsmon.ndjson into Kibana",
+        description="Credentials only from the environment: KIBANA_API_KEY(_FILE) or "
+        "KIBANA_USERNAME + KIBANA_PASSWORD(_FILE).",
+    )
     di.add_argument("--kibana-url", help="Kibana base URL (default $KIBANA_URL or http://127.0.0.1:5601)")
     di.add_argument("--file", help="ndjson to import (default $NEWSMON_KIBANA_OBJECTS or the shipped one)")
     di.add_argument("--space", help="Kibana space (default: the default space; env KIBANA_SPACE)")
@@ -564,13 +681,22 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--wait", type=float, default=300.0, help="seconds to wait for Kibana to answer (default 300)")
     di.set_defaults(func=cmd_dashboards_import)
 
-    em = command("export-metrics", help="serve /metrics for SDK workers in other processes "
-                                              f"(the {metrics.MULTIPROC_ENV} directory they write to)")
+    em = command(
+        "export-metrics",
+        help=f"serve /metrics for SDK workers in other processes (the {metrics.MULTIPROC_ENV} directory they write to)",
+    )
     em.add_argument("--dir", default=None, help=f"metrics directory (default ${metrics.MULTIPROC_ENV})")
-    em.add_argument("--addr", default=None,
-                    help="listen address (default $NEWSMON_METRICS_ADDR or all interfaces: Prometheus scrapes it)")
-    em.add_argument("--port", type=port_number, default=None,
-                    help=f"listen port (default $NEWSMON_METRICS_PORT or {DEFAULT_METRICS_PORT})")
+    em.add_argument(
+        "--addr",
+        default=None,
+        help="listen address (default $NEWSMON_METRICS_ADDR or all interfaces: Prometheus scrapes it)",
+    )
+    em.add_argument(
+        "--port",
+        type=port_number,
+        default=None,
+        help=f"listen port (default $NEWSMON_METRICS_PORT or {DEFAULT_METRICS_PORT})",
+    )
     em.set_defaults(func=cmd_export_metrics)
 
     sf = command("serve-feeds", help="serve a folder of feed files over HTTP (ETag, 304, gzip, faults)")

@@ -29,14 +29,21 @@ def feed_rows(docs: Sequence[dict[str, Any]], *, failing_only: bool = False) -> 
         status = status_of(doc)
         if failing_only and status not in ("failing", "gone"):
             continue
-        rows.append({
-            "feed_url": doc.get("feed_url"), "name": doc.get("name"), "status": status,
-            "last_outcome": doc.get("last_outcome"), "failures": int(doc.get("failures") or 0),
-            "last_poll": doc.get("last_poll"), "last_success": doc.get("last_success"),
-            "next_due": doc.get("next_due"), "items_seen": doc.get("items_seen"),
-            "fetch_url": doc.get("fetch_url") if doc.get("fetch_url") != doc.get("feed_url") else None,
-            "last_error": doc.get("last_error"),
-        })
+        rows.append(
+            {
+                "feed_url": doc.get("feed_url"),
+                "name": doc.get("name"),
+                "status": status,
+                "last_outcome": doc.get("last_outcome"),
+                "failures": int(doc.get("failures") or 0),
+                "last_poll": doc.get("last_poll"),
+                "last_success": doc.get("last_success"),
+                "next_due": doc.get("next_due"),
+                "items_seen": doc.get("items_seen"),
+                "fetch_url": doc.get("fetch_url") if doc.get("fetch_url") != doc.get("feed_url") else None,
+                "last_error": doc.get("last_error"),
+            }
+        )
     order = {"gone": 0, "failing": 1, "new": 2, "ok": 3}
     return sorted(rows, key=lambda r: (order[r["status"]], -r["failures"], str(r["name"] or r["feed_url"])))
 
@@ -65,12 +72,26 @@ def render(rows: Sequence[dict[str, Any]], now: float | None = None) -> str:
         if r["fetch_url"]:
             feed += f" (moved to {r['fetch_url']})"
         error = "" if r["status"] == "ok" else (r["last_error"] or r["last_outcome"] or "")
-        lines.append((r["status"], str(r["failures"]), _ago(r["last_poll"], now), _ago(r["last_success"], now),
-                      _ago(r["next_due"], now), str(r["items_seen"] if r["items_seen"] is not None else "-"),
-                      feed, str(error)[:120]))
+        lines.append(
+            (
+                r["status"],
+                str(r["failures"]),
+                _ago(r["last_poll"], now),
+                _ago(r["last_success"], now),
+                _ago(r["next_due"], now),
+                str(r["items_seen"] if r["items_seen"] is not None else "-"),
+                feed,
+                str(error)[:120],
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 2)]
-    out = ["  ".join(c.ljust(w) for c, w in zip(line[:-2], widths, strict=True)) + "  " + line[-2]
-           + (f"  {line[-1]}" if line[-1] else "") for line in lines]
+    out = [
+        "  ".join(c.ljust(w) for c, w in zip(line[:-2], widths, strict=True))
+        + "  "
+        + line[-2]
+        + (f"  {line[-1]}" if line[-1] else "")
+        for line in lines
+    ]
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1

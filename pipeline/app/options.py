@@ -75,6 +75,7 @@ positive_number = _number(float, 0.0, False, "use a number greater than 0")
 
 def one_of(*choices: str) -> Callable[[str], str]:
     """A value from ``choices``, case-insensitive (an argparse ``type=`` whose error says the fix)."""
+
     def parse(raw: str) -> str:
         for choice in choices:
             if raw.lower() == choice.lower():
@@ -116,50 +117,138 @@ JOB_OPTIONS: tuple[JobOption, ...] = (
     JobOption("config", str, None, "feeds.yaml to poll", "FILE", required=True),
     JobOption("search_url", str, None, "search engine URL (default $ELASTICSEARCH_URL)", "URL"),
     JobOption("index", str, None, "article index (default $NEWSMON_INDEX or news-articles)"),
-    JobOption("metrics_port", port_number, None,
-              f"Prometheus /metrics port, 0 to disable (default $NEWSMON_METRICS_PORT or {DEFAULT_METRICS_PORT})",
-              "PORT"),
-    JobOption("metrics_addr", str, None,
-              f"listen address of /metrics (default $NEWSMON_METRICS_ADDR or {DEFAULT_METRICS_ADDR})", "ADDR"),
+    JobOption(
+        "metrics_port",
+        port_number,
+        None,
+        f"Prometheus /metrics port, 0 to disable (default $NEWSMON_METRICS_PORT or {DEFAULT_METRICS_PORT})",
+        "PORT",
+    ),
+    JobOption(
+        "metrics_addr",
+        str,
+        None,
+        f"listen address of /metrics (default $NEWSMON_METRICS_ADDR or {DEFAULT_METRICS_ADDR})",
+        "ADDR",
+    ),
     JobOption("tick", positive_seconds, 5.0, "seconds between due-feed checks (default %(default)g)", "SECONDS"),
-    JobOption("fetch_timeout", positive_seconds, fetching.DEFAULT_TIMEOUT_S,
-              "hard deadline in seconds for one feed's whole exchange: connect, headers, body, redirects "
-              "(default %(default)g)", "SECONDS"),
-    JobOption("fetch_concurrency", positive_count, _FETCHER.workers,
-              "feeds fetched at once per worker process (default %(default)d)", "N"),
-    JobOption("per_host", positive_count, _FETCHER.per_host,
-              "requests at once to one host, across all feeds of that host (default %(default)d)", "N"),
-    JobOption("host_gap", seconds_or_off, _FETCHER.host_gap_s,
-              "seconds between the starts of two requests to one host (default %(default)g)", "SECONDS"),
-    JobOption("max_interval_stretch", stretch_factor, DEFAULT_MAX_STRETCH,
-              "how many times its configured interval a feed that stopped changing may be polled at most "
-              "(adaptive interval; 1 turns it off; default %(default)g)", "FACTOR"),
-    JobOption("sdk_workers", positive_count, None,
-              "Prism: run the DoFns in this many worker processes, one per core, the feed shards dealt over "
-              f"them (default $NEWSMON_SDK_WORKERS or {DEFAULT_SDK_WORKERS}: in this process)", "N"),
-    JobOption("feed_shards", positive_count, None,
-              "groups the feeds are split into for state and parallelism (default: one per 50 feeds, at most 64)",
-              "N"),
-    JobOption("max_feed_bytes", positive_count, fetching.DEFAULT_MAX_BYTES,
-              "largest feed body accepted, after decompression, in bytes (default %(default)d = 20 MiB)", "BYTES"),
-    JobOption("spike_window", positive_count, DEFAULT_RULE.window_s,
-              "seconds per topic-count window for in-pipeline spike alerts (default %(default)d)", "SECONDS"),
-    JobOption("spike_history", positive_count, DEFAULT_RULE.window_s * DEFAULT_RULE.history_windows,
-              "seconds of past windows averaged into the baseline (default %(default)d)", "SECONDS"),
-    JobOption("spike_min_history", positive_count, DEFAULT_RULE.window_s * DEFAULT_RULE.min_history_windows,
-              "seconds of history a topic needs before it can alert (default %(default)d)", "SECONDS"),
-    JobOption("spike_ratio", spike_ratio, DEFAULT_RULE.ratio_threshold,
-              "window count over baseline that alerts (default %(default)g)", "RATIO"),
-    JobOption("spike_min_count", positive_count, DEFAULT_RULE.min_count,
-              "fewest articles in a window that alert (default %(default)d)", "N"),
-    JobOption("engine_wait", seconds_or_off, 300.0,
-              "seconds to wait for the search engine at start-up (default %(default)g)", "SECONDS"),
-    JobOption("grace_period", positive_seconds, 25.0,
-              "seconds SIGTERM/SIGINT may take to finish work in flight before the process exits anyway "
-              "(default %(default)g, inside Kubernetes' 30 s)", "SECONDS"),
-    JobOption("progress_every", seconds_or_off, None,
-              "one line of what was polled, found and indexed this often (default: the shortest feed interval, "
-              f"at least {MIN_PROGRESS_EVERY_S:g} s; 0 turns it off)", "SECONDS"),
+    JobOption(
+        "fetch_timeout",
+        positive_seconds,
+        fetching.DEFAULT_TIMEOUT_S,
+        "hard deadline in seconds for one feed's whole exchange: connect, headers, body, redirects "
+        "(default %(default)g)",
+        "SECONDS",
+    ),
+    JobOption(
+        "fetch_concurrency",
+        positive_count,
+        _FETCHER.workers,
+        "feeds fetched at once per worker process (default %(default)d)",
+        "N",
+    ),
+    JobOption(
+        "per_host",
+        positive_count,
+        _FETCHER.per_host,
+        "requests at once to one host, across all feeds of that host (default %(default)d)",
+        "N",
+    ),
+    JobOption(
+        "host_gap",
+        seconds_or_off,
+        _FETCHER.host_gap_s,
+        "seconds between the starts of two requests to one host (default %(default)g)",
+        "SECONDS",
+    ),
+    JobOption(
+        "max_interval_stretch",
+        stretch_factor,
+        DEFAULT_MAX_STRETCH,
+        "how many times its configured interval a feed that stopped changing may be polled at most "
+        "(adaptive interval; 1 turns it off; default %(default)g)",
+        "FACTOR",
+    ),
+    JobOption(
+        "sdk_workers",
+        positive_count,
+        None,
+        "Prism: run the DoFns in this many worker processes, one per core, the feed shards dealt over "
+        f"them (default $NEWSMON_SDK_WORKERS or {DEFAULT_SDK_WORKERS}: in this process)",
+        "N",
+    ),
+    JobOption(
+        "feed_shards",
+        positive_count,
+        None,
+        "groups the feeds are split into for state and parallelism (default: one per 50 feeds, at most 64)",
+        "N",
+    ),
+    JobOption(
+        "max_feed_bytes",
+        positive_count,
+        fetching.DEFAULT_MAX_BYTES,
+        "largest feed body accepted, after decompression, in bytes (default %(default)d = 20 MiB)",
+        "BYTES",
+    ),
+    JobOption(
+        "spike_window",
+        positive_count,
+        DEFAULT_RULE.window_s,
+        "seconds per topic-count window for in-pipeline spike alerts (default %(default)d)",
+        "SECONDS",
+    ),
+    JobOption(
+        "spike_history",
+        positive_count,
+        DEFAULT_RULE.window_s * DEFAULT_RULE.history_windows,
+        "seconds of past windows averaged into the baseline (default %(default)d)",
+        "SECONDS",
+    ),
+    JobOption(
+        "spike_min_history",
+        positive_count,
+        DEFAULT_RULE.window_s * DEFAULT_RULE.min_history_windows,
+        "seconds of history a topic needs before it can alert (default %(default)d)",
+        "SECONDS",
+    ),
+    JobOption(
+        "spike_ratio",
+        spike_ratio,
+        DEFAULT_RULE.ratio_threshold,
+        "window count over baseline that alerts (default %(default)g)",
+        "RATIO",
+    ),
+    JobOption(
+        "spike_min_count",
+        positive_count,
+        DEFAULT_RULE.min_count,
+        "fewest articles in a window that alert (default %(default)d)",
+        "N",
+    ),
+    JobOption(
+        "engine_wait",
+        seconds_or_off,
+        300.0,
+        "seconds to wait for the search engine at start-up (default %(default)g)",
+        "SECONDS",
+    ),
+    JobOption(
+        "grace_period",
+        positive_seconds,
+        25.0,
+        "seconds SIGTERM/SIGINT may take to finish work in flight before the process exits anyway "
+        "(default %(default)g, inside Kubernetes' 30 s)",
+        "SECONDS",
+    ),
+    JobOption(
+        "progress_every",
+        seconds_or_off,
+        None,
+        "one line of what was polled, found and indexed this often (default: the shortest feed interval, "
+        f"at least {MIN_PROGRESS_EVERY_S:g} s; 0 turns it off)",
+        "SECONDS",
+    ),
 )
 
 
@@ -225,13 +314,19 @@ class RunSettings:
 def spike_rule(window_s: int, history_s: int, min_history_s: int, ratio: float, min_count: int) -> SpikeRule:
     """The in-job spike rule from the ``--spike-*`` options (seconds → whole windows)."""
     try:
-        return SpikeRule(window_s=window_s, min_count=min_count, ratio_threshold=ratio,
-                         history_windows=max(1, history_s // window_s),
-                         min_history_windows=max(1, min_history_s // window_s))
+        return SpikeRule(
+            window_s=window_s,
+            min_count=min_count,
+            ratio_threshold=ratio,
+            history_windows=max(1, history_s // window_s),
+            min_history_windows=max(1, min_history_s // window_s),
+        )
     except ValueError as exc:
-        raise ConfigError(f"--spike-window/--spike-history/--spike-min-history: {exc} — fix: give at least as "
-                          "much --spike-history as --spike-min-history (see `newsmon run --help` and README "
-                          "'Alerts')") from None
+        raise ConfigError(
+            f"--spike-window/--spike-history/--spike-min-history: {exc} — fix: give at least as "
+            "much --spike-history as --spike-min-history (see `newsmon run --help` and README "
+            "'Alerts')"
+        ) from None
 
 
 def sdk_workers(flag: int | None, env: Mapping[str, str], own_harness: bool, runner: str) -> int:
@@ -244,13 +339,14 @@ def sdk_workers(flag: int | None, env: Mapping[str, str], own_harness: bool, run
             return 1
         return workers
     if flag > 1 and not own_harness:
-        raise ConfigError(f"--sdk-workers {flag} is for Prism without --environment_type — fix: drop it (on "
-                          "Flink or Dataflow set the runner's parallelism instead)")
+        raise ConfigError(
+            f"--sdk-workers {flag} is for Prism without --environment_type — fix: drop it (on "
+            "Flink or Dataflow set the runner's parallelism instead)"
+        )
     return flag
 
 
-def run_settings(namespace: argparse.Namespace, beam_args: Sequence[str],
-                 env: Mapping[str, str]) -> RunSettings:
+def run_settings(namespace: argparse.Namespace, beam_args: Sequence[str], env: Mapping[str, str]) -> RunSettings:
     """Validate ``newsmon run``'s flags, environment, feeds file and Beam options together."""
     values = job_values(namespace)
     if not values["config"]:
@@ -260,8 +356,13 @@ def run_settings(namespace: argparse.Namespace, beam_args: Sequence[str],
     metrics_port = values["metrics_port"]
     if metrics_port is None:
         metrics_port = config.env_port(env, "NEWSMON_METRICS_PORT", DEFAULT_METRICS_PORT)
-    rule = spike_rule(values["spike_window"], values["spike_history"], values["spike_min_history"],
-                      values["spike_ratio"], values["spike_min_count"])
+    rule = spike_rule(
+        values["spike_window"],
+        values["spike_history"],
+        values["spike_min_history"],
+        values["spike_ratio"],
+        values["spike_min_count"],
+    )
     from pipeline.app.beamoptions import beam_options, environment_type, is_prism, portable, prism_location
 
     runner = str(namespace.runner or DEFAULT_RUNNER)
@@ -273,13 +374,27 @@ def run_settings(namespace: argparse.Namespace, beam_args: Sequence[str],
     if every is None:
         every = max(MIN_PROGRESS_EVERY_S, min(f.interval_s for f in feeds))
     return RunSettings(
-        config_path=values["config"], feeds=feeds, search=search, runner=runner, tick_s=values["tick"],
-        fetch_timeout_s=values["fetch_timeout"], fetch_concurrency=values["fetch_concurrency"],
-        per_host=values["per_host"], host_gap_s=values["host_gap"], max_stretch=values["max_interval_stretch"],
-        feed_shards=values["feed_shards"], max_feed_bytes=values["max_feed_bytes"], spike_rule=rule,
-        engine_wait_s=values["engine_wait"], grace_period_s=values["grace_period"], progress_every_s=every,
+        config_path=values["config"],
+        feeds=feeds,
+        search=search,
+        runner=runner,
+        tick_s=values["tick"],
+        fetch_timeout_s=values["fetch_timeout"],
+        fetch_concurrency=values["fetch_concurrency"],
+        per_host=values["per_host"],
+        host_gap_s=values["host_gap"],
+        max_stretch=values["max_interval_stretch"],
+        feed_shards=values["feed_shards"],
+        max_feed_bytes=values["max_feed_bytes"],
+        spike_rule=rule,
+        engine_wait_s=values["engine_wait"],
+        grace_period_s=values["grace_period"],
+        progress_every_s=every,
         metrics_port=metrics_port,
         metrics_addr=values["metrics_addr"] or env.get("NEWSMON_METRICS_ADDR") or DEFAULT_METRICS_ADDR,
         sdk_workers=sdk_workers(values["sdk_workers"], env, own_harness, runner),
-        own_prism=own_prism, own_harness=own_harness,
-        prism_binary=config.prism_binary(env) if own_prism else None, beam=beam)
+        own_prism=own_prism,
+        own_harness=own_harness,
+        prism_binary=config.prism_binary(env) if own_prism else None,
+        beam=beam,
+    )

@@ -25,8 +25,14 @@ QUIET_OUTCOMES = ("unchanged", "not_modified")
 
 def snapshot(registry: CollectorRegistry) -> dict[str, float]:
     """The cumulative counts a cycle line is the difference of."""
-    out: dict[str, float] = {"polled": 0.0, "changed": 0.0, "failed": 0.0, "entries": 0.0, "created": 0.0,
-                             "dead_letters": 0.0}
+    out: dict[str, float] = {
+        "polled": 0.0,
+        "changed": 0.0,
+        "failed": 0.0,
+        "entries": 0.0,
+        "created": 0.0,
+        "dead_letters": 0.0,
+    }
     for topic in (*TOPICS, UNTAGGED):
         out[f"topic_{topic}"] = 0.0
     for family in registry.collect():
@@ -57,14 +63,22 @@ def cycle(before: dict[str, float], after: dict[str, float], seconds: float) -> 
     topics = {k.removeprefix("topic_"): n for k, n in delta.items() if k.startswith("topic_") and n}
     relevant = sum(topics.values())
     fields: dict[str, Any] = {
-        "seconds": round(seconds, 1), "feeds_polled": delta["polled"], "feeds_changed": delta["changed"],
-        "feeds_failed": delta["failed"], "entries": delta["entries"], "relevant_new": relevant,
-        "relevant_by_topic": topics, "indexed": delta["created"], "dead_letters": delta["dead_letters"],
+        "seconds": round(seconds, 1),
+        "feeds_polled": delta["polled"],
+        "feeds_changed": delta["changed"],
+        "feeds_failed": delta["failed"],
+        "entries": delta["entries"],
+        "relevant_new": relevant,
+        "relevant_by_topic": topics,
+        "indexed": delta["created"],
+        "dead_letters": delta["dead_letters"],
     }
     by_topic = " (" + ", ".join(f"{t} {n}" for t, n in sorted(topics.items())) + ")" if topics else ""
-    text = (f"last {seconds:.0f}s: {delta['polled']} feeds polled, {delta['changed']} changed, "
-            f"{delta['failed']} failed; {delta['entries']} entries, {relevant} new relevant{by_topic}; "
-            f"{delta['created']} indexed, {delta['dead_letters']} dead-lettered")
+    text = (
+        f"last {seconds:.0f}s: {delta['polled']} feeds polled, {delta['changed']} changed, "
+        f"{delta['failed']} failed; {delta['entries']} entries, {relevant} new relevant{by_topic}; "
+        f"{delta['created']} indexed, {delta['dead_letters']} dead-lettered"
+    )
     return text, fields
 
 

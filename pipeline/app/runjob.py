@@ -113,8 +113,12 @@ def worker_pool(settings: RunSettings, log_format: str, log_level: str, pool_cla
     metrics_dir = metrics.ensure_multiprocess_dir()
     runstate = lifecycle.watch(tempfile.mkdtemp(prefix="newsmon-runstate-"))
     atexit.register(shutil.rmtree, runstate, ignore_errors=True)
-    env = {metrics.MULTIPROC_ENV: metrics_dir, lifecycle.RUNSTATE_ENV: str(runstate),
-           "NEWSMON_LOG_FORMAT": log_format, "NEWSMON_LOG_LEVEL": log_level}
+    env = {
+        metrics.MULTIPROC_ENV: metrics_dir,
+        lifecycle.RUNSTATE_ENV: str(runstate),
+        "NEWSMON_LOG_FORMAT": log_format,
+        "NEWSMON_LOG_LEVEL": log_level,
+    }
     return pool_class(processes=True, env=env)
 
 
@@ -161,8 +165,11 @@ def run_job(settings: RunSettings, log_format: str, log_level: str) -> bool:
         log.info("stopped before the job started")
         return True
     try:
-        beamoptions.attach_endpoints(settings.beam, job_endpoint=prism.start() if prism else None,
-                                     worker_pool=harness.start() if harness else None)
+        beamoptions.attach_endpoints(
+            settings.beam,
+            job_endpoint=prism.start() if prism else None,
+            worker_pool=harness.start() if harness else None,
+        )
         return _run_job(settings, signals, status, prism)
     finally:
         if harness is not None:
@@ -180,14 +187,28 @@ def _run_job(settings: RunSettings, signals: _Signals, status: Any, prism: Any =
 
     in_process = status.stall_after_s is not None
     p = beam.Pipeline(options=settings.beam)
-    build_streaming(p, settings.feeds, settings.search, tick_s=settings.tick_s,
-                    config_path=str(Path(settings.config_path).resolve()),
-                    fetch_timeout_s=settings.fetch_timeout_s, max_feed_bytes=settings.max_feed_bytes,
-                    spike_rule=settings.spike_rule, fetch_concurrency=settings.fetch_concurrency,
-                    feed_shards=settings.feed_shards, per_host=settings.per_host, host_gap_s=settings.host_gap_s,
-                    max_stretch=settings.max_stretch, lanes=settings.sdk_workers)
-    log.info("streaming %d feed(s) on %s%s; Ctrl-C or SIGTERM stops", len(settings.feeds), settings.runner,
-             f" in {settings.sdk_workers} SDK worker processes" if settings.sdk_workers > 1 else "")
+    build_streaming(
+        p,
+        settings.feeds,
+        settings.search,
+        tick_s=settings.tick_s,
+        config_path=str(Path(settings.config_path).resolve()),
+        fetch_timeout_s=settings.fetch_timeout_s,
+        max_feed_bytes=settings.max_feed_bytes,
+        spike_rule=settings.spike_rule,
+        fetch_concurrency=settings.fetch_concurrency,
+        feed_shards=settings.feed_shards,
+        per_host=settings.per_host,
+        host_gap_s=settings.host_gap_s,
+        max_stretch=settings.max_stretch,
+        lanes=settings.sdk_workers,
+    )
+    log.info(
+        "streaming %d feed(s) on %s%s; Ctrl-C or SIGTERM stops",
+        len(settings.feeds),
+        settings.runner,
+        f" in {settings.sdk_workers} SDK worker processes" if settings.sdk_workers > 1 else "",
+    )
     result: Any = p.run()  # Beam's PipelineResult is partly untyped
     signals.install()  # Beam's Prism job server installs its own SIGINT handler while it starts
     status.job_state = "RUNNING"

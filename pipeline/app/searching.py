@@ -70,23 +70,37 @@ def build_query(req: SearchRequest) -> dict[str, Any]:
         filters.append({"range": {"published_at": rng}})
     must: dict[str, Any] = (
         {"simple_query_string": {"query": req.text, "fields": list(TEXT_FIELDS), "default_operator": "and"}}
-        if req.text.strip() else {"match_all": {}}
+        if req.text.strip()
+        else {"match_all": {}}
     )
     body: dict[str, Any] = {
         "size": req.size,
         "query": {"bool": {"must": must, "filter": filters}},
         "sort": ["_score", {"published_at": "desc"}] if req.text.strip() else [{"published_at": "desc"}],
         "_source": ["article_id", "title", "url", "source", "published_at", "topics", "language", "summary"],
-        "highlight": {"pre_tags": ["<<"], "post_tags": [">>"], "fragment_size": 160, "number_of_fragments": 1,
-                      "fields": {"title": {"number_of_fragments": 0}, "summary": {}, "body": {}}},
-        "aggs": {"topics": {"terms": {"field": "topics", "size": len(TOPICS)}},
-                 "sources": {"terms": {"field": "source", "size": 10}}},
+        "highlight": {
+            "pre_tags": ["<<"],
+            "post_tags": [">>"],
+            "fragment_size": 160,
+            "number_of_fragments": 1,
+            "fields": {"title": {"number_of_fragments": 0}, "summary": {}, "body": {}},
+        },
+        "aggs": {
+            "topics": {"terms": {"field": "topics", "size": len(TOPICS)}},
+            "sources": {"terms": {"field": "source", "size": 10}},
+        },
         "track_total_hits": True,
     }
     if req.stories:
-        body["collapse"] = {"field": "story_id", "inner_hits": {
-            "name": "story", "size": STORY_OUTLETS_SHOWN, "_source": ["source", "url", "article_id"],
-            "sort": [{"published_at": "asc"}]}}
+        body["collapse"] = {
+            "field": "story_id",
+            "inner_hits": {
+                "name": "story",
+                "size": STORY_OUTLETS_SHOWN,
+                "_source": ["source", "url", "article_id"],
+                "sort": [{"published_at": "asc"}],
+            },
+        }
         body["aggs"]["stories"] = {"cardinality": {"field": "story_id"}}
         body["_source"] = [*body["_source"], "story_id"]
     return body
@@ -98,17 +112,28 @@ def summarise(response: dict[str, Any]) -> dict[str, Any]:
     for h in response.get("hits", {}).get("hits", []):
         src, hl = h.get("_source", {}), h.get("highlight", {})
         snippet = (hl.get("summary") or hl.get("body") or [src.get("summary", "")[:160]])[0]
-        hit = {"article_id": src.get("article_id"), "title": (hl.get("title") or [src.get("title")])[0],
-               "url": src.get("url"), "source": src.get("source"), "published_at": src.get("published_at"),
-               "topics": src.get("topics", []), "snippet": snippet, "score": h.get("_score")}
+        hit = {
+            "article_id": src.get("article_id"),
+            "title": (hl.get("title") or [src.get("title")])[0],
+            "url": src.get("url"),
+            "source": src.get("source"),
+            "published_at": src.get("published_at"),
+            "topics": src.get("topics", []),
+            "snippet": snippet,
+            "score": h.get("_score"),
+        }
         story = (h.get("inner_hits") or {}).get("story")
         if story is not None:
             members = story.get("hits", {})
             outlets = list(dict.fromkeys(m.get("_source", {}).get("source") or "" for m in members.get("hits", [])))
             total_members = members.get("total", {})
-            hit |= {"story_id": src.get("story_id"), "outlets": outlets,
-                    "articles": total_members.get("value", 0) if isinstance(total_members, dict)
-                    else int(total_members or 0)}
+            hit |= {
+                "story_id": src.get("story_id"),
+                "outlets": outlets,
+                "articles": total_members.get("value", 0)
+                if isinstance(total_members, dict)
+                else int(total_members or 0),
+            }
         hits.append(hit)
     total = response.get("hits", {}).get("total", {})
     aggs = response.get("aggregations", {})
@@ -136,12 +161,13 @@ def render(summary: dict[str, Any], bold: bool = False) -> str:
     lines = [head]
     for i, h in enumerate(summary["hits"], 1):
         when = (h["published_at"] or "")[:16].replace("T", " ")
-        lines += [f"{i:>3}. {mark(h['title'])}",
-                  f"     {when}  {h['source']}  [{', '.join(h['topics'])}]"]
+        lines += [f"{i:>3}. {mark(h['title'])}", f"     {when}  {h['source']}  [{', '.join(h['topics'])}]"]
         others = [o for o in h.get("outlets", []) if o != h["source"]]
         if others:
-            lines.append(f"     +{len(others)} outlet{'s' if len(others) > 1 else ''}: {', '.join(others)}"
-                         f"  ({h['articles']} articles in the story)")
+            lines.append(
+                f"     +{len(others)} outlet{'s' if len(others) > 1 else ''}: {', '.join(others)}"
+                f"  ({h['articles']} articles in the story)"
+            )
         lines += [f"     {mark(h['snippet'])}", f"     {h['url']}"]
     if summary["topics"]:
         lines.append("topics: " + ", ".join(f"{k} {v}" for k, v in summary["topics"].items()))
@@ -150,12 +176,27 @@ def render(summary: dict[str, Any], bold: bool = False) -> str:
     return "\n".join(lines)
 
 
-def request_from_args(text: Sequence[str], topics: Sequence[str] | None, sources: Sequence[str] | None,
-                      languages: Sequence[str] | None, since: str | None, until: str | None, size: int,
-                      include_irrelevant: bool, stories: bool = False) -> SearchRequest:
+def request_from_args(
+    text: Sequence[str],
+    topics: Sequence[str] | None,
+    sources: Sequence[str] | None,
+    languages: Sequence[str] | None,
+    since: str | None,
+    until: str | None,
+    size: int,
+    include_irrelevant: bool,
+    stories: bool = False,
+) -> SearchRequest:
     if size < 1 or size > 1000:
         raise ConfigError(f"--size {size}: fix: use 1..1000")
-    return SearchRequest(text=" ".join(text), topics=tuple(topics or ()), sources=tuple(sources or ()),
-                         languages=tuple(languages or ()), since=parse_when(since) if since else None,
-                         until=parse_when(until) if until else None, size=size,
-                         only_relevant=not include_irrelevant, stories=stories)
+    return SearchRequest(
+        text=" ".join(text),
+        topics=tuple(topics or ()),
+        sources=tuple(sources or ()),
+        languages=tuple(languages or ()),
+        since=parse_when(since) if since else None,
+        until=parse_when(until) if until else None,
+        size=size,
+        only_relevant=not include_irrelevant,
+        stories=stories,
+    )

@@ -38,8 +38,11 @@ def last_hour_query(now: float) -> dict[str, Any]:
     return {
         "size": 0,
         "track_total_hits": True,
-        "query": {"bool": {"filter": [{"term": {"relevant": True}},
-                                      {"range": {"ingested_at": {"gte": unix_to_iso(now - HOUR_S)}}}]}},
+        "query": {
+            "bool": {
+                "filter": [{"term": {"relevant": True}}, {"range": {"ingested_at": {"gte": unix_to_iso(now - HOUR_S)}}}]
+            }
+        },
         "aggs": {"topics": {"filters": {"filters": {t: {"term": {"topics": t}} for t in TOPICS}}}},
     }
 
@@ -47,13 +50,18 @@ def last_hour_query(now: float) -> dict[str, Any]:
 def last_hour_from_response(response: dict[str, Any]) -> dict[str, Any]:
     total = (response.get("hits") or {}).get("total") or {}
     buckets = ((response.get("aggregations") or {}).get("topics") or {}).get("buckets") or {}
-    return {"total": int(total.get("value", 0)) if isinstance(total, dict) else int(total or 0),
-            "topics": {t: int((buckets.get(t) or {}).get("doc_count", 0)) for t in TOPICS}}
+    return {
+        "total": int(total.get("value", 0)) if isinstance(total, dict) else int(total or 0),
+        "topics": {t: int((buckets.get(t) or {}).get("doc_count", 0)) for t in TOPICS},
+    }
 
 
 def recent_alerts_query(size: int = RECENT_ALERTS) -> dict[str, Any]:
-    return {"size": size, "sort": [{"@timestamp": "desc"}],
-            "_source": ["alert_id", "topic", "window_start", "window_end", "count", "baseline", "ratio", "severity"]}
+    return {
+        "size": size,
+        "sort": [{"@timestamp": "desc"}],
+        "_source": ["alert_id", "topic", "window_start", "window_end", "count", "baseline", "ratio", "severity"],
+    }
 
 
 def counts_query() -> dict[str, Any]:
@@ -74,9 +82,17 @@ def feeds_summary(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     counts = {s: 0 for s in ("ok", "failing", "gone", "new")}
     for row in rows:
         counts[row["status"]] += 1
-    failing = [{"name": r["name"], "feed_url": r["feed_url"], "status": r["status"], "failures": r["failures"],
-                "last_error": r["last_error"] or r["last_outcome"]}
-               for r in rows if r["status"] in ("failing", "gone")][:FAILING_SHOWN]
+    failing = [
+        {
+            "name": r["name"],
+            "feed_url": r["feed_url"],
+            "status": r["status"],
+            "failures": r["failures"],
+            "last_error": r["last_error"] or r["last_outcome"],
+        }
+        for r in rows
+        if r["status"] in ("failing", "gone")
+    ][:FAILING_SHOWN]
     return {"total": len(rows), **counts, "failing_feeds": failing}
 
 
@@ -88,8 +104,14 @@ def endpoint_result(url: str, status: int | None, body: str | None, error: str |
             parsed = json.loads(body)
         except ValueError:
             parsed = body[:200]
-    return {"url": url, "reachable": status is not None, "status": status,
-            "ok": status is not None and 200 <= status < 300, "body": parsed, "error": error}
+    return {
+        "url": url,
+        "reachable": status is not None,
+        "status": status,
+        "ok": status is not None and 200 <= status < 300,
+        "body": parsed,
+        "error": error,
+    }
 
 
 def exit_code(report: dict[str, Any]) -> int:
@@ -132,21 +154,29 @@ def render(report: dict[str, Any]) -> str:
         what = "REFUSED US" if engine.get("refused") else "UNREACHABLE"
         lines.append(f"engine     {what} at {engine['url']}: {engine['error']}")
     else:
-        lines.append(f"engine     {engine['engine']} {engine['version']} at {engine['url']}, cluster "
-                     f"{engine.get('cluster') or 'unknown'}")
+        lines.append(
+            f"engine     {engine['engine']} {engine['version']} at {engine['url']}, cluster "
+            f"{engine.get('cluster') or 'unknown'}"
+        )
         c = engine["counts"]
-        lines.append(f"           articles {c['articles']['docs']} in {c['articles']['indices']} index(es) "
-                     f"({engine['index']}-*), alerts {c['alerts']['docs']}, feeds {c['feeds']['docs']}, "
-                     f"dead letters {c['deadletters']['docs']}")
+        lines.append(
+            f"           articles {c['articles']['docs']} in {c['articles']['indices']} index(es) "
+            f"({engine['index']}-*), alerts {c['alerts']['docs']}, feeds {c['feeds']['docs']}, "
+            f"dead letters {c['deadletters']['docs']}"
+        )
     lines.append(f"job        {_job_line(report['job'])}")
     feeds = report.get("feeds")
     if feeds is not None:
-        lines.append(f"feeds      {feeds['total']}: {feeds['ok']} ok, {feeds['failing']} failing, "
-                     f"{feeds['gone']} gone, {feeds['new']} new")
+        lines.append(
+            f"feeds      {feeds['total']}: {feeds['ok']} ok, {feeds['failing']} failing, "
+            f"{feeds['gone']} gone, {feeds['new']} new"
+        )
         for f in feeds["failing_feeds"]:
             name = f["name"] if f["name"] and f["name"] != f["feed_url"] else ""
-            lines.append(f"           {f['status']} x{f['failures']}  {name} <{f['feed_url']}>  "
-                         f"{str(f['last_error'] or '')[:100]}".rstrip())
+            lines.append(
+                f"           {f['status']} x{f['failures']}  {name} <{f['feed_url']}>  "
+                f"{str(f['last_error'] or '')[:100]}".rstrip()
+            )
     hour = report.get("last_hour")
     if hour is not None:
         per = ", ".join(f"{t} {n}" for t, n in hour["topics"].items())
@@ -158,8 +188,10 @@ def render(report: dict[str, Any]) -> str:
         for i, a in enumerate(alerts):
             start, end = str(a.get("window_start") or ""), str(a.get("window_end") or "")
             window = f"{start[:10]} {_clock(start)}–{_clock(end)}"
-            lines.append(f"{'alerts' if i == 0 else '':<10} {window}  {a.get('topic')}: {a.get('count')} "
-                         f"articles, baseline {a.get('baseline')}, ratio {a.get('ratio')}")
+            lines.append(
+                f"{'alerts' if i == 0 else '':<10} {window}  {a.get('topic')}: {a.get('count')} "
+                f"articles, baseline {a.get('baseline')}, ratio {a.get('ratio')}"
+            )
     return "\n".join(lines)
 
 
@@ -178,8 +210,11 @@ def probe_endpoint(url: str, timeout_s: float = 3.0) -> dict[str, Any]:
 
 def job_status(metrics_url: str) -> dict[str, Any]:
     base = metrics_url.rstrip("/")
-    return {"metrics_url": base, "healthz": probe_endpoint(f"{base}/healthz"),
-            "readyz": probe_endpoint(f"{base}/readyz")}
+    return {
+        "metrics_url": base,
+        "healthz": probe_endpoint(f"{base}/healthz"),
+        "readyz": probe_endpoint(f"{base}/readyz"),
+    }
 
 
 def _counts(writer: SearchWriter, pattern: str) -> dict[str, int]:
@@ -191,8 +226,17 @@ def _counts(writer: SearchWriter, pattern: str) -> dict[str, int]:
         raise
 
 
-def gather(writer: SearchWriter, *, prefix: str, alerts_index: str, feeds_index: str, deadletter_index: str,
-           engine: str, version: str, now: float) -> dict[str, Any]:
+def gather(
+    writer: SearchWriter,
+    *,
+    prefix: str,
+    alerts_index: str,
+    feeds_index: str,
+    deadletter_index: str,
+    engine: str,
+    version: str,
+    now: float,
+) -> dict[str, Any]:
     """The engine parts of the report, read through a connected writer."""
     from pipeline.sinks.document import read_pattern
     from pipeline.sinks.feedstate import FeedStateStore
@@ -201,12 +245,23 @@ def gather(writer: SearchWriter, *, prefix: str, alerts_index: str, feeds_index:
         cluster = writer.client.request("GET", "/_cluster/health").get("status")
     except SearchError:  # a user without cluster privileges still gets the rest
         cluster = None
-    counts = {"articles": _counts(writer, read_pattern(prefix)), "alerts": _counts(writer, alerts_index),
-              "feeds": _counts(writer, feeds_index), "deadletters": _counts(writer, deadletter_index)}
+    counts = {
+        "articles": _counts(writer, read_pattern(prefix)),
+        "alerts": _counts(writer, alerts_index),
+        "feeds": _counts(writer, feeds_index),
+        "deadletters": _counts(writer, deadletter_index),
+    }
     hour = writer.client.request("POST", f"/{read_pattern(prefix)}/_search", last_hour_query(now))
     return {
-        "engine": {"reachable": True, "url": writer.settings.url, "engine": engine, "version": version,
-                   "cluster": cluster, "index": prefix, "counts": counts},
+        "engine": {
+            "reachable": True,
+            "url": writer.settings.url,
+            "engine": engine,
+            "version": version,
+            "cluster": cluster,
+            "index": prefix,
+            "counts": counts,
+        },
         "feeds": feeds_summary(FeedStateStore(writer, feeds_index).all()),
         "last_hour": last_hour_from_response(hour),
         "alerts": writer.search_docs(alerts_index, recent_alerts_query()),

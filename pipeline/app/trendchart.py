@@ -26,6 +26,7 @@ def write_png(trends: Trends, path: str | Path, as_share: bool = False, title: s
 
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     ax = fig.subplots()
+
     def x(unix_s: float) -> float:
         return float(mdates.date2num(datetime.fromtimestamp(unix_s, tz=UTC)))  # type: ignore[no-untyped-call]
 
@@ -33,8 +34,9 @@ def write_png(trends: Trends, path: str | Path, as_share: bool = False, title: s
     xs = [x(s) for s in trends.starts] + [x(trends.starts[-1] + trends.interval_s)] if trends.starts else []
     colours = {}
     for topic, counts in trends.counts.items():
-        values: list[float] = [100 * (v or 0.0) for v in share(counts, trends.totals)] if as_share \
-            else [float(c) for c in counts]
+        values: list[float] = (
+            [100 * (v or 0.0) for v in share(counts, trends.totals)] if as_share else [float(c) for c in counts]
+        )
         values += values[-1:]
         (line,) = ax.plot(xs, values, label=f"{topic} ({sum(counts)})", linewidth=1.8, drawstyle="steps-post")
         colours[topic] = line.get_color()
@@ -55,8 +57,11 @@ def write_png(trends: Trends, path: str | Path, as_share: bool = False, title: s
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))  # type: ignore[no-untyped-call]
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", fontsize="small", ncols=3)
-    ax.set_title(title or ("US–India coverage: topic share" if as_share else "US–India coverage by topic")
-                 + (" (shaded: spike alerts)" if trends.alerts else ""))
+    ax.set_title(
+        title
+        or ("US–India coverage: topic share" if as_share else "US–India coverage by topic")
+        + (" (shaded: spike alerts)" if trends.alerts else "")
+    )
     fig.tight_layout()
     out = Path(path)
     fig.savefig(out, format="png")

@@ -55,8 +55,10 @@ class TrendsRequest:
         if self.until <= self.since:
             raise ConfigError("--since must be before --until — fix: e.g. --since 7d (and no --until: now)")
         if len(self.starts) > MAX_BUCKETS:
-            raise ConfigError(f"{len(self.starts)} buckets — fix: a wider --interval or a shorter --since "
-                              f"(at most {MAX_BUCKETS} buckets)")
+            raise ConfigError(
+                f"{len(self.starts)} buckets — fix: a wider --interval or a shorter --since "
+                f"(at most {MAX_BUCKETS} buckets)"
+            )
 
     @property
     def first(self) -> int:
@@ -80,15 +82,25 @@ def build_query(req: TrendsRequest) -> dict[str, Any]:
     return {
         "size": 0,
         "track_total_hits": True,
-        "query": {"bool": {"filter": [
-            {"term": {"relevant": True}},
-            {"range": {"@timestamp": {"gte": unix_to_iso(req.first), "lt": unix_to_iso(req.until)}}},
-        ]}},
-        "aggs": {"over_time": {
-            "date_histogram": {"field": "@timestamp", "fixed_interval": f"{req.interval_s}s", "min_doc_count": 0,
-                               "extended_bounds": {"min": starts[0] * 1000, "max": starts[-1] * 1000}},
-            "aggs": {"topics": {"filters": {"filters": {t: {"term": {"topics": t}} for t in req.topics}}}},
-        }},
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"relevant": True}},
+                    {"range": {"@timestamp": {"gte": unix_to_iso(req.first), "lt": unix_to_iso(req.until)}}},
+                ]
+            }
+        },
+        "aggs": {
+            "over_time": {
+                "date_histogram": {
+                    "field": "@timestamp",
+                    "fixed_interval": f"{req.interval_s}s",
+                    "min_doc_count": 0,
+                    "extended_bounds": {"min": starts[0] * 1000, "max": starts[-1] * 1000},
+                },
+                "aggs": {"topics": {"filters": {"filters": {t: {"term": {"topics": t}} for t in req.topics}}}},
+            }
+        },
     }
 
 
@@ -96,11 +108,15 @@ def alerts_query(req: TrendsRequest, size: int = 1000) -> dict[str, Any]:
     """Alert documents of these topics whose window overlaps the period."""
     return {
         "size": size,
-        "query": {"bool": {"filter": [
-            {"terms": {"topic": list(req.topics)}},
-            {"range": {"window_start": {"lt": unix_to_iso(req.until)}}},
-            {"range": {"window_end": {"gt": unix_to_iso(req.first)}}},
-        ]}},
+        "query": {
+            "bool": {
+                "filter": [
+                    {"terms": {"topic": list(req.topics)}},
+                    {"range": {"window_start": {"lt": unix_to_iso(req.until)}}},
+                    {"range": {"window_end": {"gt": unix_to_iso(req.first)}}},
+                ]
+            }
+        },
         "sort": [{"window_start": "asc"}],
         "_source": ["alert_id", "topic", "window_start", "window_end", "count", "baseline", "ratio"],
     }
@@ -118,8 +134,7 @@ class Trends:
     marks: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
-def trends_from_response(req: TrendsRequest, response: dict[str, Any],
-                         alerts: Sequence[dict[str, Any]] = ()) -> Trends:
+def trends_from_response(req: TrendsRequest, response: dict[str, Any], alerts: Sequence[dict[str, Any]] = ()) -> Trends:
     """The engine's answer on the request's own bucket grid (buckets it left out count 0)."""
     starts = req.starts
     index = {s: i for i, s in enumerate(starts)}
@@ -134,8 +149,14 @@ def trends_from_response(req: TrendsRequest, response: dict[str, Any],
         per_topic = (bucket.get("topics") or {}).get("buckets") or {}
         for t in req.topics:
             counts[t][i] = int((per_topic.get(t) or {}).get("doc_count", 0))
-    return Trends(tuple(starts), req.interval_s, tuple(totals), {t: tuple(v) for t, v in counts.items()},
-                  tuple(alerts), alert_marks(starts, req.interval_s, alerts))
+    return Trends(
+        tuple(starts),
+        req.interval_s,
+        tuple(totals),
+        {t: tuple(v) for t, v in counts.items()},
+        tuple(alerts),
+        alert_marks(starts, req.interval_s, alerts),
+    )
 
 
 def share(counts: Sequence[int], totals: Sequence[int]) -> list[float | None]:
@@ -163,11 +184,17 @@ def regroup(trends: Trends, factor: int) -> Trends:
     n = len(trends.starts)
 
     def merge(values: Sequence[int]) -> tuple[int, ...]:
-        return tuple(sum(values[i:i + factor]) for i in range(0, n, factor))
+        return tuple(sum(values[i : i + factor]) for i in range(0, n, factor))
 
     marks = {t: frozenset(i // factor for i in idx) for t, idx in trends.marks.items()}
-    return Trends(tuple(trends.starts[::factor]), trends.interval_s * factor, merge(trends.totals),
-                  {t: merge(v) for t, v in trends.counts.items()}, trends.alerts, marks)
+    return Trends(
+        tuple(trends.starts[::factor]),
+        trends.interval_s * factor,
+        merge(trends.totals),
+        {t: merge(v) for t, v in trends.counts.items()},
+        trends.alerts,
+        marks,
+    )
 
 
 def sparkline(values: Sequence[float | None], top: float | None = None, ascii_only: bool = False) -> str:
@@ -208,10 +235,17 @@ def topic_summary(trends: Trends, topic: str, as_share: bool) -> dict[str, Any]:
     best = max(range(len(values)), key=lambda i: (values[i] or 0.0, -i)) if values else None
     peak = None
     if best is not None and (values[best] or 0) > 0:
-        peak = {"start": unix_to_iso(trends.starts[best]), "count": counts[best],
-                "share": round(counts[best] / trends.totals[best], 4) if trends.totals[best] else None}
-    return {"total": total, "share": round(total / all_total, 4) if all_total else None, "peak": peak,
-            "alert_buckets": len(trends.marks.get(topic, frozenset()))}
+        peak = {
+            "start": unix_to_iso(trends.starts[best]),
+            "count": counts[best],
+            "share": round(counts[best] / trends.totals[best], 4) if trends.totals[best] else None,
+        }
+    return {
+        "total": total,
+        "share": round(total / all_total, 4) if all_total else None,
+        "peak": peak,
+        "alert_buckets": len(trends.marks.get(topic, frozenset())),
+    }
 
 
 def to_json(trends: Trends, as_share: bool) -> dict[str, Any]:
@@ -220,15 +254,27 @@ def to_json(trends: Trends, as_share: bool) -> dict[str, Any]:
     shares = {t: share(trends.counts[t], trends.totals) for t in topics}
     buckets = []
     for i, start in enumerate(trends.starts):
-        buckets.append({"start": unix_to_iso(start), "end": unix_to_iso(start + trends.interval_s),
-                        "total": trends.totals[i],
-                        "topics": {t: {"count": trends.counts[t][i],
-                                       "share": None if shares[t][i] is None else round(shares[t][i] or 0.0, 4),
-                                       "alert": i in trends.marks.get(t, frozenset())} for t in topics}})
+        buckets.append(
+            {
+                "start": unix_to_iso(start),
+                "end": unix_to_iso(start + trends.interval_s),
+                "total": trends.totals[i],
+                "topics": {
+                    t: {
+                        "count": trends.counts[t][i],
+                        "share": None if shares[t][i] is None else round(shares[t][i] or 0.0, 4),
+                        "alert": i in trends.marks.get(t, frozenset()),
+                    }
+                    for t in topics
+                },
+            }
+        )
     return {
         "since": unix_to_iso(trends.starts[0]) if trends.starts else None,
         "until": unix_to_iso(trends.starts[-1] + trends.interval_s) if trends.starts else None,
-        "interval_s": trends.interval_s, "share": as_share, "buckets": buckets,
+        "interval_s": trends.interval_s,
+        "share": as_share,
+        "buckets": buckets,
         "topics": {t: topic_summary(trends, t, as_share) for t in topics},
         "alerts": list(trends.alerts),
     }
@@ -239,8 +285,9 @@ def highlight(spark: str, marked: frozenset[int]) -> str:
     return "".join(f"\033[1;31m{c}\033[0m" if i in marked else c for i, c in enumerate(spark))
 
 
-def render(trends: Trends, as_share: bool = False, width: int = 72, ascii_only: bool = False,
-           colour: bool = False) -> str:
+def render(
+    trends: Trends, as_share: bool = False, width: int = 72, ascii_only: bool = False, colour: bool = False
+) -> str:
     """One line per topic (sparkline, total, peak) and, under a topic with alerts, ``^`` under the buckets
     its alert windows overlap; then a line for all relevant coverage. Plain text unless ``colour`` (a
     terminal), which also shows the alert buckets of the sparkline in bold red."""
@@ -248,9 +295,11 @@ def render(trends: Trends, as_share: bool = False, width: int = 72, ascii_only: 
     shown = regroup(trends, factor)
     n = len(shown.starts)
     unit = "share of relevant coverage" if as_share else "relevant articles"
-    lines = [f"{unit} per {_duration(trends.interval_s)}, {_when(trends.starts[0], trends.interval_s)} → "
-             f"{_when(trends.starts[-1] + trends.interval_s, trends.interval_s)} UTC"
-             + (f" (1 column = {_duration(shown.interval_s)})" if factor > 1 else "")]
+    lines = [
+        f"{unit} per {_duration(trends.interval_s)}, {_when(trends.starts[0], trends.interval_s)} → "
+        f"{_when(trends.starts[-1] + trends.interval_s, trends.interval_s)} UTC"
+        + (f" (1 column = {_duration(shown.interval_s)})" if factor > 1 else "")
+    ]
     name_w = max([len("all relevant"), *(len(t) for t in shown.counts)])
     for topic in shown.counts:
         counts = shown.counts[topic]
@@ -260,8 +309,11 @@ def render(trends: Trends, as_share: bool = False, width: int = 72, ascii_only: 
         peak = ""
         if info["peak"]:
             at = _when(iso_to_unix_int(info["peak"]["start"]), shown.interval_s)
-            peak = f"peak {(info['peak']['share'] or 0) * 100:.0f}% at {at}" if as_share else \
-                f"peak {info['peak']['count']} at {at}"
+            peak = (
+                f"peak {(info['peak']['share'] or 0) * 100:.0f}% at {at}"
+                if as_share
+                else f"peak {info['peak']['count']} at {at}"
+            )
         if as_share:
             total_text = "-" if info["share"] is None else f"{info['share'] * 100:.1f}%"
         else:
@@ -274,10 +326,15 @@ def render(trends: Trends, as_share: bool = False, width: int = 72, ascii_only: 
         if trends.marks.get(topic):
             lines.append(f"{'':<{name_w}}  {marks_line(n, shown.marks[topic])}  alert window(s)")
     all_peak = max(range(n), key=lambda i: (shown.totals[i], -i)) if n else None
-    peak_text = f"peak {shown.totals[all_peak]} at {_when(shown.starts[all_peak], shown.interval_s)}" \
-        if all_peak is not None and shown.totals[all_peak] else ""
-    lines.append(f"{'all relevant':<{name_w}}  {sparkline(shown.totals, None, ascii_only).ljust(n)}  "
-                 f"{sum(shown.totals):>6}  {peak_text}".rstrip())
+    peak_text = (
+        f"peak {shown.totals[all_peak]} at {_when(shown.starts[all_peak], shown.interval_s)}"
+        if all_peak is not None and shown.totals[all_peak]
+        else ""
+    )
+    lines.append(
+        f"{'all relevant':<{name_w}}  {sparkline(shown.totals, None, ascii_only).ljust(n)}  "
+        f"{sum(shown.totals):>6}  {peak_text}".rstrip()
+    )
     if any(trends.marks.values()):
         lines.append(f"{ALERT_MARK} = a spike alert in news-alerts overlaps the bucket")
     return "\n".join(lines)

@@ -47,8 +47,10 @@ def parse_duration(value: object, where: str) -> float:
 def _feed(raw: object, index: int, defaults: Mapping[str, Any], path: str) -> Feed:
     where = f"{path}: feeds[{index}]"
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: expected a mapping with at least 'url', got {type(raw).__name__} — "
-                          "fix: write '- url: https://example.org/rss'")
+        raise ConfigError(
+            f"{where}: expected a mapping with at least 'url', got {type(raw).__name__} — "
+            "fix: write '- url: https://example.org/rss'"
+        )
     unknown = set(raw) - _FEED_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)} — fix: use only {sorted(_FEED_KEYS)}")
@@ -57,8 +59,9 @@ def _feed(raw: object, index: int, defaults: Mapping[str, Any], path: str) -> Fe
         raise ConfigError(f"{where}.url: missing — fix: give the feed's http(s) address")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{where}.url: {url!r} is not an http(s) URL — "
-                          "fix: use the feed's http:// or https:// address")
+        raise ConfigError(
+            f"{where}.url: {url!r} is not an http(s) URL — fix: use the feed's http:// or https:// address"
+        )
     name = raw.get("name") or parts.netloc
     if not isinstance(name, str):
         raise ConfigError(f"{where}.name: expected text, got {name!r} — fix: write e.g. 'name: The Hindu'")
@@ -68,21 +71,30 @@ def _feed(raw: object, index: int, defaults: Mapping[str, Any], path: str) -> Fe
         raise ConfigError(f"{where}.language: {language!r} is not a language code — fix: use e.g. 'en' or 'hi'")
     tags = raw.get("tags", defaults.get("tags", []))
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(f"{where}.tags: expected a list of strings, got {tags!r} — fix: write e.g. "
-                          "'tags: [india, business]'")
-    return Feed(url=url.strip(), name=name.strip(), interval_s=interval,
-                language=language.lower().split("-")[0] if language else None, tags=tuple(tags))
+        raise ConfigError(
+            f"{where}.tags: expected a list of strings, got {tags!r} — fix: write e.g. 'tags: [india, business]'"
+        )
+    return Feed(
+        url=url.strip(),
+        name=name.strip(),
+        interval_s=interval,
+        language=language.lower().split("-")[0] if language else None,
+        tags=tuple(tags),
+    )
 
 
 def parse_feeds(data: object, path: str = "feeds.yaml") -> list[Feed]:
     """Validate the parsed YAML of a feeds file."""
     if not isinstance(data, Mapping) or "feeds" not in data:
-        raise ConfigError(f"{path}: top level must be a mapping with a 'feeds' list — "
-                          "fix: start the file with 'feeds:'")
+        raise ConfigError(
+            f"{path}: top level must be a mapping with a 'feeds' list — fix: start the file with 'feeds:'"
+        )
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, Mapping):
-        raise ConfigError(f"{path}: defaults: expected a mapping — fix: give it interval, language or tags, "
-                          "e.g. 'defaults: {interval: 5m}'")
+        raise ConfigError(
+            f"{path}: defaults: expected a mapping — fix: give it interval, language or tags, "
+            "e.g. 'defaults: {interval: 5m}'"
+        )
     raw_feeds = data["feeds"]
     if not isinstance(raw_feeds, list) or not raw_feeds:
         raise ConfigError(f"{path}: feeds: expected a non-empty list — fix: add at least one '- url: ...'")
@@ -90,8 +102,9 @@ def parse_feeds(data: object, path: str = "feeds.yaml") -> list[Feed]:
     seen: dict[str, int] = {}
     for i, f in enumerate(feeds):
         if f.url in seen:
-            raise ConfigError(f"{path}: feeds[{i}].url: {f.url} repeats feeds[{seen[f.url]}] — "
-                              "fix: list each feed once")
+            raise ConfigError(
+                f"{path}: feeds[{i}].url: {f.url} repeats feeds[{seen[f.url]}] — fix: list each feed once"
+            )
         seen[f.url] = i
     return feeds
 
@@ -104,15 +117,16 @@ def load_feeds(path: str | Path) -> list[Feed]:
     except FileNotFoundError:
         raise ConfigError(f"{p}: no such file — fix: pass --config with the path of your feeds.yaml") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read: {exc} — fix: pass --config with a readable UTF-8 "
-                          "feeds.yaml") from None
+        raise ConfigError(f"{p}: cannot read: {exc} — fix: pass --config with a readable UTF-8 feeds.yaml") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"{p}{at}: not valid YAML: {getattr(exc, 'problem', exc)} — fix: correct that line "
-                          "(indentation, or quotes around a value holding ': ' or '#')") from None
+        raise ConfigError(
+            f"{p}{at}: not valid YAML: {getattr(exc, 'problem', exc)} — fix: correct that line "
+            "(indentation, or quotes around a value holding ': ' or '#')"
+        ) from None
     return parse_feeds(data, str(p))
 
 
@@ -125,8 +139,10 @@ def read_secret(env: Mapping[str, str], name: str) -> str | None:
         try:
             return Path(file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"{name}_FILE={file}: cannot read: {exc.strerror} — fix: point {name}_FILE at a "
-                              f"readable file holding the secret, or set {name} instead") from None
+            raise ConfigError(
+                f"{name}_FILE={file}: cannot read: {exc.strerror} — fix: point {name}_FILE at a "
+                f"readable file holding the secret, or set {name} instead"
+            ) from None
     return None
 
 
@@ -148,14 +164,20 @@ class SearchSettings:
     deadletter_index: bool = True  # also write dead letters to the news-deadletter index
 
 
-def search_settings(env: Mapping[str, str] | None = None, *, url: str | None = None, index: str | None = None,
-                    index_all: bool = False) -> SearchSettings:
+def search_settings(
+    env: Mapping[str, str] | None = None, *, url: str | None = None, index: str | None = None, index_all: bool = False
+) -> SearchSettings:
     """The engine settings from the environment; ``url``/``index``/``index_all`` are command-line overrides."""
     env = os.environ if env is None else env
     engine = env_choice(env, "NEWSMON_SEARCH_ENGINE", ("auto", "opensearch", "elasticsearch"), None) or "auto"
-    source, chosen = ("--search-url", url) if url else next(
-        ((name, env[name]) for name in ("ELASTICSEARCH_URL", "NEWSMON_SEARCH_URL") if env.get(name)),
-        ("default", SearchSettings.url))
+    source, chosen = (
+        ("--search-url", url)
+        if url
+        else next(
+            ((name, env[name]) for name in ("ELASTICSEARCH_URL", "NEWSMON_SEARCH_URL") if env.get(name)),
+            ("default", SearchSettings.url),
+        )
+    )
     parts = urlsplit(chosen)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{source}={chosen!r}: not an http(s) URL — fix: use e.g. http://127.0.0.1:9200")
@@ -183,13 +205,17 @@ def prism_binary(env: Mapping[str, str]) -> str:
     chosen = env.get("NEWSMON_PRISM_LOCATION")
     if chosen:
         if not os.access(chosen, os.X_OK) or not Path(chosen).is_file():
-            raise ConfigError(f"NEWSMON_PRISM_LOCATION={chosen!r}: no executable file there — fix: point it at "
-                              "the prism binary (deploy/local/install.sh builds one in .cache/bin)")
+            raise ConfigError(
+                f"NEWSMON_PRISM_LOCATION={chosen!r}: no executable file there — fix: point it at "
+                "the prism binary (deploy/local/install.sh builds one in .cache/bin)"
+            )
         return chosen
     if REPO_PRISM.exists():
         return str(REPO_PRISM)
-    raise ConfigError("Prism runner binary not found — fix: run deploy/local/install.sh or set "
-                      "NEWSMON_PRISM_LOCATION (newsmon never downloads it at run time)")
+    raise ConfigError(
+        "Prism runner binary not found — fix: run deploy/local/install.sh or set "
+        "NEWSMON_PRISM_LOCATION (newsmon never downloads it at run time)"
+    )
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -205,8 +231,10 @@ class LogSettings:
 
 def log_settings(env: Mapping[str, str], fmt: str | None = None, level: str | None = None) -> LogSettings:
     """Logging from ``--log-format``/``--log-level`` (already checked by the parser), else the environment."""
-    return LogSettings(format=fmt or env_choice(env, "NEWSMON_LOG_FORMAT", LOG_FORMATS, None),
-                       level=(level or env_choice(env, "NEWSMON_LOG_LEVEL", LOG_LEVELS, None) or "INFO").upper())
+    return LogSettings(
+        format=fmt or env_choice(env, "NEWSMON_LOG_FORMAT", LOG_FORMATS, None),
+        level=(level or env_choice(env, "NEWSMON_LOG_LEVEL", LOG_LEVELS, None) or "INFO").upper(),
+    )
 
 
 def progress_mode(env: Mapping[str, str]) -> str | None:

@@ -130,8 +130,18 @@ class FeedBatch:
 
 
 # -- the one projection of a classified article into plain JSON fields ------------------------
-ARTICLE_FIELDS = ("article_id", "url", "title", "summary", "body", "source", "feed_url", "language",
-                  "published_at", "guid")
+ARTICLE_FIELDS = (
+    "article_id",
+    "url",
+    "title",
+    "summary",
+    "body",
+    "source",
+    "feed_url",
+    "language",
+    "published_at",
+    "guid",
+)
 VERDICT_FIELDS = ("relevant", "relevance_score", "topics", "entities", "matched_terms", "evidence")
 # `newsmon classify` (DESIGN.md): the verdict plus the language it was classified in, after the caller's `id`.
 CLASSIFY_FIELDS = ("relevant", "relevance_score", "topics", "entities", "matched_terms", "language", "evidence")
@@ -147,11 +157,22 @@ def project(item: ClassifiedArticle) -> dict[str, Any]:
     """
     a, c = item.article, item.classification
     return {
-        "article_id": a.article_id, "url": a.url, "title": a.title, "summary": a.summary, "body": a.body,
-        "source": a.source, "feed_url": a.feed_url, "language": a.language, "published_at": a.published_at,
+        "article_id": a.article_id,
+        "url": a.url,
+        "title": a.title,
+        "summary": a.summary,
+        "body": a.body,
+        "source": a.source,
+        "feed_url": a.feed_url,
+        "language": a.language,
+        "published_at": a.published_at,
         "guid": a.guid,
-        "relevant": c.relevant, "relevance_score": round(c.relevance_score, 4), "topics": list(c.topics),
-        "entities": list(c.entities), "matched_terms": list(c.matched_terms), "evidence": c.evidence,
+        "relevant": c.relevant,
+        "relevance_score": round(c.relevance_score, 4),
+        "topics": list(c.topics),
+        "entities": list(c.entities),
+        "matched_terms": list(c.matched_terms),
+        "evidence": c.evidence,
     }
 
 

@@ -62,10 +62,54 @@ from lxml import etree
 
 # Elements that start a new line when a browser renders them: they separate the words around them.
 BLOCK_TAGS: tuple[str, ...] = (
-    "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog", "dir",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hgroup", "hr", "img", "legend", "li", "main", "menu", "nav", "ol", "option", "p", "pre",
-    "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "img",
+    "legend",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 )
 # Elements whose content is never shown as text (code, styling, fallbacks for missing features, metadata).
 DROPPED_TAGS: tuple[str, ...] = ("script", "style", "noscript", "template", "head")
@@ -101,8 +145,14 @@ class _Renderer(threading.local):
 
     def __call__(self, markup: str) -> str:
         if self.parser is None or self.transform is None:  # built on first use, not at import
-            self.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
-                                           no_network=True, default_doctype=False, huge_tree=True)
+            self.parser = etree.HTMLParser(
+                encoding="utf-8",
+                remove_comments=True,
+                remove_pis=True,
+                no_network=True,
+                default_doctype=False,
+                huge_tree=True,
+            )
             self.transform = etree.XSLT(etree.XML(_STYLESHEET))
         try:
             # Bytes, so that an XML or charset declaration inside the markup cannot re-decode it;

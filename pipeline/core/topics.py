@@ -14,8 +14,7 @@ TOPIC_DEFINITIONS: Final[dict[str, str]] = {
     ),
     "immigration": "visas (H-1B, student, work), deportations, green cards, the Indian diaspora's migration status",
     "energy": (
-        "oil, gas and LNG trade, sanctions on energy purchases, nuclear power cooperation, renewables, "
-        "climate finance"
+        "oil, gas and LNG trade, sanctions on energy purchases, nuclear power cooperation, renewables, climate finance"
     ),
     "diplomacy": "leaders' and ministers' meetings, summits, statements, ambassadors, bilateral or Quad diplomacy",
     "technology": "semiconductors, critical and emerging technologies (iCET/TRUST), IT services, AI, space, telecom",

@@ -52,16 +52,38 @@ from w3lib.url import canonicalize_url
 TRACKING_PARAMS: frozenset[str] = frozenset(
     {
         # ad and social click ids: Meta, Google Ads, DoubleClick, Microsoft Ads, Yandex, Instagram, X
-        "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "__twitter_impression", "ref_src",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "__twitter_impression",
+        "ref_src",
         # e-mail and campaign ids: Mailchimp, generic campaign id, Microsoft/MSN origin campaign
-        "mc_cid", "mc_eid", "cmpid", "ocid",
+        "mc_cid",
+        "mc_eid",
+        "cmpid",
+        "ocid",
         # Google Analytics cross-domain linker
-        "_ga", "_gl",
+        "_ga",
+        "_gl",
         # publisher attribution: New York Times social share, Daily Mail traffic origin
-        "smid", "smtyp", "ito",
+        "smid",
+        "smtyp",
+        "ito",
         # comScore (ns_*) and AT Internet / Piano (at_*) campaign tagging, used by BBC and Daily Mail
-        "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee",
-        "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
     }
 )
 # Vendor namespaces that hold only campaign fields: Google/Urchin, Piwik, Matomo, HubSpot ads, Olytics, Vero.

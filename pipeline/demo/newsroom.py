@@ -47,26 +47,35 @@ def render_feed(feed: str, items: Sequence[Item]) -> str:
             "    <item>\n"
             f"      <title>{escape(story.title)}</title>\n"
             f"      <link>{escape(url)}</link>\n"
-            f"      <guid isPermaLink=\"true\">{escape(url)}</guid>\n"
+            f'      <guid isPermaLink="true">{escape(url)}</guid>\n'
             f"      <pubDate>{formatdate(published, usegmt=True)}</pubDate>\n"
             f"      <description>{escape(story.summary)}</description>\n"
-            "    </item>\n")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n'
-            "<!-- newsmon demo newsroom: invented stories (pipeline/demo/bank.jsonl). -->\n"
-            '<rss version="2.0">\n  <channel>\n'
-            f"    <title>{escape(FEEDS[feed])}</title>\n"
-            "    <link>https://demo.newsmon.invalid/</link>\n"
-            "    <description>Invented stories for the newsmon demo.</description>\n"
-            "    <language>en</language>\n"
-            + "".join(entries) + "  </channel>\n</rss>\n")
+            "    </item>\n"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        "<!-- newsmon demo newsroom: invented stories (pipeline/demo/bank.jsonl). -->\n"
+        '<rss version="2.0">\n  <channel>\n'
+        f"    <title>{escape(FEEDS[feed])}</title>\n"
+        "    <link>https://demo.newsmon.invalid/</link>\n"
+        "    <description>Invented stories for the newsmon demo.</description>\n"
+        "    <language>en</language>\n" + "".join(entries) + "  </channel>\n</rss>\n"
+    )
 
 
 class Newsroom:
     """The demo feeds in ``feeds_dir``, served on ``host:port`` (0: any free port), stories published on
     the demo timeline at ``scale`` (1 = the human demo)."""
 
-    def __init__(self, feeds_dir: str | Path, scale: float = 1.0, host: str = "127.0.0.1", port: int = 0,
-                 bank: Sequence[Story] | None = None, edition: str | None = None) -> None:
+    def __init__(
+        self,
+        feeds_dir: str | Path,
+        scale: float = 1.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bank: Sequence[Story] | None = None,
+        edition: str | None = None,
+    ) -> None:
         if scale <= 0:
             raise ValueError(f"time scale must be positive, got {scale}")
         self.root = Path(feeds_dir)
@@ -103,8 +112,13 @@ class Newsroom:
     def write_config(self, path: str | Path | None = None) -> Path:
         """feeds.yaml for ``newsmon run`` over the demo feeds (default: in the feeds folder)."""
         out = Path(path) if path else self.root / "feeds.yaml"
-        lines = ["# Written by `newsmon demo`: the demo newsroom's feeds.",
-                 "defaults:", f"  interval: {poll_interval_s(self.scale)}s", "  language: en", "feeds:"]
+        lines = [
+            "# Written by `newsmon demo`: the demo newsroom's feeds.",
+            "defaults:",
+            f"  interval: {poll_interval_s(self.scale)}s",
+            "  language: en",
+            "feeds:",
+        ]
         for feed, name in FEEDS.items():
             lines += [f"  - url: {self.url}/{feed}.xml", f"    name: {name}", "    tags: [demo]"]
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -145,8 +159,12 @@ class Newsroom:
                 return
         start = time.monotonic()
         self.first_poll.set()
-        log.info("demo newsroom: first poll; a new story every %gs, a burst of %d trade stories in %gs",
-                 STEADY_EVERY_S * self.scale, sum(s.phase == "burst" for s in self.bank), BURST_AT_S * self.scale)
+        log.info(
+            "demo newsroom: first poll; a new story every %gs, a burst of %d trade stories in %gs",
+            STEADY_EVERY_S * self.scale,
+            sum(s.phase == "burst" for s in self.bank),
+            BURST_AT_S * self.scale,
+        )
         burst_seen = False
         for pub in publications(self.bank, self.scale):
             if self._stop.wait(max(0.0, start + pub.at_s - time.monotonic())):

@@ -102,9 +102,15 @@ def _story(raw: dict[str, object], line: int) -> Story:
     expect = raw.get("expect")
     if not isinstance(expect, dict):
         raise ValueError(f"{BANK_PATH.name}:{line}: 'expect' must be an object")
-    story = Story(id=str(raw["id"]), feed=str(raw["feed"]), phase=str(raw["phase"]), title=str(raw["title"]),
-                  summary=str(raw["summary"]), relevant=bool(expect["relevant"]),
-                  topics=tuple(str(t) for t in expect["topics"]))
+    story = Story(
+        id=str(raw["id"]),
+        feed=str(raw["feed"]),
+        phase=str(raw["phase"]),
+        title=str(raw["title"]),
+        summary=str(raw["summary"]),
+        relevant=bool(expect["relevant"]),
+        topics=tuple(str(t) for t in expect["topics"]),
+    )
     if story.feed not in FEEDS or story.phase not in PHASES or not set(story.topics) <= set(TOPICS):
         raise ValueError(f"{BANK_PATH.name}:{line}: unknown feed, phase or topic in {story}")
     if story.topics and not story.relevant:
@@ -159,9 +165,17 @@ def run_args(scale: float = 1.0) -> list[str]:
     """The ``newsmon run`` options of the demo: a short tick and the production spike rule with every
     duration ``DEMO_SPEEDUP`` times shorter (times ``scale``); thresholds unchanged."""
     window = max(1, round(DEFAULT_RULE.window_s / DEMO_SPEEDUP * scale))
-    return ["--tick", f"{max(1.0, TICK_S * scale):g}",
-            "--spike-window", str(window),
-            "--spike-history", str(window * DEFAULT_RULE.history_windows),
-            "--spike-min-history", str(window * DEFAULT_RULE.min_history_windows),
-            "--spike-ratio", f"{DEFAULT_RULE.ratio_threshold:g}",
-            "--spike-min-count", str(DEFAULT_RULE.min_count)]
+    return [
+        "--tick",
+        f"{max(1.0, TICK_S * scale):g}",
+        "--spike-window",
+        str(window),
+        "--spike-history",
+        str(window * DEFAULT_RULE.history_windows),
+        "--spike-min-history",
+        str(window * DEFAULT_RULE.min_history_windows),
+        "--spike-ratio",
+        f"{DEFAULT_RULE.ratio_threshold:g}",
+        "--spike-min-count",
+        str(DEFAULT_RULE.min_count),
+    ]

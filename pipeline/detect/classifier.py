@@ -48,17 +48,26 @@ def tally_of(title: str, summary: str = "", body: str = "", *, fast: bool = True
     if fast and not full:
         tally.add_gated(found)
     else:
-        for field, text, (hits, rejected) in zip(("title", "summary", "body"), (title, summary, body), found,
-                                                 strict=True):
+        for field, text, (hits, rejected) in zip(
+            ("title", "summary", "body"), (title, summary, body), found, strict=True
+        ):
             if hits or rejected:
                 tally.add_field(field, text, hits, rejected, full)
     tally.settle()
     return tally
 
 
-def classify(title: str, summary: str = "", body: str = "", language: str | None = None, *,
-             model: stage2.Model | None = None, use_stage2: bool = True,
-             stage2_topics: bool = False, fast: bool = True) -> Classification:
+def classify(
+    title: str,
+    summary: str = "",
+    body: str = "",
+    language: str | None = None,
+    *,
+    model: stage2.Model | None = None,
+    use_stage2: bool = True,
+    stage2_topics: bool = False,
+    fast: bool = True,
+) -> Classification:
     """Is the article about US–India relations, on which topics, naming whom? Pure and deterministic.
 
     ``model`` replaces the shipped stage-2 model (cross-validation uses it); ``use_stage2=False``
@@ -98,8 +107,9 @@ def classify(title: str, summary: str = "", body: str = "", language: str | None
         rule = _rule(tally, relevant, contributions, verdict.grams_sum)
     if relevant and stage2_topics and verdict is not None and model is not None:
         chosen, _, _ = scoring.topics(tally)
-        topic_p = stage2.topic_probabilities(model, stage2.topic_features(tally.topic_mass, chosen, tally.leader),
-                                             phrases)
+        topic_p = stage2.topic_probabilities(
+            model, stage2.topic_features(tally.topic_mass, chosen, tally.leader), phrases
+        )
         picked = sorted((p, name) for name, p in topic_p.items() if p >= stage2.TOPIC_PROBABILITY)
         topics = tuple(name for _, name in sorted(picked, key=lambda item: -item[0]))
         topic_scores = {name: r3(mass) for name, mass in tally.topic_mass.items()} if tally.topic_mass else {}
@@ -117,9 +127,11 @@ def classify(title: str, summary: str = "", body: str = "", language: str | None
         evidence["topic_fallback"] = fallback
     if verdict is not None:
         # Stage 2: the logit before calibration and the words and phrases that weighed most in it.
-        evidence["stage2"] = {"logit": int(verdict.logit * 1000.0 + (0.5 if verdict.logit > 0 else -0.5)) / 1000.0,
-                              "phrases_total": round(verdict.grams_sum, 3),
-                              "phrases": {gram: weight for gram, weight in verdict.top_grams}}
+        evidence["stage2"] = {
+            "logit": int(verdict.logit * 1000.0 + (0.5 if verdict.logit > 0 else -0.5)) / 1000.0,
+            "phrases_total": round(verdict.grams_sum, 3),
+            "phrases": {gram: weight for gram, weight in verdict.top_grams},
+        }
         if topic_p:
             evidence["topic_probabilities"] = {name: round(p, 3) for name, p in topic_p.items() if p >= 0.05}
     return Classification(
@@ -172,20 +184,34 @@ def _pattern_entities(tally: Tally, summary: str, body: str) -> list[tuple[str, 
     return found
 
 
-def _evidence(tally: Tally, rule: str, contributions: dict[str, float], score: float, threshold: float, bias: float,
-              topic_scores: dict[str, float], language: str | None, found: list[tuple[str, str, str]],
-              by_kind: dict[str, list[str]]) -> dict[str, Any]:
+def _evidence(
+    tally: Tally,
+    rule: str,
+    contributions: dict[str, float],
+    score: float,
+    threshold: float,
+    bias: float,
+    topic_scores: dict[str, float],
+    language: str | None,
+    found: list[tuple[str, str, str]],
+    by_kind: dict[str, list[str]],
+) -> dict[str, Any]:
     third, offtopic = tally.third_countries, tally.offtopic_mass
     evidence: dict[str, Any] = {
         "rule": rule,
         "score": {
             "relevance": round(score, 4),
             "threshold": threshold,
-            "us_mass": r3(tally.us.mass), "india_mass": r3(tally.india.mass),
+            "us_mass": r3(tally.us.mass),
+            "india_mass": r3(tally.india.mass),
             # weight × feature value of each non-zero feature (pipeline.detect.scoring.FEATURES and
             # stage2.EXTRA_FEATURES, weights in stage2.json); the logit is bias + their sum + the phrases'.
-            "contributions": {name: int(value * 1000.0 + (0.5 if value > 0 else -0.5)) / 1000.0
-                              for name, value in contributions.items()} if contributions else {},
+            "contributions": {
+                name: int(value * 1000.0 + (0.5 if value > 0 else -0.5)) / 1000.0
+                for name, value in contributions.items()
+            }
+            if contributions
+            else {},
             "bias": bias,
         },
         "us_terms": tally.us.evidence,
@@ -204,8 +230,9 @@ def _evidence(tally: Tally, rule: str, contributions: dict[str, float], score: f
         "detector_version": DETECTOR_VERSION,
     }
     if found:
-        evidence["pattern_entities"] = [{"name": name, "kind": kind, "pattern": pattern}
-                                        for name, kind, pattern in found]
+        evidence["pattern_entities"] = [
+            {"name": name, "kind": kind, "pattern": pattern} for name, kind, pattern in found
+        ]
     if tally.partners:
         evidence["partners_not_counted"] = sorted(tally.partners)
     return evidence

@@ -98,19 +98,60 @@ def _pad(text: str) -> str:
 
 _CAPS_NEXT_WORD: Final = re.compile(r"[ \t]+([A-Z][A-Z0-9]*)")
 # Words after an all-caps "US" that make it the country rather than the pronoun ("LET US TALK").
-_CAPS_US_FOLLOWERS: Final = frozenset({
-    "PRESIDENT", "GOVERNMENT", "ADMINISTRATION", "OFFICIALS", "OFFICIAL", "TARIFF", "TARIFFS", "TRADE",
-    "SANCTIONS", "MILITARY", "ARMY", "NAVY", "FORCES", "TROOPS", "ENVOY", "AMBASSADOR", "EMBASSY", "CONGRESS",
-    "SENATE", "VISA", "VISAS", "ELECTION", "ELECTIONS", "ECONOMY", "DOLLAR", "STOCKS", "MARKETS", "TREASURY",
-    "FED", "TIES", "DEFENCE", "DEFENSE", "STATE", "SECRETARY", "CITIZENS", "CITIZEN", "COURT", "JUDGE", "DEAL",
-    "SAYS", "WARNS", "URGES", "SLAPS", "IMPOSES",
-})
+_CAPS_US_FOLLOWERS: Final = frozenset(
+    {
+        "PRESIDENT",
+        "GOVERNMENT",
+        "ADMINISTRATION",
+        "OFFICIALS",
+        "OFFICIAL",
+        "TARIFF",
+        "TARIFFS",
+        "TRADE",
+        "SANCTIONS",
+        "MILITARY",
+        "ARMY",
+        "NAVY",
+        "FORCES",
+        "TROOPS",
+        "ENVOY",
+        "AMBASSADOR",
+        "EMBASSY",
+        "CONGRESS",
+        "SENATE",
+        "VISA",
+        "VISAS",
+        "ELECTION",
+        "ELECTIONS",
+        "ECONOMY",
+        "DOLLAR",
+        "STOCKS",
+        "MARKETS",
+        "TREASURY",
+        "FED",
+        "TIES",
+        "DEFENCE",
+        "DEFENSE",
+        "STATE",
+        "SECRETARY",
+        "CITIZENS",
+        "CITIZEN",
+        "COURT",
+        "JUDGE",
+        "DEAL",
+        "SAYS",
+        "WARNS",
+        "URGES",
+        "SLAPS",
+        "IMPOSES",
+    }
+)
 
 
 def _us_not_pronoun(text: str, start: int, stop: int) -> bool:
     """Accept a case-sensitive "US" unless it stands in shouted text, where it may be the pronoun."""
-    before = text[max(0, start - 40):start].rsplit("\x00", 1)[-1]  # within its own field
-    after = text[stop:stop + 40].split("\x00", 1)[0]
+    before = text[max(0, start - 40) : start].rsplit("\x00", 1)[-1]  # within its own field
+    after = text[stop : stop + 40].split("\x00", 1)[0]
     if not (before + after).isupper():
         return True  # there is lower-case text around it (or no cased text at all): "US" is the country
     if after[:1] in ("-", *_DASHES) or before.endswith(("THE ", "INDIA, ", "INDIA AND ")):
@@ -129,6 +170,7 @@ GUARDS: Final[dict[str, tuple[Callable[[str, int, int], bool], str]]] = {
 
 # --- compilation ----------------------------------------------------------------------------
 
+
 def validate(term: Term) -> None:
     """Raise ValueError when a lexicon entry is malformed (a programming error in the data)."""
     where = f"lexicon term {term.surfaces!r}"
@@ -144,8 +186,12 @@ def validate(term: Term) -> None:
             raise ValueError(f"{where}: off-topic domain {domain!r} is not one of {OFFTOPIC_DOMAINS}")
         if not 0.0 < weight <= 1.0:
             raise ValueError(f"{where}: off-topic weight {weight} must be in (0, 1]")
-    for label, weight in (("us", term.us), ("india", term.india), ("bilateral", term.bilateral),
-                          ("country_weight", term.country_weight)):
+    for label, weight in (
+        ("us", term.us),
+        ("india", term.india),
+        ("bilateral", term.bilateral),
+        ("country_weight", term.country_weight),
+    ):
         if not 0.0 <= weight <= 1.0:
             raise ValueError(f"{where}: {label} weight {weight} must be in [0, 1]")
     if term.kind not in SIDE_KINDS:
@@ -187,8 +233,7 @@ class _Builder:
             for form in spellings:
                 matched = terms + tuple(term for term, forms in exact if form in forms)
                 by_spelling[form] = (matched, _side_mask(matched))
-            entry: _Entry = (len(key), not key.endswith(" "), terms, by_spelling or None, guarded,
-                             _side_mask(terms))
+            entry: _Entry = (len(key), not key.endswith(" "), terms, by_spelling or None, guarded, _side_mask(terms))
             automaton.add_word(key, entry)
         automaton.make_automaton()
         return cast(_Iter, automaton.iter)
@@ -299,8 +344,13 @@ _START: Final = operator.itemgetter(0)
 _STOP: Final = operator.itemgetter(1)
 
 
-def _scan(iterate: _Iter, haystack: str, text: str, spans: list[tuple[int, int, Terms, int]],
-          rejected: list[tuple[int, str, str]]) -> None:
+def _scan(
+    iterate: _Iter,
+    haystack: str,
+    text: str,
+    spans: list[tuple[int, int, Terms, int]],
+    rejected: list[tuple[int, str, str]],
+) -> None:
     """Append the case-checked, guarded matches (start, stop, terms) over the padded ``haystack`` to ``spans``.
 
     Offsets: ``haystack[i + 1]`` is ``text[i]``; a key starts with the space before its word.
@@ -310,7 +360,7 @@ def _scan(iterate: _Iter, haystack: str, text: str, spans: list[tuple[int, int, 
         stop = haystack.find(" ", end + 1) - 1 if stem else end - 1
         terms, sides = listed, listed_sides
         if exact is not None:
-            spelled = exact.get(text[start:end - 1 if stem else stop])
+            spelled = exact.get(text[start : end - 1 if stem else stop])
             if spelled is not None:
                 terms, sides = spelled
             elif not terms:

@@ -61,7 +61,7 @@ TOPIC_FLOOR_SHARE: Final = 0.9  # a bilateral cue at least this specific names t
 FEATURES: Final[dict[str, str]] = {
     "pair": "geometric mean of the two sides' strengths, 1 - exp(-mass / SIDE_SCALE)",
     "both_in_head": "the weaker side's mass in title and summary (in the lede when they name neither side), "
-                    "saturating at HEAD_SIDE_MIN",
+    "saturating at HEAD_SIDE_MIN",
     "actors": "share of the two sides named as state actors (government, leaders, institutions) in the head",
     "both_in_title": "1 when both sides are named in the headline",
     "bilateral_cue": "strongest cue naming the relationship (1.0 'India-US', 0.3 'tariffs on India')",
@@ -79,14 +79,27 @@ FEATURES: Final[dict[str, str]] = {
     "firm_only": "1 when a side is named only through its companies (Apple, Infosys)",
 }
 
-_DOMAIN_FEATURE: Final = {SPORTS: "sports", MARKETS: "markets", CULTURE: "culture", HUMAN: "human_interest",
-                          CONSUMER: "consumer", REACTION: "reaction"}
+_DOMAIN_FEATURE: Final = {
+    SPORTS: "sports",
+    MARKETS: "markets",
+    CULTURE: "culture",
+    HUMAN: "human_interest",
+    CONSUMER: "consumer",
+    REACTION: "reaction",
+}
 # Negative feature → the rule it names when it decides.
 _NEGATIVE_RULES: Final = {
-    "sports": "sports_without_policy", "markets": "markets_without_policy", "culture": "culture_story",
-    "human_interest": "human_interest_story", "consumer": "consumer_news", "reaction": "generic_reaction",
-    "third_share": "third_country_focus", "many_countries": "many_countries", "body_only": "side_only_in_body",
-    "third_in_title": "third_country_headline", "firm_only": "company_story",
+    "sports": "sports_without_policy",
+    "markets": "markets_without_policy",
+    "culture": "culture_story",
+    "human_interest": "human_interest_story",
+    "consumer": "consumer_news",
+    "reaction": "generic_reaction",
+    "third_share": "third_country_focus",
+    "many_countries": "many_countries",
+    "body_only": "side_only_in_body",
+    "third_in_title": "third_country_headline",
+    "firm_only": "company_story",
     "parallel": "parallel_not_bilateral",  # a stage-2 feature (pipeline.detect.stage2.EXTRA_FEATURES)
 }
 _TOPIC_ORDER: Final = {name: index for index, name in enumerate(TOPICS)}
@@ -186,16 +199,21 @@ def _chosen(tally: Tally) -> tuple[tuple[str, ...], str | None]:
     """The topics the masses choose, strongest first, and the fallback used, if any."""
     masses = tally.topic_mass
     strongest = max(masses.values(), default=0.0)
-    chosen = [(name, mass) for name, mass in masses.items()
-              if mass >= weights.TOPIC_THRESHOLDS[name] and mass >= weights.TOPIC_RELATIVE * strongest]
+    chosen = [
+        (name, mass)
+        for name, mass in masses.items()
+        if mass >= weights.TOPIC_THRESHOLDS[name] and mass >= weights.TOPIC_RELATIVE * strongest
+    ]
     chosen.sort(key=lambda item: (-item[1], _TOPIC_ORDER[item[0]]))
     if chosen:
         return tuple(name for name, _ in chosen), None
     # No topic reached its threshold, but a relevant article is nearly always on one: the strongest
     # evidence below the thresholds (a dek's single "tariffs") is the best call, not nothing.
     if strongest >= TOPIC_FLOOR:
-        weak = sorted((name for name, mass in masses.items() if mass >= TOPIC_FLOOR_SHARE * strongest),
-                      key=lambda name: (-masses[name], _TOPIC_ORDER[name]))
+        weak = sorted(
+            (name for name, mass in masses.items() if mass >= TOPIC_FLOOR_SHARE * strongest),
+            key=lambda name: (-masses[name], _TOPIC_ORDER[name]),
+        )
         return tuple(weak), "weak_topic_evidence"
     if tally.leader:
         return ("diplomacy",), "leader_cue"

@@ -45,14 +45,87 @@ _TOKEN: Final = re.compile(r"[0-9a-z\u0900-\u0963\u0966-\u097f]+")
 # Nukta spellings and plain ones are one word (वीज़ा = वीजा), as in the lexicons.
 _NUKTA: Final = {0x093C: None, **{0x0958 + i: base for i, base in enumerate("कखगजडढफय")}}
 # Function words carry no topic or relation as single words (they do in bigrams: "tariffs on", "to india").
-STOPWORDS: Final = frozenset({
-    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with", "as", "is",
-    "are", "was", "were", "be", "been", "it", "its", "it's", "s", "this", "that", "these", "those", "has", "have",
-    "had", "will", "would", "can", "could", "may", "might", "not", "no", "so", "than", "then", "there", "their",
-    "they", "he", "she", "his", "her", "we", "our", "you", "your", "i", "who", "what", "which", "when", "where",
-    "why", "how", "all", "any", "more", "most", "over", "into", "after", "before", "about", "up", "out", "new",
-    "says", "said",
-})
+STOPWORDS: Final = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "it's",
+        "s",
+        "this",
+        "that",
+        "these",
+        "those",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "not",
+        "no",
+        "so",
+        "than",
+        "then",
+        "there",
+        "their",
+        "they",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "who",
+        "what",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "more",
+        "most",
+        "over",
+        "into",
+        "after",
+        "before",
+        "about",
+        "up",
+        "out",
+        "new",
+        "says",
+        "said",
+    }
+)
 _OUTLET_SUFFIX: Final = re.compile(r"\s+[-|–]\s+[^-|–]{2,40}$")
 _HAS_NUKTA: Final = re.compile("[\u093c\u0958-\u095f]")
 _US_DOTS: Final = re.compile(r"\bu\.s\.(?:a\.)?")
@@ -60,31 +133,35 @@ _US_DOTS: Final = re.compile(r"\bu\.s\.(?:a\.)?")
 # students"): parallel actors, not one acting on the other. Country nouns ("the US and India") do not match.
 # Nouns after the pair that make its two sides states acting or meeting ("US, Indian troops begin an
 # exercise", "US and Indian officials", "with US and Indian support"): then the pattern is not parallel.
-_STATE_NOUNS: Final = (r"government|governments|officials?|leaders?|ties|relations|talks|negotiators|delegations?|"
-                       r"ministers?|troops|forces|navies|navy|armies|army|militaries|military|soldiers|diplomats|"
-                       r"envoys|defen[cs]e|security|counterparts|teams? of officials|support|backing|subsid|funding|"
-                       r"approvals?|pressure|sanctions|tariffs|duties|regulators|authorities|agencies|polic|"
-                       r"cooperation|co-operation|partnership|collaboration")
+_STATE_NOUNS: Final = (
+    r"government|governments|officials?|leaders?|ties|relations|talks|negotiators|delegations?|"
+    r"ministers?|troops|forces|navies|navy|armies|army|militaries|military|soldiers|diplomats|"
+    r"envoys|defen[cs]e|security|counterparts|teams? of officials|support|backing|subsid|funding|"
+    r"approvals?|pressure|sanctions|tariffs|duties|regulators|authorities|agencies|polic|"
+    r"cooperation|co-operation|partnership|collaboration"
+)
 _PARALLEL: Final = re.compile(
     r"\b(?:us|american|america's)\s*(?:,|and|&|/)\s*(?:indian|india's)\s+(?!" + _STATE_NOUNS + r")[a-z]"
-    r"|\b(?:indian|india's)\s*(?:,|and|&|/)\s*(?:us|american|america's)\s+(?!" + _STATE_NOUNS + r")[a-z]")
+    r"|\b(?:indian|india's)\s*(?:,|and|&|/)\s*(?:us|american|america's)\s+(?!" + _STATE_NOUNS + r")[a-z]"
+)
 
 # Dense relevance features stage 2 adds to stage 1's, with their meaning (sign fixed in training).
 EXTRA_FEATURES: Final[dict[str, str]] = {
     "parallel": "1 when the two sides stand side by side as adjectives of one noun (parallel, not bilateral)",
     "lead_pair": "the weaker side's mass in the lead (title + the summary's first sentence), saturating at "
-                 "LEAD_MIN: both sides are principals of the story",
+    "LEAD_MIN: both sides are principals of the story",
     "lead_actors": "share of the two sides named in the lead as state actors (government, leaders, institutions)",
     "third_with_pair": "third_share × lead_pair: a third country in a story whose lead has both sides as "
-                       "principals is more often what they deal over than the story's focus (offsets third_share)",
+    "principals is more often what they deal over than the story's focus (offsets third_share)",
     "firm_enforcement": "1 when a side is there only through its companies and the lead reports a regulator's "
-                        "enforcement (barred, fined, probe, ban): routine regulation, not a policy between the two",
+    "enforcement (barred, fined, probe, ban): routine regulation, not a policy between the two",
 }
 LEAD_MIN: Final = 0.5
 _TOGETHER: Final = re.compile(r"\b(?:joint(?:ly)?|together|bilateral|each other|one another|with (?:india|the us))\b")
 _ENFORCEMENT: Final = re.compile(
     r"\b(?:bar(?:s|red)?|fine[sd]?|penalt(?:y|ies)|probe[sd]?|raid(?:s|ed)?|ban(?:s|ned)?|order(?:s|ed)? (?:the )?"
-    r"removal|crack(?:s|ed)? down|show[- ]cause|violat(?:ed|ion|ions)|regulator|watchdog|sebi|rbi)\b")
+    r"removal|crack(?:s|ed)? down|show[- ]cause|violat(?:ed|ion|ions)|regulator|watchdog|sebi|rbi)\b"
+)
 # Dense features of each topic's model.
 TOPIC_FEATURES: Final[dict[str, str]] = {
     "rule": "1 when stage 1 (lexicon mass over its threshold) chose the topic",
@@ -117,15 +194,24 @@ class Model:
             tables[index][key] = row
             named[index][key] = (row, name)
         object.__setattr__(self, "tables", tables)
-        object.__setattr__(self, "relevance_tables",
-                           tuple({key: (row[0], name) for key, (row, name) in table.items() if row[0]}
-                                 for table in named))
+        object.__setattr__(
+            self,
+            "relevance_tables",
+            tuple({key: (row[0], name) for key, (row, name) in table.items() if row[0]} for table in named),
+        )
 
     def to_json(self) -> str:
         """The model file's text: sorted keys, one n-gram per line, so a retrain diffs line by line."""
-        head = {"bias": self.bias, "dense": self.dense, "platt": list(self.platt), "threshold": self.threshold,
-                "topic_bias": self.topic_bias, "topic_dense": self.topic_dense, "topics": list(TOPICS),
-                "trained_on": self.trained_on}
+        head = {
+            "bias": self.bias,
+            "dense": self.dense,
+            "platt": list(self.platt),
+            "threshold": self.threshold,
+            "topic_bias": self.topic_bias,
+            "topic_dense": self.topic_dense,
+            "topics": list(TOPICS),
+            "trained_on": self.trained_on,
+        }
         lines = [json.dumps(head, sort_keys=True, ensure_ascii=False)[:-1] + ', "grams": {']
         items = sorted(self.grams.items())
         for index, (gram, values) in enumerate(items):
@@ -139,12 +225,16 @@ def model_from_dict(data: dict[str, Any]) -> Model:
     """A :class:`Model` from the parsed model file; ``ValueError`` when it was written for another topic set."""
     if tuple(data.get("topics", ())) != TOPICS:
         raise ValueError(f"stage-2 model is for topics {data.get('topics')}, not {list(TOPICS)}: retrain it")
-    return Model(bias=float(data["bias"]), dense={k: float(v) for k, v in data["dense"].items()},
-                 platt=(float(data["platt"][0]), float(data["platt"][1])), threshold=float(data["threshold"]),
-                 topic_bias={k: float(v) for k, v in data["topic_bias"].items()},
-                 topic_dense={k: {f: float(w) for f, w in v.items()} for k, v in data["topic_dense"].items()},
-                 grams={k: tuple(float(x) for x in v) for k, v in data["grams"].items()},
-                 trained_on=dict(data.get("trained_on") or {}))
+    return Model(
+        bias=float(data["bias"]),
+        dense={k: float(v) for k, v in data["dense"].items()},
+        platt=(float(data["platt"][0]), float(data["platt"][1])),
+        threshold=float(data["threshold"]),
+        topic_bias={k: float(v) for k, v in data["topic_bias"].items()},
+        topic_dense={k: {f: float(w) for f, w in v.items()} for k, v in data["topic_dense"].items()},
+        grams={k: tuple(float(x) for x in v) for k, v in data["grams"].items()},
+        trained_on=dict(data.get("trained_on") or {}),
+    )
 
 
 @functools.cache
@@ -180,8 +270,12 @@ def phrases(title: str, summary: str, lede: str = "") -> Phrases:
     words = _tokens(title)
     lead = summary if len(summary) >= SUMMARY_CHARS or not lede else f"{summary} {lede}"
     lead_words = _tokens(lead[:SUMMARY_CHARS])
-    return (set(words) - STOPWORDS, set(pairwise(["<s>", *words])), set(lead_words) - STOPWORDS,
-            set(pairwise(lead_words)))
+    return (
+        set(words) - STOPWORDS,
+        set(pairwise(["<s>", *words])),
+        set(lead_words) - STOPWORDS,
+        set(pairwise(lead_words)),
+    )
 
 
 def grams(title: str, summary: str, lede: str = "") -> set[str]:
@@ -251,8 +345,11 @@ def relevance(model: Model, features: dict[str, float], found: Phrases) -> Verdi
     """Relevance probability from the dense features (stage 1's plus :data:`EXTRA_FEATURES`) and n-grams."""
     dense = model.dense
     contributions = {name: dense[name] * value for name, value in features.items() if value and name in dense}
-    hits = [table[key] for table, present in zip(model.relevance_tables, found, strict=True)
-            for key in present & table.keys()]
+    hits = [
+        table[key]
+        for table, present in zip(model.relevance_tables, found, strict=True)
+        for key in present & table.keys()
+    ]
     # Sorted before summing: a set's order depends on the hash seed, and so would the float sum's last bit.
     # The sort also gives the strongest phrases for and against (by (weight, name), no key function).
     hits.sort()
@@ -260,9 +357,14 @@ def relevance(model: Model, features: dict[str, float], found: Phrases) -> Verdi
     logit = model.bias + sum(contributions.values()) + grams_sum
     a, c = model.platt
     half = TOP_GRAMS // 2
-    top = [hit for hit in hits[:-half - 1:-1] if hit[0] > 0] + [hit for hit in hits[:half] if hit[0] < 0]
-    return Verdict(probability=_sigmoid(a * logit + c), logit=logit, dense=contributions,
-                   top_grams=[(name, weight) for weight, name in top], grams_sum=grams_sum)
+    top = [hit for hit in hits[: -half - 1 : -1] if hit[0] > 0] + [hit for hit in hits[:half] if hit[0] < 0]
+    return Verdict(
+        probability=_sigmoid(a * logit + c),
+        logit=logit,
+        dense=contributions,
+        top_grams=[(name, weight) for weight, name in top],
+        grams_sum=grams_sum,
+    )
 
 
 def topic_features(mass: dict[str, float], chosen: tuple[str, ...], leader: bool) -> dict[str, dict[str, float]]:
@@ -270,8 +372,11 @@ def topic_features(mass: dict[str, float], chosen: tuple[str, ...], leader: bool
     out = {}
     for name in TOPICS:
         m = mass.get(name, 0.0)
-        out[name] = {"rule": 1.0 if name in chosen else 0.0, "mass": 1.0 - math.exp(-m) if m else 0.0,
-                     "leader": 1.0 if leader else 0.0}
+        out[name] = {
+            "rule": 1.0 if name in chosen else 0.0,
+            "mass": 1.0 - math.exp(-m) if m else 0.0,
+            "leader": 1.0 if leader else 0.0,
+        }
     return out
 
 

@@ -32,7 +32,10 @@ from pipeline.detect.terms import FIRM, STATE, Term
 
 # field → (side/country/off-topic weight, topic weight)
 FIELD_WEIGHTS: Final[dict[str, tuple[float, float]]] = {
-    "title": (1.0, 1.0), "summary": (0.6, 0.75), "lede": (0.45, 0.5), "body": (0.12, 0.2),
+    "title": (1.0, 1.0),
+    "summary": (0.6, 0.75),
+    "lede": (0.45, 0.5),
+    "body": (0.12, 0.2),
 }
 LEDE_CHARS: Final = 400
 REPEAT_WEIGHT: Final = 0.3
@@ -44,8 +47,24 @@ _FIELDS: Final = ("title", "summary", "body")
 _SIDE_WEIGHTS: Final = tuple(FIELD_WEIGHTS[name][0] for name in ("title", "summary", "lede", "body"))
 _LEAD_END: Final = re.compile(r"[.!?।](?:\s|$)")  # the end of the summary's first sentence
 # Text between two enumerated topic words ("trade, energy and defence").
-_SEPARATORS: Final = frozenset({",", "and", ", and", "or", ", or", "&", "/", ";", "as well as", "and the", ", the",
-                                ", and the", "and a", "and its"})
+_SEPARATORS: Final = frozenset(
+    {
+        ",",
+        "and",
+        ", and",
+        "or",
+        ", or",
+        "&",
+        "/",
+        ";",
+        "as well as",
+        "and the",
+        ", the",
+        ", and the",
+        "and a",
+        "and its",
+    }
+)
 
 
 def r3(value: float) -> float:
@@ -56,8 +75,20 @@ def r3(value: float) -> float:
 class Side:
     """One side's (US or India) masses and evidence, with ambiguous mentions held until settled."""
 
-    __slots__ = ("actor", "body", "evidence", "firm", "head", "lead", "lead_actor", "lede", "mass", "name", "pending",
-                 "title")
+    __slots__ = (
+        "actor",
+        "body",
+        "evidence",
+        "firm",
+        "head",
+        "lead",
+        "lead_actor",
+        "lede",
+        "mass",
+        "name",
+        "pending",
+        "title",
+    )
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -88,8 +119,13 @@ class Side:
                 for name in names:
                     tally.entities.setdefault(name, None)
             else:
-                tally.ignored.append({"term": item["term"], "field": item["field"],
-                                      "reason": f"ambiguous without an unambiguous {self.name}-side mention"})
+                tally.ignored.append(
+                    {
+                        "term": item["term"],
+                        "field": item["field"],
+                        "reason": f"ambiguous without an unambiguous {self.name}-side mention",
+                    }
+                )
         self.mass = self.head + self.lede + min(self.body, BODY_CAP)
 
 
@@ -227,8 +263,9 @@ class Tally:
                             side.body += weight
                     if full and where != "lede" and not term.false_friend and _interaction(text, start, stop):
                         # "tariffs on India", "talks with Washington", "भारत पर": the side is acted upon.
-                        self.cues.append({"term": surface, "field": where, "weight": INTERACTION_CUE,
-                                          "interaction": True})
+                        self.cues.append(
+                            {"term": surface, "field": where, "weight": INTERACTION_CUE, "interaction": True}
+                        )
                         self.cue = max(self.cue, INTERACTION_CUE)
                 if not topic_only:
                     if term.false_friend:
@@ -268,17 +305,21 @@ class Tally:
                     if term.partners:
                         self.partners.update(term.partners)
                 if term.country:
-                    self.third_terms.append({"term": surface, "field": where, "country": term.country,
-                                             "weight": term.country_weight})
+                    self.third_terms.append(
+                        {"term": surface, "field": where, "country": term.country, "weight": term.country_weight}
+                    )
                     if head:
-                        self.third_countries[term.country] = (self.third_countries.get(term.country, 0.0)
-                                                              + term.country_weight * mass)
+                        self.third_countries[term.country] = (
+                            self.third_countries.get(term.country, 0.0) + term.country_weight * mass
+                        )
                         if field == "title":
-                            self.third_title[term.country] = (self.third_title.get(term.country, 0.0)
-                                                              + term.country_weight * mass)
+                            self.third_title[term.country] = (
+                                self.third_title.get(term.country, 0.0) + term.country_weight * mass
+                            )
                     else:
-                        body_mass["country", term.country] = (body_mass.get(("country", term.country), 0.0)
-                                                              + term.country_weight * mass)
+                        body_mass["country", term.country] = (
+                            body_mass.get(("country", term.country), 0.0) + term.country_weight * mass
+                        )
                 for domain, weight in term.offtopic:
                     self.offtopic_terms.append({"term": surface, "field": where, "domain": domain, "weight": weight})
                     if head:
@@ -404,7 +445,7 @@ def _enumerated(text: str, topical: list[tuple[int, int, str, Term, float, str]]
             close()
             continue
         if group:
-            gap = text[topical[group[-1]][1]:start].strip().lower()
+            gap = text[topical[group[-1]][1] : start].strip().lower()
             if gap not in _SEPARATORS:
                 close()
         group.append(index)
@@ -419,29 +460,100 @@ _SENTENCE_END: Final = re.compile(r"[.!?।;]\s")
 _PREPOSITIONS: Final = frozenset({"with", "to", "from", "on", "against", "for", "towards", "into", "over", "by"})
 # Verbs of one party dealing directly with another: a side named right after one is its object ("to sell
 # India jets", "Trump presses Delhi", "Washington warns New Delhi").
-_DEALING_VERBS: Final = frozenset({
-    "sell", "sells", "selling", "sold", "arm", "arms", "arming", "armed", "press", "presses", "pressed", "pressing",
-    "pressure", "pressures", "pressured", "pressuring", "urge", "urges", "urged", "urging", "warn", "warns",
-    "warned", "warning", "court", "courts", "courted", "courting", "woo", "woos", "wooed", "wooing", "sanction",
-    "sanctions", "sanctioned", "sanctioning", "punish", "punishes", "punished", "punishing", "threaten",
-    "threatens", "threatened", "threatening", "snub", "snubs", "snubbed", "snubbing", "appease", "appeases",
-    "appeased", "appeasing", "squeeze", "squeezes", "squeezed", "squeezing", "lobby", "lobbies", "lobbied",
-    "lobbying", "rebuke", "rebukes", "rebuked", "rebuking", "slap", "slaps", "slapped", "slapping", "penalise",
-    "penalises", "penalised", "penalize", "penalizes", "penalized", "reassure", "reassures", "reassured",
-})
+_DEALING_VERBS: Final = frozenset(
+    {
+        "sell",
+        "sells",
+        "selling",
+        "sold",
+        "arm",
+        "arms",
+        "arming",
+        "armed",
+        "press",
+        "presses",
+        "pressed",
+        "pressing",
+        "pressure",
+        "pressures",
+        "pressured",
+        "pressuring",
+        "urge",
+        "urges",
+        "urged",
+        "urging",
+        "warn",
+        "warns",
+        "warned",
+        "warning",
+        "court",
+        "courts",
+        "courted",
+        "courting",
+        "woo",
+        "woos",
+        "wooed",
+        "wooing",
+        "sanction",
+        "sanctions",
+        "sanctioned",
+        "sanctioning",
+        "punish",
+        "punishes",
+        "punished",
+        "punishing",
+        "threaten",
+        "threatens",
+        "threatened",
+        "threatening",
+        "snub",
+        "snubs",
+        "snubbed",
+        "snubbing",
+        "appease",
+        "appeases",
+        "appeased",
+        "appeasing",
+        "squeeze",
+        "squeezes",
+        "squeezed",
+        "squeezing",
+        "lobby",
+        "lobbies",
+        "lobbied",
+        "lobbying",
+        "rebuke",
+        "rebukes",
+        "rebuked",
+        "rebuking",
+        "slap",
+        "slaps",
+        "slapped",
+        "slapping",
+        "penalise",
+        "penalises",
+        "penalised",
+        "penalize",
+        "penalizes",
+        "penalized",
+        "reassure",
+        "reassures",
+        "reassured",
+    }
+)
 _POSTPOSITIONS: Final = frozenset({"पर", "से", "को"})
 _COMPOUND_POSTPOSITIONS: Final = frozenset({"साथ", "खिलाफ़", "खिलाफ", "लिए", "ओर"})
 
 
 def _interaction(text: str, start: int, stop: int) -> bool:
     if start > 2:
-        before = text[max(0, start - 14):start].lower().split()
+        before = text[max(0, start - 14) : start].lower().split()
         if before and before[-1] == "the" and len(before) > 1:
             before.pop()
         if before and (before[-1] in _PREPOSITIONS or before[-1] in _DEALING_VERBS):
             return True
     if stop < len(text) - 2 and text[stop] == " " and text[stop + 1] >= "\u0900":
-        after = text[stop:stop + 16].split()
+        after = text[stop : stop + 16].split()
         if after[0] in _POSTPOSITIONS:
             return True
         return len(after) > 1 and after[0] in ("के", "की") and after[1] in _COMPOUND_POSTPOSITIONS

@@ -61,9 +61,19 @@ class Term:
     topic_only: bool = field(default=False, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        only = bool(self.topics) and not (self.us or self.india or self.bilateral or self.country or self.offtopic
-                                          or self.false_friend or self.leader or self.listing or self.entities
-                                          or self.ambiguous or self.partners)
+        only = bool(self.topics) and not (
+            self.us
+            or self.india
+            or self.bilateral
+            or self.country
+            or self.offtopic
+            or self.false_friend
+            or self.leader
+            or self.listing
+            or self.entities
+            or self.ambiguous
+            or self.partners
+        )
         object.__setattr__(self, "topic_only", only)
 
     @property
@@ -95,8 +105,18 @@ def us(
     guard: str | None = None,
 ) -> Term:
     """A US-side term: the country, its government, institutions and officials (``kind`` says which)."""
-    return Term(surfaces, entities=_names(entity), us=w, kind=kind, topics=_topics(topics), leader=leader,
-                ambiguous=ambiguous, case_sensitive=cs, prefix=prefix, guard=guard)
+    return Term(
+        surfaces,
+        entities=_names(entity),
+        us=w,
+        kind=kind,
+        topics=_topics(topics),
+        leader=leader,
+        ambiguous=ambiguous,
+        case_sensitive=cs,
+        prefix=prefix,
+        guard=guard,
+    )
 
 
 def india(
@@ -111,8 +131,17 @@ def india(
     prefix: bool = False,
 ) -> Term:
     """An India-side term: the country, its government, institutions and officials (``kind`` says which)."""
-    return Term(surfaces, entities=_names(entity), india=w, kind=kind, topics=_topics(topics), leader=leader,
-                ambiguous=ambiguous, case_sensitive=cs, prefix=prefix)
+    return Term(
+        surfaces,
+        entities=_names(entity),
+        india=w,
+        kind=kind,
+        topics=_topics(topics),
+        leader=leader,
+        ambiguous=ambiguous,
+        case_sensitive=cs,
+        prefix=prefix,
+    )
 
 
 def cue(
@@ -128,12 +157,29 @@ def cue(
     prefix: bool = False,
 ) -> Term:
     """A bilateral cue: a phrase that names the relationship itself ("India-US", "iCET", "Quad")."""
-    return Term(surfaces, entities=_names(entity), us=us, india=india, kind=kind, bilateral=bilateral,
-                topics=_topics(topics), partners=partners, case_sensitive=cs, prefix=prefix)
+    return Term(
+        surfaces,
+        entities=_names(entity),
+        us=us,
+        india=india,
+        kind=kind,
+        bilateral=bilateral,
+        topics=_topics(topics),
+        partners=partners,
+        case_sensitive=cs,
+        prefix=prefix,
+    )
 
 
-def topic(name: str, w: float, *surfaces: str, entity: str | None = None, cs: bool = False,
-          prefix: bool = False, also: Mapping[str, float] | None = None) -> Term:
+def topic(
+    name: str,
+    w: float,
+    *surfaces: str,
+    entity: str | None = None,
+    cs: bool = False,
+    prefix: bool = False,
+    also: Mapping[str, float] | None = None,
+) -> Term:
     """A topic term: ``w`` towards topic ``name`` (and ``also`` towards others)."""
     weights = {name: w, **(also or {})}
     return Term(surfaces, entities=_names(entity), topics=_topics(weights), case_sensitive=cs, prefix=prefix)
@@ -152,28 +198,65 @@ def neutral(*surfaces: str, cs: bool = False, prefix: bool = False) -> Term:
     return Term(surfaces, case_sensitive=cs, prefix=prefix)
 
 
-def other(country: str, *surfaces: str, w: float = 1.0, topics: Mapping[str, float] | None = None,
-          cs: bool = False, prefix: bool = False, entity: str | None = None) -> Term:
+def other(
+    country: str,
+    *surfaces: str,
+    w: float = 1.0,
+    topics: Mapping[str, float] | None = None,
+    cs: bool = False,
+    prefix: bool = False,
+    entity: str | None = None,
+) -> Term:
     """A third country (or bloc), by name, demonym, capital or leader."""
-    return Term(surfaces, entities=_names(entity or country), country=country, country_weight=w, topics=_topics(topics),
-                case_sensitive=cs, prefix=prefix)
+    return Term(
+        surfaces,
+        entities=_names(entity or country),
+        country=country,
+        country_weight=w,
+        topics=_topics(topics),
+        case_sensitive=cs,
+        prefix=prefix,
+    )
 
 
-def offtopic(domain: str, *surfaces: str, w: float = 1.0, entity: str | None = None, us: float = 0.0,
-             india: float = 0.0, kind: str = PEOPLE, cs: bool = False, prefix: bool = False) -> Term:
+def offtopic(
+    domain: str,
+    *surfaces: str,
+    w: float = 1.0,
+    entity: str | None = None,
+    us: float = 0.0,
+    india: float = 0.0,
+    kind: str = PEOPLE,
+    cs: bool = False,
+    prefix: bool = False,
+) -> Term:
     """A cue of an off-topic domain (see OFFTOPIC_DOMAINS); may also name a side weakly (a player)."""
-    return Term(surfaces, entities=_names(entity), offtopic=((domain, w),), us=us, india=india, kind=kind,
-                case_sensitive=cs, prefix=prefix)
+    return Term(
+        surfaces,
+        entities=_names(entity),
+        offtopic=((domain, w),),
+        us=us,
+        india=india,
+        kind=kind,
+        case_sensitive=cs,
+        prefix=prefix,
+    )
 
 
-def sport(*surfaces: str, w: float = 1.0, entity: str | None = None, us: float = 0.0, india: float = 0.0,
-          cs: bool = False, prefix: bool = False) -> Term:
+def sport(
+    *surfaces: str,
+    w: float = 1.0,
+    entity: str | None = None,
+    us: float = 0.0,
+    india: float = 0.0,
+    cs: bool = False,
+    prefix: bool = False,
+) -> Term:
     """A sports cue: competitions, teams and vocabulary that mark a sports story."""
     return offtopic(SPORTS, *surfaces, w=w, entity=entity, us=us, india=india, cs=cs, prefix=prefix)
 
 
-def markets(*surfaces: str, w: float = 1.0, entity: str | None = None, cs: bool = False,
-            prefix: bool = False) -> Term:
+def markets(*surfaces: str, w: float = 1.0, entity: str | None = None, cs: bool = False, prefix: bool = False) -> Term:
     """A financial-markets cue: indices and vocabulary of a markets report."""
     return offtopic(MARKETS, *surfaces, w=w, entity=entity, cs=cs, prefix=prefix)
 
@@ -196,10 +279,20 @@ def false_friend(
     Matching is leftmost-longest, so the phrase wins over the word inside it; whatever
     weights are given here replace the word's (and never as a state actor).
     """
-    return Term(surfaces, entities=_names(entity), offtopic=((SPORTS, sport),) if sport else (), us=us,
-                india=india, kind=kind, country=country,
-                country_weight=1.0 if country else 0.0, topics=_topics(topics), false_friend=reason,
-                case_sensitive=cs, prefix=prefix)
+    return Term(
+        surfaces,
+        entities=_names(entity),
+        offtopic=((SPORTS, sport),) if sport else (),
+        us=us,
+        india=india,
+        kind=kind,
+        country=country,
+        country_weight=1.0 if country else 0.0,
+        topics=_topics(topics),
+        false_friend=reason,
+        case_sensitive=cs,
+        prefix=prefix,
+    )
 
 
 def each(factory: Callable[..., Term], *names: str | tuple[str, ...], **options: Any) -> tuple[Term, ...]:

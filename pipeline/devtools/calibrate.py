@@ -34,9 +34,23 @@ from pipeline.devtools.evaluate import GoldItem, load_gold
 
 # +1: the feature may only raise the score; -1: only lower it.
 SIGNS: dict[str, int] = {
-    "pair": 1, "both_in_head": 1, "actors": 1, "both_in_title": 1, "bilateral_cue": 1, "policy": 1,
-    "sports": -1, "markets": -1, "culture": -1, "human_interest": -1, "consumer": -1, "reaction": -1,
-    "third_share": -1, "many_countries": -1, "third_in_title": -1, "body_only": -1, "firm_only": -1,
+    "pair": 1,
+    "both_in_head": 1,
+    "actors": 1,
+    "both_in_title": 1,
+    "bilateral_cue": 1,
+    "policy": 1,
+    "sports": -1,
+    "markets": -1,
+    "culture": -1,
+    "human_interest": -1,
+    "consumer": -1,
+    "reaction": -1,
+    "third_share": -1,
+    "many_countries": -1,
+    "third_in_title": -1,
+    "body_only": -1,
+    "firm_only": -1,
 }
 STEPS = 4000
 LEARNING_RATE = 0.5
@@ -64,13 +78,17 @@ def examples(items: Sequence[GoldItem]) -> list[Example]:
     return out
 
 
-def fit(data: Sequence[Example], l2: float, prior_bias: float = weights.PRIOR_BIAS,
-        prior: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+def fit(
+    data: Sequence[Example], l2: float, prior_bias: float = weights.PRIOR_BIAS, prior: dict[str, float] | None = None
+) -> tuple[float, dict[str, float]]:
     """Logistic regression from (and regularised towards) the prior, signs kept by projection."""
     prior = dict(prior or weights.PRIOR_WEIGHTS)
     names = list(prior)
-    rows = [([ex.features.get(name, 0.0) for name in names], 1.0 if ex.relevant else 0.0)
-            for ex in data if ex.features is not None]
+    rows = [
+        ([ex.features.get(name, 0.0) for name in names], 1.0 if ex.relevant else 0.0)
+        for ex in data
+        if ex.features is not None
+    ]
     if not rows:
         return prior_bias, prior
     w = [prior[name] for name in names]
@@ -111,8 +129,7 @@ def fit_topics(data: Sequence[Example]) -> tuple[dict[str, float], float]:
     return best[2], best[3]
 
 
-def fit_thresholds(data: Sequence[Example], relative: float,
-                   prior: dict[str, float] | None = None) -> dict[str, float]:
+def fit_thresholds(data: Sequence[Example], relative: float, prior: dict[str, float] | None = None) -> dict[str, float]:
     """Per topic, the threshold with the best F1 over relevant gold items (ties: nearest the prior)."""
     prior = prior or weights.PRIOR_TOPIC_THRESHOLDS
     chosen = {}
@@ -138,8 +155,14 @@ def fit_thresholds(data: Sequence[Example], relative: float,
     return chosen
 
 
-def score(data: Sequence[Example], bias: float, w: dict[str, float], thresholds: dict[str, float],
-          relative: float, relevance: bool = True) -> tuple[float, float]:
+def score(
+    data: Sequence[Example],
+    bias: float,
+    w: dict[str, float],
+    thresholds: dict[str, float],
+    relative: float,
+    relevance: bool = True,
+) -> tuple[float, float]:
     """Relevance F1 and topic micro-F1 of a model on examples (topics on predicted-relevant items).
 
     With ``relevance=False`` the gold relevance is used, to score topics alone.
@@ -149,16 +172,20 @@ def score(data: Sequence[Example], bias: float, w: dict[str, float], thresholds:
     for ex in data:
         predicted = ex.relevant
         if relevance:
-            predicted = ex.features is not None and bias + sum(
-                w[name] * ex.features.get(name, 0.0) for name in w) >= 0.0
+            predicted = (
+                ex.features is not None and bias + sum(w[name] * ex.features.get(name, 0.0) for name in w) >= 0.0
+            )
         tp += predicted and ex.relevant
         fp += predicted and not ex.relevant
         fn += ex.relevant and not predicted
         got: set[str] = set()
         if predicted:
             strongest = max(ex.topic_mass.values(), default=0.0)
-            got = {name for name, mass in ex.topic_mass.items()
-                   if mass >= thresholds[name] and mass >= relative * strongest}
+            got = {
+                name
+                for name, mass in ex.topic_mass.items()
+                if mass >= thresholds[name] and mass >= relative * strongest
+            }
             if not got and ex.leader:
                 got = {"diplomacy"}
         ttp += len(got & ex.topics)
@@ -178,8 +205,12 @@ def cross_validate(data: Sequence[Example], k: int, l2: float) -> dict[str, tupl
         train = [ex for j, fold in enumerate(folds) if j != i for ex in fold]
         bias, w = fit(train, l2)
         thresholds, relative = fit_topics(train)
-        prior = (weights.PRIOR_BIAS, weights.PRIOR_WEIGHTS, weights.PRIOR_TOPIC_THRESHOLDS,
-                 weights.PRIOR_TOPIC_RELATIVE)
+        prior = (
+            weights.PRIOR_BIAS,
+            weights.PRIOR_WEIGHTS,
+            weights.PRIOR_TOPIC_THRESHOLDS,
+            weights.PRIOR_TOPIC_RELATIVE,
+        )
         for label, model in (("prior", prior), ("fitted", (bias, w, thresholds, relative))):
             rel, top = score(test, *model)
             sums[label][0] += rel / k
@@ -187,8 +218,7 @@ def cross_validate(data: Sequence[Example], k: int, l2: float) -> dict[str, tupl
     return {label: (values[0], values[1]) for label, values in sums.items()}
 
 
-def module_text(bias: float, w: dict[str, float], thresholds: dict[str, float], relative: float,
-                source: str) -> str:
+def module_text(bias: float, w: dict[str, float], thresholds: dict[str, float], relative: float, source: str) -> str:
     lines = [
         '"""The relevance model\'s weights and the topic thresholds (data; see :mod:`pipeline.detect.scoring`).',
         "",

@@ -86,8 +86,15 @@ class Scores:
         return self.tp + self.fn
 
     def to_dict(self) -> dict[str, float | int]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn, "support": self.support}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "support": self.support,
+        }
 
 
 @dataclass(frozen=True)
@@ -141,9 +148,12 @@ class EvalReport:
 
     def targets(self) -> dict[str, tuple[float, float, bool]]:
         """Target name → (measured, target, met)."""
-        measured = {"relevance_f1": self.relevance.f1, "relevance_precision": self.relevance.precision,
-                    "topic_micro_f1": self.topic_micro.f1,
-                    "hard_negative_accuracy": self.hard_negatives.accuracy}
+        measured = {
+            "relevance_f1": self.relevance.f1,
+            "relevance_precision": self.relevance.precision,
+            "topic_micro_f1": self.topic_micro.f1,
+            "hard_negative_accuracy": self.hard_negatives.accuracy,
+        }
         return {name: (measured[name], target, measured[name] >= target) for name, target in TARGETS.items()}
 
     @property
@@ -160,10 +170,15 @@ class EvalReport:
             "topic_macro_f1": round(self.topic_macro_f1, 4),
             "hard_negatives": _category_dict(self.hard_negatives),
             "categories": {name: _category_dict(result) for name, result in self.categories.items()},
-            "language": {"checked": self.language_checked, "correct": self.language_correct,
-                         "accuracy": round(self.language_accuracy, 4)},
-            "targets": {name: {"measured": round(value, 4), "target": target, "met": met}
-                        for name, (value, target, met) in self.targets().items()},
+            "language": {
+                "checked": self.language_checked,
+                "correct": self.language_correct,
+                "accuracy": round(self.language_accuracy, 4),
+            },
+            "targets": {
+                name: {"measured": round(value, 4), "target": target, "met": met}
+                for name, (value, target, met) in self.targets().items()
+            },
             "targets_met": self.targets_met,
             "misses": [asdict(miss) for miss in self.misses],
         }
@@ -174,6 +189,7 @@ def _category_dict(result: CategoryResult) -> dict[str, float | int]:
 
 
 # --- loading --------------------------------------------------------------------------------
+
 
 def load_gold(path: str | Path) -> list[GoldItem]:
     """Read a gold JSON Lines file. Raises :class:`GoldFileError` naming every bad line."""
@@ -247,8 +263,16 @@ def parse_gold_line(line: str) -> GoldItem:
         raise ValueError(f"item {item_id!r}: 'category' must be a string or a list of strings")
     if relevant and any(c.startswith(HARD_NEGATIVE_PREFIXES) for c in categories):
         raise ValueError(f"item {item_id!r}: a hard_negative:/false_friend: item must have relevant: false")
-    return GoldItem(id=str(item_id), title=title, summary=texts["summary"], body=texts["body"], language=language,
-                    relevant=relevant, topics=tuple(t for t in TOPICS if t in topics), categories=tuple(categories))
+    return GoldItem(
+        id=str(item_id),
+        title=title,
+        summary=texts["summary"],
+        body=texts["body"],
+        language=language,
+        relevant=relevant,
+        topics=tuple(t for t in TOPICS if t in topics),
+        categories=tuple(categories),
+    )
 
 
 # --- real feed items (labels kept apart from the publishers' text) ----------------------------
@@ -319,17 +343,27 @@ def load_real_labels(labels: str | Path | None = None, corpus: str | Path | None
             feeds[name] = by_key
         entry = feeds[name].get(row.get("link") or "") or feeds[name].get(row.get("guid") or "")
         if entry is None:
-            problems.append(f"{path}:{number}: no entry with link {row.get('link')!r} in {root / name}"
-                            " (set NEWSMON_CORPUS)")
+            problems.append(
+                f"{path}:{number}: no entry with link {row.get('link')!r} in {root / name} (set NEWSMON_CORPUS)"
+            )
             continue
         article = normalise_entry(entry, Feed(url=f"file:{name}", name=name.split("/")[0]), None, "", now)
         if not isinstance(article, Article):
             problems.append(f"{path}:{number}: entry unusable: {article.detail}")
             continue
         categories = (REAL, UNCERTAIN) if row.get("uncertain") else (REAL,)
-        items.append(GoldItem(id=article.article_id, title=article.title, summary=article.summary,
-                              body=article.body, language=None, relevant=bool(relevant),
-                              topics=tuple(t for t in TOPICS if t in topics), categories=categories))
+        items.append(
+            GoldItem(
+                id=article.article_id,
+                title=article.title,
+                summary=article.summary,
+                body=article.body,
+                language=None,
+                relevant=bool(relevant),
+                topics=tuple(t for t in TOPICS if t in topics),
+                categories=categories,
+            )
+        )
     if problems:
         raise GoldFileError("\n".join(problems[:_MAX_BAD_LINES_SHOWN]))
     return items
@@ -356,6 +390,7 @@ def fold_of(item_id: str, folds: int) -> int:
 
 # --- evaluating -----------------------------------------------------------------------------
 
+
 def _default_classifier() -> Classifier:
     from pipeline.detect import classify
 
@@ -368,8 +403,9 @@ def classify_items(items: Sequence[GoldItem], classifier: Classifier | None = No
     return [classify(item.title, item.summary, item.body, None) for item in items]
 
 
-def evaluate(items: Sequence[GoldItem], classifier: Classifier | None = None,
-             verdicts: Sequence[Classification] | None = None) -> EvalReport:
+def evaluate(
+    items: Sequence[GoldItem], classifier: Classifier | None = None, verdicts: Sequence[Classification] | None = None
+) -> EvalReport:
     """Score verdicts against the gold labels: ``verdicts`` (one per item, same order) when given, else
     each item classified by ``classifier`` (default :func:`pipeline.detect.classify`)."""
     if verdicts is None:
@@ -397,10 +433,20 @@ def evaluate(items: Sequence[GoldItem], classifier: Classifier | None = None,
             lang_correct += _base_language(detected) == _base_language(item.language)
         if predicted != item.relevant or gold_topics != got_topics:
             kind = "topics" if predicted == item.relevant else ("false_positive" if predicted else "false_negative")
-            misses.append(Miss(id=item.id, title=item.title, kind=kind, gold_relevant=item.relevant,
-                               gold_topics=item.topics, predicted_relevant=predicted,
-                               predicted_topics=verdict.topics, score=verdict.relevance_score,
-                               categories=item.categories, evidence=verdict.evidence))
+            misses.append(
+                Miss(
+                    id=item.id,
+                    title=item.title,
+                    kind=kind,
+                    gold_relevant=item.relevant,
+                    gold_topics=item.topics,
+                    predicted_relevant=predicted,
+                    predicted_topics=verdict.topics,
+                    score=verdict.relevance_score,
+                    categories=item.categories,
+                    evidence=verdict.evidence,
+                )
+            )
     topics = {name: Scores(*counts) for name, counts in per_topic.items()}
     micro = Scores(*(sum(counts[i] for counts in per_topic.values()) for i in range(3)))
     # Counted per item, so an item with two hard-negative tags counts once.
@@ -433,8 +479,9 @@ class CurvePoint:
 CURVE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 .. 0.95
 
 
-def pr_curve(items: Sequence[GoldItem], verdicts: Sequence[Classification],
-             thresholds: Sequence[float] = CURVE_THRESHOLDS) -> list[CurvePoint]:
+def pr_curve(
+    items: Sequence[GoldItem], verdicts: Sequence[Classification], thresholds: Sequence[float] = CURVE_THRESHOLDS
+) -> list[CurvePoint]:
     """Precision and recall of ``relevance_score >= t`` for each threshold ``t`` (the precision–recall curve)."""
     pairs = [(verdict.relevance_score, item.relevant) for item, verdict in zip(items, verdicts, strict=True)]
     points = []
@@ -457,8 +504,11 @@ class Bin:
     relevant: int
 
 
-def reliability(items: Sequence[GoldItem], verdicts: Sequence[Classification],
-                edges: Sequence[float] = (0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 1.0001)) -> tuple[list[Bin], float]:
+def reliability(
+    items: Sequence[GoldItem],
+    verdicts: Sequence[Classification],
+    edges: Sequence[float] = (0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 1.0001),
+) -> tuple[list[Bin], float]:
     """Reliability bins of ``relevance_score`` and the Brier score (mean squared error of the probability)."""
     bins = []
     pairs = [(verdict.relevance_score, item.relevant) for item, verdict in zip(items, verdicts, strict=True)]
@@ -470,8 +520,9 @@ def reliability(items: Sequence[GoldItem], verdicts: Sequence[Classification],
     return bins, brier
 
 
-def without_uncertain(items: Sequence[GoldItem], verdicts: Sequence[Classification]) -> tuple[list[GoldItem],
-                                                                                                list[Classification]]:
+def without_uncertain(
+    items: Sequence[GoldItem], verdicts: Sequence[Classification]
+) -> tuple[list[GoldItem], list[Classification]]:
     """The items (and their verdicts) not tagged ``uncertain``."""
     kept = [(item, verdict) for item, verdict in zip(items, verdicts, strict=True) if UNCERTAIN not in item.categories]
     return [item for item, _ in kept], [verdict for _, verdict in kept]
@@ -493,6 +544,7 @@ def _base_language(code: object) -> str | None:
 
 # --- reporting ------------------------------------------------------------------------------
 
+
 def format_report(report: EvalReport, show_errors: bool = True) -> str:
     """The report as text: headline figures, per-topic table, categories, targets, then the misses."""
     r = report.relevance
@@ -508,12 +560,15 @@ def format_report(report: EvalReport, show_errors: bool = True) -> str:
     for name, s in report.topics.items():
         lines.append(f"{name:<12} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>8} {s.fp:>4} {s.fn:>4}")
     hard = report.hard_negatives
-    lines += ["", f"hard negatives (hard_negative:*, false_friend:*): {hard.correct}/{hard.total} correct "
-                  f"({hard.accuracy:.3f})"]
+    lines += [
+        "",
+        f"hard negatives (hard_negative:*, false_friend:*): {hard.correct}/{hard.total} correct ({hard.accuracy:.3f})",
+    ]
     for tag, result in report.categories.items():
         lines.append(f"  {tag:<46} {result.correct:>4}/{result.total:<4} {result.accuracy:.3f}")
-    lines.append(f"language detection: {report.language_correct}/{report.language_checked} "
-                 f"({report.language_accuracy:.3f})")
+    lines.append(
+        f"language detection: {report.language_correct}/{report.language_checked} ({report.language_accuracy:.3f})"
+    )
     lines += ["", "targets:"]
     for name, (value, target, met) in report.targets().items():
         lines.append(f"  {name:<24} {value:.3f} (target >= {target:.2f}) {'met' if met else 'NOT MET'}")
@@ -530,8 +585,13 @@ def _format_miss(miss: Miss) -> str:
     head = f"- {miss.id} [{miss.kind}] {miss.title!r}\n    gold: {gold}; detector: {got} (score {miss.score:.3f}"
     head += f", rule {ev.get('rule', '?')})" + (f" categories {list(miss.categories)}" if miss.categories else "")
     parts = []
-    for label, key in (("us", "us_terms"), ("india", "india_terms"), ("cues", "bilateral_cues"),
-                       ("third", "third_countries"), ("false friends", "false_friends")):
+    for label, key in (
+        ("us", "us_terms"),
+        ("india", "india_terms"),
+        ("cues", "bilateral_cues"),
+        ("third", "third_countries"),
+        ("false friends", "false_friends"),
+    ):
         parts.append(f"{label}: {_terms(ev.get(key))}")
     scores = ev.get("topic_scores") or {}
     if scores:
@@ -555,25 +615,36 @@ def format_extras(items: Sequence[GoldItem], verdicts: Sequence[Classification])
     if len(sure_items) < len(items):
         sure = evaluate(sure_items, verdicts=sure_verdicts)
         r = sure.relevance
-        lines.append(f"without uncertain ({len(items) - len(sure_items)} left out): relevance precision "
-                     f"{r.precision:.3f} recall {r.recall:.3f} F1 {r.f1:.3f} (tp {r.tp}, fp {r.fp}, fn {r.fn}); "
-                     f"topic micro F1 {sure.topic_micro.f1:.3f}")
+        lines.append(
+            f"without uncertain ({len(items) - len(sure_items)} left out): relevance precision "
+            f"{r.precision:.3f} recall {r.recall:.3f} F1 {r.f1:.3f} (tp {r.tp}, fp {r.fp}, fn {r.fn}); "
+            f"topic micro F1 {sure.topic_micro.f1:.3f}"
+        )
     subsets = (("all", (list(items), list(verdicts))), ("without uncertain", (sure_items, sure_verdicts)))
     for label, (its, vs) in subsets:
         if label != "all" and len(its) == len(items):
             continue
         t = topics_on_relevant(its, vs)
-        lines.append(f"topics on gold-relevant items ({label}): precision {t.precision:.3f} recall {t.recall:.3f} "
-                     f"F1 {t.f1:.3f} (tp {t.tp}, fp {t.fp}, fn {t.fn})")
-    lines += ["", "precision-recall over the threshold (relevance_score >= t):",
-              f"{'t':>5} {'precision':>9} {'recall':>7} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}"]
+        lines.append(
+            f"topics on gold-relevant items ({label}): precision {t.precision:.3f} recall {t.recall:.3f} "
+            f"F1 {t.f1:.3f} (tp {t.tp}, fp {t.fp}, fn {t.fn})"
+        )
+    lines += [
+        "",
+        "precision-recall over the threshold (relevance_score >= t):",
+        f"{'t':>5} {'precision':>9} {'recall':>7} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}",
+    ]
     for point in pr_curve(items, verdicts):
         s = point.scores
-        lines.append(f"{point.threshold:>5.2f} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.tp:>4} {s.fp:>4} "
-                     f"{s.fn:>4}")
+        lines.append(
+            f"{point.threshold:>5.2f} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.tp:>4} {s.fp:>4} {s.fn:>4}"
+        )
     bins, brier = reliability(items, verdicts)
-    lines += ["", f"reliability of relevance_score (Brier {brier:.4f}):",
-              f"{'band':>11} {'items':>6} {'mean score':>10} {'relevant':>8} {'rate':>6}"]
+    lines += [
+        "",
+        f"reliability of relevance_score (Brier {brier:.4f}):",
+        f"{'band':>11} {'items':>6} {'mean score':>10} {'relevant':>8} {'rate':>6}",
+    ]
     for b in bins:
         rate = f"{b.relevant / b.items:.3f}" if b.items else "-"
         lines.append(f"{b.low:>4.2f}-{b.high:<4.2f}  {b.items:>6} {b.mean_score:>10.3f} {b.relevant:>8} {rate:>6}")
@@ -586,13 +657,26 @@ def extras_dict(items: Sequence[GoldItem], verdicts: Sequence[Classification]) -
     sure = evaluate(sure_items, verdicts=sure_verdicts)
     bins, brier = reliability(items, verdicts)
     return {
-        "without_uncertain": {"items": len(sure_items), "relevance": sure.relevance.to_dict(),
-                              "topic_micro": sure.topic_micro.to_dict()},
+        "without_uncertain": {
+            "items": len(sure_items),
+            "relevance": sure.relevance.to_dict(),
+            "topic_micro": sure.topic_micro.to_dict(),
+        },
         "topics_on_relevant": topics_on_relevant(items, verdicts).to_dict(),
         "pr_curve": [{"threshold": p.threshold, **p.scores.to_dict()} for p in pr_curve(items, verdicts)],
-        "reliability": {"brier": round(brier, 5),
-                        "bins": [{"low": b.low, "high": b.high, "items": b.items, "mean_score": round(b.mean_score, 4),
-                                  "relevant": b.relevant} for b in bins]},
+        "reliability": {
+            "brier": round(brier, 5),
+            "bins": [
+                {
+                    "low": b.low,
+                    "high": b.high,
+                    "items": b.items,
+                    "mean_score": round(b.mean_score, 4),
+                    "relevant": b.relevant,
+                }
+                for b in bins
+            ],
+        },
     }
 
 
@@ -610,8 +694,14 @@ def cross_validated(real: str | Path | None = None, folds: int = 5) -> tuple[lis
     return items, [classify(item.title, item.summary, item.body, None, model=models[item.id]) for item in items]
 
 
-def run_eval(gold_path: str | None, out: TextIO, json_out: bool = False, show_errors: bool = True,
-             real: str | Path | None = None, folds: int = 5) -> int:
+def run_eval(
+    gold_path: str | None,
+    out: TextIO,
+    json_out: bool = False,
+    show_errors: bool = True,
+    real: str | Path | None = None,
+    folds: int = 5,
+) -> int:
     """``newsmon eval --gold FILE | --real [DIR] [--json]``: 0 when evaluated, 1 when the labels are unusable.
 
     ``--gold`` scores the shipped detector on a labelled file (out of sample for ``holdout.jsonl``,
@@ -640,8 +730,11 @@ def run_eval(gold_path: str | None, out: TextIO, json_out: bool = False, show_er
         out.write(format_report(report, show_errors=False))
         out.write("\n" + format_extras(items, verdicts))
         if show_errors and report.misses:
-            out.write("\n" + "\n".join([f"misclassified ({len(report.misses)}):",
-                                         *(_format_miss(m) for m in report.misses)]) + "\n")
+            out.write(
+                "\n"
+                + "\n".join([f"misclassified ({len(report.misses)}):", *(_format_miss(m) for m in report.misses)])
+                + "\n"
+            )
     return 0
 
 

@@ -80,7 +80,7 @@ class FeedHandler(BaseHTTPRequestHandler):
         data = (head + "\r\n").encode("latin-1") + body
         step = max(1, int(rate))
         for i in range(0, len(data), step):
-            self.wfile.write(data[i:i + step])
+            self.wfile.write(data[i : i + step])
             self.wfile.flush()
             time.sleep(step / rate)
         self.close_connection = True
@@ -127,8 +127,12 @@ class FeedHandler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20] + '"'
         mtime = file.stat().st_mtime
         last_modified = email.utils.formatdate(mtime, usegmt=True)
-        headers = {"ETag": etag, "Last-Modified": last_modified, "Content-Type": _content_type(file),
-                   "Cache-Control": f"max-age={int(query.get('max_age', 0))}"}
+        headers = {
+            "ETag": etag,
+            "Last-Modified": last_modified,
+            "Content-Type": _content_type(file),
+            "Cache-Control": f"max-age={int(query.get('max_age', 0))}",
+        }
         if query.get("etag") == "random":
             headers["ETag"] = etag = f'"{time.monotonic_ns()}"'
         if self._not_modified(etag, mtime):

@@ -63,9 +63,15 @@ class Scores:
         return self.true_pos / self.positives if self.positives else 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pairs": self.pairs, "same_story_pairs": self.positives, "true_positives": self.true_pos,
-                "false_positives": self.false_pos, "false_negatives": self.false_neg,
-                "precision": round(self.precision, 3), "recall": round(self.recall, 3)}
+        return {
+            "pairs": self.pairs,
+            "same_story_pairs": self.positives,
+            "true_positives": self.true_pos,
+            "false_positives": self.false_pos,
+            "false_negatives": self.false_neg,
+            "precision": round(self.precision, 3),
+            "recall": round(self.recall, 3),
+        }
 
 
 def load_pairs(path: Path = PAIRS_FILE) -> list[Pair]:
@@ -73,8 +79,15 @@ def load_pairs(path: Path = PAIRS_FILE) -> list[Pair]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            pairs.append(Pair(f"{row['a']['file']}#{row['a']['id']}", f"{row['b']['file']}#{row['b']['id']}",
-                              bool(row["same"]), row.get("note", ""), row.get("set", "similar-text")))
+            pairs.append(
+                Pair(
+                    f"{row['a']['file']}#{row['a']['id']}",
+                    f"{row['b']['file']}#{row['b']['id']}",
+                    bool(row["same"]),
+                    row.get("note", ""),
+                    row.get("set", "similar-text"),
+                )
+            )
     return pairs
 
 
@@ -95,8 +108,9 @@ def read_file(name: str, corpus: Path) -> list[Text]:
     if path.suffix == ".gz":
         body = gzip.decompress(body)
     parsed = parse_feed(body, Feed(url=path.as_uri(), name=path.parent.name), now=datetime(2030, 1, 1, tzinfo=UTC))
-    return [Text(a.article_id, a.title, a.summary or a.body, iso_to_unix(a.published_at) or 0.0)
-            for a in parsed.articles]
+    return [
+        Text(a.article_id, a.title, a.summary or a.body, iso_to_unix(a.published_at) or 0.0) for a in parsed.articles
+    ]
 
 
 def stories_of(texts: list[Text], params: StoryParams = DEFAULT_PARAMS) -> dict[str, str]:
@@ -134,8 +148,9 @@ def score_by_set(pairs: list[Pair], wrong: list[Pair]) -> dict[str, Scores]:
     return out
 
 
-def evaluate(corpus: Path, params: StoryParams = DEFAULT_PARAMS, pairs: list[Pair] | None = None,
-             scope: str = "files") -> tuple[Scores, list[Pair]]:
+def evaluate(
+    corpus: Path, params: StoryParams = DEFAULT_PARAMS, pairs: list[Pair] | None = None, scope: str = "files"
+) -> tuple[Scores, list[Pair]]:
     """Scores over the labelled pairs and the pairs the grouping got wrong.
 
     ``scope="files"``: every article of the files the pairs name; ``"all"``: the whole news-feeds corpus and
@@ -143,8 +158,11 @@ def evaluate(corpus: Path, params: StoryParams = DEFAULT_PARAMS, pairs: list[Pai
     pairs = load_pairs() if pairs is None else pairs
     names = {ref.split("#", 1)[0] for p in pairs for ref in (p.a, p.b)}
     if scope == "all":
-        names |= {f"corpus/{f.relative_to(corpus)}" for f in sorted((corpus / "news-feeds").rglob("*"))
-                  if f.is_file() and f.suffix in (".xml", ".rss", ".atom", ".gz", "") and "LICENSE" not in f.name}
+        names |= {
+            f"corpus/{f.relative_to(corpus)}"
+            for f in sorted((corpus / "news-feeds").rglob("*"))
+            if f.is_file() and f.suffix in (".xml", ".rss", ".atom", ".gz", "") and "LICENSE" not in f.name
+        }
         names |= {"tests/data/dev.jsonl", "tests/data/holdout.jsonl"}
     texts: list[Text] = []
     keyed: dict[str, str] = {}

@@ -56,10 +56,21 @@ THRESHOLD = 0.5
 TARGET_PRECISION = 0.9
 PRECISION_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(13))  # 0.30 .. 0.90
 TOPIC_PRIORS = {"rule": 2.0, "mass": 1.0, "leader": 0.0}
-SIGNS: dict[str, int] = {**{name: 1 if w > 0 else -1 for name, w in weights.PRIOR_WEIGHTS.items()},
-                         "parallel": -1, "lead_pair": 1, "lead_actors": 1, "third_with_pair": 1, "firm_enforcement": -1}
-EXTRA_PRIORS = {"parallel": -6.0, "lead_pair": 0.5, "lead_actors": 0.5, "third_with_pair": 1.0,
-                "firm_enforcement": -1.0}
+SIGNS: dict[str, int] = {
+    **{name: 1 if w > 0 else -1 for name, w in weights.PRIOR_WEIGHTS.items()},
+    "parallel": -1,
+    "lead_pair": 1,
+    "lead_actors": 1,
+    "third_with_pair": 1,
+    "firm_enforcement": -1,
+}
+EXTRA_PRIORS = {
+    "parallel": -6.0,
+    "lead_pair": 0.5,
+    "lead_actors": 0.5,
+    "third_with_pair": 1.0,
+    "firm_enforcement": -1.0,
+}
 TOPIC_SIGNS = {"rule": 1, "mass": 1, "leader": 0}
 DENSE = (*scoring.FEATURES, *stage2.EXTRA_FEATURES)
 DEFAULT_GOLD = Path(__file__).resolve().parents[2] / "tests" / "data" / "dev.jsonl"
@@ -87,9 +98,15 @@ def example(item: GoldItem) -> Example:
     dense = scoring.features(tally)
     dense.update(stage2.extra_features(tally, item.title, item.summary, "firm_only" in dense))
     chosen, _, _ = scoring.topics(tally)
-    return Example(item.id, item.relevant, frozenset(item.topics), real, dense,
-                   frozenset(stage2.grams(item.title, item.summary, item.body[:LEDE_CHARS])),
-                   stage2.topic_features(tally.topic_mass, chosen, tally.leader))
+    return Example(
+        item.id,
+        item.relevant,
+        frozenset(item.topics),
+        real,
+        dense,
+        frozenset(stage2.grams(item.title, item.summary, item.body[:LEDE_CHARS])),
+        stage2.topic_features(tally.topic_mass, chosen, tally.leader),
+    )
 
 
 def examples(items: Sequence[GoldItem]) -> list[Example]:
@@ -113,13 +130,23 @@ class _Design:
         return out
 
     def transposed_times(self, r: np.ndarray) -> np.ndarray:
-        sparse = np.bincount(self.cols, weights=r[self.rows], minlength=self.width) if self.rows.size \
+        sparse = (
+            np.bincount(self.cols, weights=r[self.rows], minlength=self.width)
+            if self.rows.size
             else np.zeros(self.width)
+        )
         return np.concatenate([self.dense.T @ r, sparse])
 
 
-def _fit_logistic(x: _Design, y: np.ndarray, prior: np.ndarray, l2: np.ndarray, signs: np.ndarray,
-                  bias0: float, weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+def _fit_logistic(
+    x: _Design,
+    y: np.ndarray,
+    prior: np.ndarray,
+    l2: np.ndarray,
+    signs: np.ndarray,
+    bias0: float,
+    weight: np.ndarray | None = None,
+) -> tuple[float, np.ndarray]:
     """min Σ weight × logloss + ½ Σ l2 (w - prior)², signs kept (+1: w >= 0, -1: w <= 0, 0: free); FISTA."""
     n = x.dense.shape[0]
     d = x.dense.shape[1] + x.width
@@ -176,8 +203,11 @@ class _Relevance:
 
     def logit(self, ex: Example) -> float:
         assert ex.dense is not None
-        return (self.bias + sum(self.dense[k] * v for k, v in ex.dense.items() if k in self.dense)
-                + sum(self.grams.get(g, 0.0) for g in sorted(ex.grams)))  # sorted: hash-seed proof
+        return (
+            self.bias
+            + sum(self.dense[k] * v for k, v in ex.dense.items() if k in self.dense)
+            + sum(self.grams.get(g, 0.0) for g in sorted(ex.grams))
+        )  # sorted: hash-seed proof
 
 
 def _fit_relevance(data: Sequence[Example]) -> _Relevance:
@@ -187,14 +217,22 @@ def _fit_relevance(data: Sequence[Example]) -> _Relevance:
     rows = [[(ex.dense or {}).get(name, 0.0) for name in DENSE] for ex in scored]
     x = _matrix(scored, rows, index)
     y = np.array([1.0 if ex.relevant else 0.0 for ex in scored])
-    prior = np.array([*(weights.WEIGHTS[name] for name in scoring.FEATURES),
-                      *(EXTRA_PRIORS[name] for name in stage2.EXTRA_FEATURES), *([0.0] * len(vocab))])
+    prior = np.array(
+        [
+            *(weights.WEIGHTS[name] for name in scoring.FEATURES),
+            *(EXTRA_PRIORS[name] for name in stage2.EXTRA_FEATURES),
+            *([0.0] * len(vocab)),
+        ]
+    )
     l2 = np.array([L2_DENSE] * len(DENSE) + [L2_GRAMS] * len(vocab))
     signs = np.array([SIGNS[name] for name in DENSE] + [0] * len(vocab))
     sample = np.array([REAL_WEIGHT if ex.real else 1.0 for ex in scored])
     bias, w = _fit_logistic(x, y, prior, l2, signs, weights.BIAS, sample)
-    return _Relevance(bias, {name: float(w[j]) for j, name in enumerate(DENSE)},
-                      {gram: float(w[len(DENSE) + j]) for j, gram in enumerate(vocab)})
+    return _Relevance(
+        bias,
+        {name: float(w[j]) for j, name in enumerate(DENSE)},
+        {gram: float(w[len(DENSE) + j]) for j, gram in enumerate(vocab)},
+    )
 
 
 def _fit_topic(data: Sequence[Example], topic: str) -> tuple[float, dict[str, float], dict[str, float]]:
@@ -210,8 +248,11 @@ def _fit_topic(data: Sequence[Example], topic: str) -> tuple[float, dict[str, fl
     signs = np.array([TOPIC_SIGNS[name] for name in names] + [0] * len(vocab))
     sample = np.array([REAL_WEIGHT if ex.real else 1.0 for ex in rows_data])
     bias, w = _fit_logistic(x, y, prior, l2, signs, -2.0, sample)
-    return bias, {name: float(w[j]) for j, name in enumerate(names)}, \
-        {gram: float(w[len(names) + j]) for j, gram in enumerate(vocab)}
+    return (
+        bias,
+        {name: float(w[j]) for j, name in enumerate(names)},
+        {gram: float(w[len(names) + j]) for j, gram in enumerate(vocab)},
+    )
 
 
 def _platt(logits: Sequence[float], labels: Sequence[bool]) -> tuple[float, float]:
@@ -278,21 +319,32 @@ def fit(data: Sequence[Example], inner_folds: int = INNER_FOLDS, note: dict[str,
         row = (relevance.grams.get(gram, 0.0), *(topic_grams[t].get(gram, 0.0) for t in TOPICS))
         if max(abs(v) for v in row) >= 0.005:  # below this no verdict moves; keeps the file small
             table[gram] = tuple(_r(v) for v in row)
-    trained_on = {"items": len(data), "real_items": sum(ex.real for ex in data),
-                  "relevant": sum(ex.relevant for ex in data), "gated_real": gated, **(note or {})}
-    return stage2.Model(bias=_r(relevance.bias), dense={k: _r(v) for k, v in relevance.dense.items()},
-                        platt=(_r(a), _r(c)), threshold=threshold,
-                        topic_bias={k: _r(v) for k, v in topic_bias.items()},
-                        topic_dense={t: {k: _r(v) for k, v in d.items()} for t, d in topic_dense.items()},
-                        grams=table, trained_on=trained_on)
+    trained_on = {
+        "items": len(data),
+        "real_items": sum(ex.real for ex in data),
+        "relevant": sum(ex.relevant for ex in data),
+        "gated_real": gated,
+        **(note or {}),
+    }
+    return stage2.Model(
+        bias=_r(relevance.bias),
+        dense={k: _r(v) for k, v in relevance.dense.items()},
+        platt=(_r(a), _r(c)),
+        threshold=threshold,
+        topic_bias={k: _r(v) for k, v in topic_bias.items()},
+        topic_dense={t: {k: _r(v) for k, v in d.items()} for t, d in topic_dense.items()},
+        grams=table,
+        trained_on=trained_on,
+    )
 
 
 def _r(value: float) -> float:
     return round(value, 4) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def cross_validate(written: Sequence[GoldItem], real: Sequence[GoldItem], folds: int = 5,
-                   inner_folds: int = INNER_FOLDS) -> dict[str, stage2.Model]:
+def cross_validate(
+    written: Sequence[GoldItem], real: Sequence[GoldItem], folds: int = 5, inner_folds: int = INNER_FOLDS
+) -> dict[str, stage2.Model]:
     """For each real item's id, the model that never saw it: trained on ``written`` + the other folds."""
     base = examples(written)
     real_examples = examples(real)
@@ -306,8 +358,9 @@ def cross_validate(written: Sequence[GoldItem], real: Sequence[GoldItem], folds:
     return by_id
 
 
-def cross_validate_written(written: Sequence[GoldItem], real: Sequence[GoldItem], folds: int = 5,
-                           inner_folds: int = INNER_FOLDS) -> dict[str, stage2.Model]:
+def cross_validate_written(
+    written: Sequence[GoldItem], real: Sequence[GoldItem], folds: int = 5, inner_folds: int = INNER_FOLDS
+) -> dict[str, stage2.Model]:
     """For each written item's id, the model trained on the other written folds and every real item.
 
     (Stage 1's weights and topic thresholds were fitted on all of ``written``: this measures stage 2.)"""
@@ -315,16 +368,20 @@ def cross_validate_written(written: Sequence[GoldItem], real: Sequence[GoldItem]
     real_examples = examples(real)
     by_id: dict[str, stage2.Model] = {}
     for k in range(folds):
-        model = fit([ex for ex in base if fold_of(ex.id, folds) != k] + real_examples, inner_folds,
-                    {"fold": f"written {k}/{folds}"})
+        model = fit(
+            [ex for ex in base if fold_of(ex.id, folds) != k] + real_examples,
+            inner_folds,
+            {"fold": f"written {k}/{folds}"},
+        )
         for ex in base:
             if fold_of(ex.id, folds) == k:
                 by_id[ex.id] = model
     return by_id
 
 
-def training_items(gold: str | Path = DEFAULT_GOLD, real: str | Path | None = None) -> tuple[list[GoldItem],
-                                                                                              list[GoldItem]]:
+def training_items(
+    gold: str | Path = DEFAULT_GOLD, real: str | Path | None = None
+) -> tuple[list[GoldItem], list[GoldItem]]:
     """The written development items and the real labelled items (duplicates of an article id dropped)."""
     return load_gold(gold), real_items(real)
 
@@ -334,14 +391,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold", default=str(DEFAULT_GOLD), help="written labelled JSONL (never the holdout)")
     parser.add_argument("--real", default=None, help="real labels file or folder (default $NEWSMON_REAL_LABELS)")
     parser.add_argument("--write", action="store_true", help=f"write pipeline/detect/{stage2.MODEL_FILE}")
-    parser.add_argument("--cv-written", type=int, default=0, metavar="K",
-                        help="instead: K-fold cross-validated relevance on the written items (stage 2 retrained)")
+    parser.add_argument(
+        "--cv-written",
+        type=int,
+        default=0,
+        metavar="K",
+        help="instead: K-fold cross-validated relevance on the written items (stage 2 retrained)",
+    )
     args = parser.parse_args(argv)
     written, real = training_items(args.gold, args.real)
     if args.cv_written:
         return _report_written_cv(written, real, args.cv_written)
-    model = fit(examples(written) + examples(real), INNER_FOLDS,
-                {"written": Path(args.gold).name, "real": "news-feeds-labels.jsonl + real-labels-extra.jsonl"})
+    model = fit(
+        examples(written) + examples(real),
+        INNER_FOLDS,
+        {"written": Path(args.gold).name, "real": "news-feeds-labels.jsonl + real-labels-extra.jsonl"},
+    )
     text = model.to_json()
     if args.write:
         path = Path(stage2.__file__).with_name(stage2.MODEL_FILE)
@@ -360,9 +425,11 @@ def _report_written_cv(written: Sequence[GoldItem], real: Sequence[GoldItem], fo
     verdicts = [classify(item.title, item.summary, item.body, None, model=models[item.id]) for item in written]
     report = evaluate(written, verdicts=verdicts)
     r, hard = report.relevance, report.hard_negatives
-    print(f"written items, {folds}-fold cross-validated (stage 2 only; folds by article-id hash): relevance "
-          f"precision {r.precision:.3f} recall {r.recall:.3f} F1 {r.f1:.3f} (tp {r.tp}, fp {r.fp}, fn {r.fn}); "
-          f"hard negatives {hard.correct}/{hard.total}; topic micro-F1 {report.topic_micro.f1:.3f}")
+    print(
+        f"written items, {folds}-fold cross-validated (stage 2 only; folds by article-id hash): relevance "
+        f"precision {r.precision:.3f} recall {r.recall:.3f} F1 {r.f1:.3f} (tp {r.tp}, fp {r.fp}, fn {r.fn}); "
+        f"hard negatives {hard.correct}/{hard.total}; topic micro-F1 {report.topic_micro.f1:.3f}"
+    )
     return 0
 
 

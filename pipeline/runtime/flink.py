@@ -61,8 +61,9 @@ class FlinkRest:
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with self._opener.open(request, timeout=self.timeout_s) as response:
             text = response.read().decode() or "null"
         return json.loads(text)
@@ -106,8 +107,9 @@ def stop_job(rest: FlinkRest, name: str, timeout_s: float) -> list[str]:
         try:
             path = rest.stop_with_savepoint(job.jid, timeout_s)
             savepoints.append(path)
-            log.info("Flink job %s stopped with a savepoint at %s (resume with --savepoint_path=%s)",
-                     job.jid, path, path)
+            log.info(
+                "Flink job %s stopped with a savepoint at %s (resume with --savepoint_path=%s)", job.jid, path, path
+            )
         except Exception as exc:  # a savepoint can fail (a task not running yet): cancel instead
             log.warning("Flink job %s: no savepoint (%s); cancelling it", job.jid, exc)
             try:

@@ -38,8 +38,15 @@ _GRPC_OPTIONS = [("grpc.http2.max_pings_without_data", 0), ("grpc.http2.max_ping
 
 def worker_command(control_url: str, worker_id: str, state_cache_mb: int, number: int) -> list[str]:
     """How worker ``number`` (0, 1, …) is started: this interpreter, newsmon's worker entry point."""
-    return [sys.executable, "-m", "pipeline.runtime.worker", f"--control={control_url}", f"--worker-id={worker_id}",
-            f"--state-cache-mb={state_cache_mb}", f"--number={number}"]
+    return [
+        sys.executable,
+        "-m",
+        "pipeline.runtime.worker",
+        f"--control={control_url}",
+        f"--worker-id={worker_id}",
+        f"--state-cache-mb={state_cache_mb}",
+        f"--number={number}",
+    ]
 
 
 class ProcessWorkers:
@@ -102,8 +109,13 @@ class LocalWorkerPool:
     Workers run in this process (the default) or, given ``processes``, each in
     a child process started with ``env`` added to this one's environment."""
 
-    def __init__(self, host: str = "127.0.0.1", state_cache_mb: int = 100, processes: bool = False,
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        state_cache_mb: int = 100,
+        processes: bool = False,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.host = host
         self.state_cache_mb = state_cache_mb
         self.server: Any = None
@@ -123,8 +135,9 @@ class LocalWorkerPool:
             raise OSError(f"could not listen on {self.host} for the SDK worker pool")
         pool: Any
         if self.workers is None:
-            pool = BeamFnExternalWorkerPoolServicer(use_process=False, state_cache_size=self.state_cache_mb << 20,
-                                                    data_buffer_time_limit_ms=0)
+            pool = BeamFnExternalWorkerPoolServicer(
+                use_process=False, state_cache_size=self.state_cache_mb << 20, data_buffer_time_limit_ms=0
+            )
         else:
             pool = _process_servicer(self.workers)
         beam_fn_api_pb2_grpc.add_BeamFnExternalWorkerPoolServicer_to_server(pool, server)

@@ -66,11 +66,15 @@ class PrismServer:
     def __init__(self, binary: str, *, idle_shutdown_s: float = 120.0, start_timeout_s: float = 60.0) -> None:
         path = Path(binary)
         if not path.is_file():
-            raise ConfigError(f"Prism binary {binary} does not exist — fix: run deploy/local/install.sh or set "
-                              "NEWSMON_PRISM_LOCATION (newsmon never downloads it at run time)")
+            raise ConfigError(
+                f"Prism binary {binary} does not exist — fix: run deploy/local/install.sh or set "
+                "NEWSMON_PRISM_LOCATION (newsmon never downloads it at run time)"
+            )
         if not os.access(path, os.X_OK):
-            raise ConfigError(f"Prism binary {binary} is not executable — fix: chmod +x it where it is "
-                              "installed (newsmon does not change files at run time)")
+            raise ConfigError(
+                f"Prism binary {binary} is not executable — fix: chmod +x it where it is "
+                "installed (newsmon does not change files at run time)"
+            )
         self.binary = str(path)
         self.idle_shutdown_s = idle_shutdown_s
         self.start_timeout_s = start_timeout_s
@@ -80,11 +84,22 @@ class PrismServer:
 
     def start(self) -> str:
         port = _free_port()
-        cmd = [self.binary, f"--job_port={port}", "--serve_http=false", "--log_kind=json", "--log_level=warn",
-               f"--idle_shutdown_timeout={int(self.idle_shutdown_s)}s"]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=_death_signal_setter())  # noqa: PLW1509 - see the setter
+        cmd = [
+            self.binary,
+            f"--job_port={port}",
+            "--serve_http=false",
+            "--log_kind=json",
+            "--log_level=warn",
+            f"--idle_shutdown_timeout={int(self.idle_shutdown_s)}s",
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_death_signal_setter(),  # noqa: PLW1509 - see the setter
+        )
         threading.Thread(target=self._pump, args=(self.proc,), name="prism-log", daemon=True).start()
         self.endpoint = f"localhost:{port}"
         deadline = time.monotonic() + self.start_timeout_s
@@ -119,8 +134,11 @@ class PrismServer:
             if self.cancelling:
                 log.debug("prism (job cancelled): %s", text)
                 continue
-            log.log(logging.ERROR if level == "ERROR" else logging.WARNING if level.startswith("WARN")
-                    else logging.DEBUG, "prism: %s", text)
+            log.log(
+                logging.ERROR if level == "ERROR" else logging.WARNING if level.startswith("WARN") else logging.DEBUG,
+                "prism: %s",
+                text,
+            )
 
     def stop(self, timeout_s: float = 5.0) -> None:
         proc, self.proc = self.proc, None

@@ -32,10 +32,14 @@ class Status:
     whose ticks are older than that is reported as stalled.
     """
 
-    def __init__(self, readiness: Callable[[], str | None], ttl_s: float = 10.0,
-                 stall_after_s: float | None = None,
-                 tick_age: Callable[[], float | None] = lifecycle.oldest_tick_age,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        readiness: Callable[[], str | None],
+        ttl_s: float = 10.0,
+        stall_after_s: float | None = None,
+        tick_age: Callable[[], float | None] = lifecycle.oldest_tick_age,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._job_state = "STARTING"
         self._running_since: float | None = None
         self.stall_after_s = stall_after_s

@@ -43,8 +43,15 @@ class JobEnd:
 class JobWatcher:
     """Polls a submitted job's state until it ends or the caller stops watching."""
 
-    def __init__(self, result: Any, *, poll_s: float = 2.0, rpc_timeout_s: float = 10.0,
-                 unreachable_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        result: Any,
+        *,
+        poll_s: float = 2.0,
+        rpc_timeout_s: float = 10.0,
+        unreachable_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.result = result
         self.poll_s = poll_s
         self.rpc_timeout_s = rpc_timeout_s
@@ -65,8 +72,7 @@ class JobWatcher:
         from apache_beam.portability.api import beam_job_api_pb2
 
         service, job_id = portable
-        response = service.GetState(beam_job_api_pb2.GetJobStateRequest(job_id=job_id),
-                                    timeout=self.rpc_timeout_s)
+        response = service.GetState(beam_job_api_pb2.GetJobStateRequest(job_id=job_id), timeout=self.rpc_timeout_s)
         return str(beam_job_api_pb2.JobState.Enum.Name(response.state))
 
     def failure_text(self) -> str | None:
@@ -80,10 +86,13 @@ class JobWatcher:
         last: str | None = None
         try:
             # A job in a terminal state: the stream replays its messages and ends by itself.
-            for message in service.GetMessageStream(beam_job_api_pb2.JobMessagesRequest(job_id=job_id),
-                                                    timeout=self.rpc_timeout_s):
-                if (message.HasField("message_response")
-                        and message.message_response.importance == beam_job_api_pb2.JobMessage.JOB_MESSAGE_ERROR):
+            for message in service.GetMessageStream(
+                beam_job_api_pb2.JobMessagesRequest(job_id=job_id), timeout=self.rpc_timeout_s
+            ):
+                if (
+                    message.HasField("message_response")
+                    and message.message_response.importance == beam_job_api_pb2.JobMessage.JOB_MESSAGE_ERROR
+                ):
                     last = message.message_response.message_text
         except Exception as exc:  # the runner may be gone already; the state is what matters
             log.debug("could not read the job's messages: %s", exc)
@@ -99,8 +108,10 @@ class JobWatcher:
             except Exception as exc:  # grpc.RpcError and friends: the job service did not answer
                 silent = self.clock() - last_answer
                 if silent >= self.unreachable_s:
-                    return JobEnd("UNREACHABLE", f"the runner's job service has not answered for "
-                                                 f"{silent:.0f}s: {type(exc).__name__}: {exc}")
+                    return JobEnd(
+                        "UNREACHABLE",
+                        f"the runner's job service has not answered for {silent:.0f}s: {type(exc).__name__}: {exc}",
+                    )
                 log.debug("job state not available (%s); asking again", exc)
                 stop.wait(self.poll_s)
                 continue

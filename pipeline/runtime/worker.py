@@ -72,8 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     separate_short_ids(args.number)
     log.info("SDK worker %s (pid %d) connecting to %s", args.worker_id, os.getpid(), args.control)
-    SdkHarness(args.control, worker_id=args.worker_id, state_cache_size=args.state_cache_mb << 20,
-               data_buffer_time_limit_ms=0).run()
+    SdkHarness(
+        args.control, worker_id=args.worker_id, state_cache_size=args.state_cache_mb << 20, data_buffer_time_limit_ms=0
+    ).run()
     return 0
 
 

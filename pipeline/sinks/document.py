@@ -24,10 +24,27 @@ from typing import Any
 from pipeline.core.model import ClassifiedArticle, project
 
 DOCUMENT_FIELDS = (
-    "article_id", "url", "title", "summary", "body", "source", "feed_url", "language",
-    "published_at", "published_at_estimated", "ingested_at", "seen_at", "@timestamp",
-    "relevant", "relevance_score", "topics", "entities", "matched_terms", "evidence",
-    "story_id", "story_first_seen",
+    "article_id",
+    "url",
+    "title",
+    "summary",
+    "body",
+    "source",
+    "feed_url",
+    "language",
+    "published_at",
+    "published_at_estimated",
+    "ingested_at",
+    "seen_at",
+    "@timestamp",
+    "relevant",
+    "relevance_score",
+    "topics",
+    "entities",
+    "matched_terms",
+    "evidence",
+    "story_id",
+    "story_first_seen",
 )
 ALERTS_INDEX = "news-alerts"
 DEADLETTER_INDEX = "news-deadletter"
@@ -103,8 +120,15 @@ def to_document(item: ClassifiedArticle, ingested_at: str) -> dict[str, Any]:
     a = item.article
     published = a.published_at or a.seen_at
     doc = {k: v for k, v in project(item).items() if k != "guid" and (k != "body" or v)}
-    doc.update({"published_at": published, "published_at_estimated": a.published_at is None,
-                "ingested_at": ingested_at, "seen_at": a.seen_at, "@timestamp": published})
+    doc.update(
+        {
+            "published_at": published,
+            "published_at_estimated": a.published_at is None,
+            "ingested_at": ingested_at,
+            "seen_at": a.seen_at,
+            "@timestamp": published,
+        }
+    )
     # Every document is in a story (its own, until grouping says otherwise): collapsing on story_id
     # would put all documents without one in a single group.
     doc["story_id"] = item.story.story_id if item.story else a.article_id

@@ -51,13 +51,17 @@ def _error_text(data: Any) -> str:
 def _raise_for(status: int, method: str, where: str, data: Any) -> dict[str, Any] | None:
     """Map an HTTP status to the exception tree; returns the 404 answer where absence is fine."""
     if status == 401:
-        raise SearchAuthError(f"{where}: HTTP 401: credentials rejected — fix: check ELASTICSEARCH_API_KEY "
-                              "or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD")
+        raise SearchAuthError(
+            f"{where}: HTTP 401: credentials rejected — fix: check ELASTICSEARCH_API_KEY "
+            "or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD"
+        )
     if status == 403:
         # Authenticated, but the role lacks a privilege: the engine's reason names the action.
-        raise SearchAuthError(f"{where}: HTTP 403: a privilege is missing: {_error_text(data)} — fix: give "
-                              "newsmon's user or API key the role in deploy/compose/newsmon-writer-role.json "
-                              "(deploy/README.md, 'Elasticsearch privileges', says what each one is for)")
+        raise SearchAuthError(
+            f"{where}: HTTP 403: a privilege is missing: {_error_text(data)} — fix: give "
+            "newsmon's user or API key the role in deploy/compose/newsmon-writer-role.json "
+            "(deploy/README.md, 'Elasticsearch privileges', says what each one is for)"
+        )
     if status == 429 or status >= 500:
         raise SearchUnavailable(f"{where}: HTTP {status}: {_error_text(data)}")
     if status == 404 and method in _ABSENCE_OK:
@@ -101,8 +105,14 @@ class Endpoint:
 
     @classmethod
     def of(cls, settings: SearchSettings) -> Endpoint:
-        return cls(settings.url, settings.api_key, settings.username, settings.password, settings.ca_certs,
-                   settings.verify_certs)
+        return cls(
+            settings.url,
+            settings.api_key,
+            settings.username,
+            settings.password,
+            settings.ca_certs,
+            settings.verify_certs,
+        )
 
     def auth_headers(self) -> dict[str, str]:
         if self.api_key:
@@ -207,8 +217,7 @@ class ElasticsearchClient:
         headers = {"accept": "application/json"}
         if body is not None:
             headers["content-type"] = "application/json"
-        return self._call(method, path,
-                          lambda: self._es.perform_request(method, path, headers=headers, body=body))
+        return self._call(method, path, lambda: self._es.perform_request(method, path, headers=headers, body=body))
 
     def bulk(self, actions: list[dict[str, Any]]) -> dict[str, Any]:
         return self._call("POST", "/_bulk", lambda: self._es.bulk(operations=actions))
@@ -267,15 +276,21 @@ def probe(settings: SearchSettings) -> tuple[str, str]:
     engine = "opensearch" if version.get("distribution") == "opensearch" else "elasticsearch"
     major = int(number.split(".", maxsplit=1)[0] or 0)
     if engine == "elasticsearch" and major == 8:
-        raise SearchError(f"{settings.url} runs Elasticsearch {number}: the elasticsearch-py 9 client newsmon "
-                          "uses asks for compatible-with=9, which 8.x refuses — fix: upgrade to Elasticsearch 9 "
-                          "(or use OpenSearch 2.x)")
+        raise SearchError(
+            f"{settings.url} runs Elasticsearch {number}: the elasticsearch-py 9 client newsmon "
+            "uses asks for compatible-with=9, which 8.x refuses — fix: upgrade to Elasticsearch 9 "
+            "(or use OpenSearch 2.x)"
+        )
     if (engine == "opensearch" and major < 2) or (engine == "elasticsearch" and major < 9):
-        raise SearchError(f"{settings.url} runs {engine} {number}, which newsmon does not support — "
-                          "fix: use OpenSearch 2.x or Elasticsearch 9")
+        raise SearchError(
+            f"{settings.url} runs {engine} {number}, which newsmon does not support — "
+            "fix: use OpenSearch 2.x or Elasticsearch 9"
+        )
     if settings.engine not in ("auto", engine):
-        raise SearchError(f"{settings.url} is {engine} {number} but NEWSMON_SEARCH_ENGINE={settings.engine} — "
-                          f"fix: set it to auto or {engine}")
+        raise SearchError(
+            f"{settings.url} is {engine} {number} but NEWSMON_SEARCH_ENGINE={settings.engine} — "
+            f"fix: set it to auto or {engine}"
+        )
     return engine, number
 
 

@@ -57,13 +57,22 @@ def _ts(value: Any) -> float:
 def schedule_doc(feed: Feed, state: PollState, now: float) -> dict[str, Any]:
     """The poller's part of a feed document."""
     return {
-        "feed_url": feed.url, "name": feed.name, "feed_group": feed.tags[0] if feed.tags else "default",
-        "fetch_url": state.url or feed.url, "interval_s": feed.interval_s,
-        "next_due": _iso(state.next_due), "last_poll": _iso(state.last_poll),
-        "last_success": _iso(state.last_success), "last_outcome": state.last_outcome or None,
-        "last_error": state.last_error, "failures": state.failures, "gone": state.gone,
-        "unchanged_polls": state.unchanged_polls, "floor_s": state.floor_s,
-        "healthy": state.failures == 0 and not state.gone, "updated_at": _iso(now),
+        "feed_url": feed.url,
+        "name": feed.name,
+        "feed_group": feed.tags[0] if feed.tags else "default",
+        "fetch_url": state.url or feed.url,
+        "interval_s": feed.interval_s,
+        "next_due": _iso(state.next_due),
+        "last_poll": _iso(state.last_poll),
+        "last_success": _iso(state.last_success),
+        "last_outcome": state.last_outcome or None,
+        "last_error": state.last_error,
+        "failures": state.failures,
+        "gone": state.gone,
+        "unchanged_polls": state.unchanged_polls,
+        "floor_s": state.floor_s,
+        "healthy": state.failures == 0 and not state.gone,
+        "updated_at": _iso(now),
     }
 
 
@@ -71,9 +80,14 @@ def commit_doc(commit: FeedCommit, now: float) -> dict[str, Any]:
     """The indexer's part: what a restart may trust."""
     return {
         "feed_url": commit.feed_url,
-        "committed": {"etag": commit.etag, "last_modified": commit.last_modified, "body_hash": commit.body_hash,
-                      "seen_ids": list(commit.seen_ids)},
-        "items_seen": len(commit.seen_ids), "committed_at": _iso(now),
+        "committed": {
+            "etag": commit.etag,
+            "last_modified": commit.last_modified,
+            "body_hash": commit.body_hash,
+            "seen_ids": list(commit.seen_ids),
+        },
+        "items_seen": len(commit.seen_ids),
+        "committed_at": _iso(now),
     }
 
 
@@ -81,13 +95,19 @@ def state_from_doc(doc: dict[str, Any]) -> PollState:
     """The PollState a restarted poller resumes from: schedule as last polled, validators as last committed."""
     committed = doc.get("committed") or {}
     return PollState(
-        etag=committed.get("etag"), last_modified=committed.get("last_modified"),
-        body_hash=committed.get("body_hash"), seen_ids=tuple(committed.get("seen_ids") or ()),
-        next_due=_ts(doc.get("next_due")), failures=int(doc.get("failures") or 0),
+        etag=committed.get("etag"),
+        last_modified=committed.get("last_modified"),
+        body_hash=committed.get("body_hash"),
+        seen_ids=tuple(committed.get("seen_ids") or ()),
+        next_due=_ts(doc.get("next_due")),
+        failures=int(doc.get("failures") or 0),
         url=doc.get("fetch_url") if doc.get("fetch_url") != doc.get("feed_url") else None,
-        gone=bool(doc.get("gone")), unchanged_polls=int(doc.get("unchanged_polls") or 0),
-        floor_s=doc.get("floor_s"), last_poll=_ts(doc.get("last_poll")),
-        last_success=_ts(doc.get("last_success")), last_outcome=str(doc.get("last_outcome") or ""),
+        gone=bool(doc.get("gone")),
+        unchanged_polls=int(doc.get("unchanged_polls") or 0),
+        floor_s=doc.get("floor_s"),
+        last_poll=_ts(doc.get("last_poll")),
+        last_success=_ts(doc.get("last_success")),
+        last_outcome=str(doc.get("last_outcome") or ""),
         last_error=doc.get("last_error"),
     )
 

@@ -32,10 +32,18 @@ def history_query(topic: str, before: int, rule: SpikeRule = DEFAULT_RULE) -> di
         "query": {"bool": {"filter": [{"term": {"relevant": True}}, {"term": {"topics": topic}}]}},
         "aggs": {
             "first": {"min": {"field": "ingested_at"}},
-            "recent": {"filter": {"range": {"ingested_at": {"gte": unix_to_iso(oldest), "lt": unix_to_iso(before)}}},
-                       "aggs": {"windows": {"date_histogram": {"field": "ingested_at",
-                                                               "fixed_interval": f"{rule.window_s}s",
-                                                               "min_doc_count": 1}}}},
+            "recent": {
+                "filter": {"range": {"ingested_at": {"gte": unix_to_iso(oldest), "lt": unix_to_iso(before)}}},
+                "aggs": {
+                    "windows": {
+                        "date_histogram": {
+                            "field": "ingested_at",
+                            "fixed_interval": f"{rule.window_s}s",
+                            "min_doc_count": 1,
+                        }
+                    }
+                },
+            },
         },
     }
 
@@ -43,8 +51,10 @@ def history_query(topic: str, before: int, rule: SpikeRule = DEFAULT_RULE) -> di
 def history_from_response(response: dict[str, Any], before: int, rule: SpikeRule = DEFAULT_RULE) -> TopicHistory:
     aggs = response.get("aggregations") or {}
     first_ms = (aggs.get("first") or {}).get("value")
-    buckets = [(int(b["key"]) // 1000, int(b["doc_count"]))
-               for b in ((aggs.get("recent") or {}).get("windows") or {}).get("buckets", [])]
+    buckets = [
+        (int(b["key"]) // 1000, int(b["doc_count"]))
+        for b in ((aggs.get("recent") or {}).get("windows") or {}).get("buckets", [])
+    ]
     return seeded_history(buckets, first_ms / 1000 if first_ms is not None else None, before, rule)
 
 
@@ -56,13 +66,18 @@ class EngineHistory:
 
     def __call__(self, topic: str, before: int) -> TopicHistory:
         try:
-            response = self.writer.client.request("POST", f"/{read_pattern(self.prefix)}/_search",
-                                                  history_query(topic, before, self.rule))
+            response = self.writer.client.request(
+                "POST", f"/{read_pattern(self.prefix)}/_search", history_query(topic, before, self.rule)
+            )
         except SearchError as exc:
             log.warning("topic history not read from the engine (%s); %s starts without one", exc, topic)
             return TopicHistory()
         history = history_from_response(response, before, self.rule)
         if history.first_window_start is not None:
-            log.info("spike history of %s restored from the engine: %d window(s) with articles", topic,
-                     len(history.counts), extra={"topic": topic})
+            log.info(
+                "spike history of %s restored from the engine: %d window(s) with articles",
+                topic,
+                len(history.counts),
+                extra={"topic": topic},
+            )
         return history

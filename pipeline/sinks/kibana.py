@@ -139,8 +139,9 @@ def check_references(objects: Iterable[Mapping[str, Any]]) -> list[str]:
         for ref in refs:
             names.add(ref.get("name"))
             if (ref.get("type"), ref.get("id")) not in known:
-                problems.append(f"{where}: reference {ref.get('name')!r} -> {ref.get('type')}/{ref.get('id')} "
-                                "is not in the file")
+                problems.append(
+                    f"{where}: reference {ref.get('name')!r} -> {ref.get('type')}/{ref.get('id')} is not in the file"
+                )
         if obj["type"] == "dashboard":
             for panel in _json_attr(obj, "panelsJSON") or []:
                 ref_name = panel.get("panelRefName")
@@ -305,8 +306,9 @@ def _describe_errors(errors: list[Mapping[str, Any]]) -> str:
             detail = ": missing " + ", ".join(f"{r.get('type')}/{r.get('id')}" for r in err.get("references", []))
         elif err.get("message") or err.get("reason"):
             detail = f": {err.get('message') or err.get('reason')}"
-        lines.append(f"  {e.get('type')}/{e.get('id')} ({e.get('meta', {}).get('title') or e.get('title', '')}): "
-                     f"{kind}{detail}")
+        lines.append(
+            f"  {e.get('type')}/{e.get('id')} ({e.get('meta', {}).get('title') or e.get('title', '')}): {kind}{detail}"
+        )
     return "\n".join(lines)
 
 
@@ -353,7 +355,8 @@ def import_saved_objects(
     objects = load_saved_objects(path)  # fail before any network on a bad file
     url = _import_url(kibana_url, overwrite, space)
     body, content_type = urllib3.encode_multipart_formdata(
-        {"file": (path.name, path.read_bytes(), "application/ndjson")})
+        {"file": (path.name, path.read_bytes(), "application/ndjson")}
+    )
     kibana = Endpoint(kibana_url, api_key, username, password, ca_certs, verify)
     headers = {"kbn-xsrf": "newsmon", "Content-Type": content_type, **kibana.auth_headers()}
     pool = http if http is not None else kibana.pool(maxsize=1)
@@ -362,25 +365,33 @@ def import_saved_objects(
     def post() -> urllib3.BaseHTTPResponse:
         response = pool.request("POST", url, body=body, headers=headers, retries=False, timeout=timeout)
         if response.status == 503:
-            raise KibanaUnavailable(f"Kibana at {kibana_url} is not ready (503: "
-                                    f"{_kibana_message(response.data)}) — fix: wait for it to start")
+            raise KibanaUnavailable(
+                f"Kibana at {kibana_url} is not ready (503: "
+                f"{_kibana_message(response.data)}) — fix: wait for it to start"
+            )
         return response
 
     try:
         response = retry_call(post, _KIBANA_WAIT.with_wait(max(wait_s, 0.0)), _kibana_starting, sleep=sleep)
     except urllib3.exceptions.SSLError as exc:
-        raise KibanaUnavailable(f"TLS to Kibana at {kibana_url} failed: {exc} — fix: pass the CA bundle "
-                                "(--ca-certs / KIBANA_CA_CERTS) or use http://") from None
+        raise KibanaUnavailable(
+            f"TLS to Kibana at {kibana_url} failed: {exc} — fix: pass the CA bundle "
+            "(--ca-certs / KIBANA_CA_CERTS) or use http://"
+        ) from None
     except urllib3.exceptions.HTTPError as exc:
-        raise KibanaUnavailable(f"Kibana at {kibana_url} is unreachable: {type(exc).__name__}: {exc} — fix: check "
-                                "the URL (--kibana-url / KIBANA_URL) and that Kibana is running") from None
+        raise KibanaUnavailable(
+            f"Kibana at {kibana_url} is unreachable: {type(exc).__name__}: {exc} — fix: check "
+            "the URL (--kibana-url / KIBANA_URL) and that Kibana is running"
+        ) from None
 
     status = response.status
     if status in (401, 403):
-        what = ("credentials were rejected — fix: check KIBANA_API_KEY or KIBANA_USERNAME/KIBANA_PASSWORD"
-                if status == 401 else
-                "the user may not import saved objects — fix: use a user with the kibana_admin role "
-                "(or 'Saved Objects Management: All' in the space)")
+        what = (
+            "credentials were rejected — fix: check KIBANA_API_KEY or KIBANA_USERNAME/KIBANA_PASSWORD"
+            if status == 401
+            else "the user may not import saved objects — fix: use a user with the kibana_admin role "
+            "(or 'Saved Objects Management: All' in the space)"
+        )
         raise KibanaAuthError(f"Kibana {status} at {url}: {what} ({_kibana_message(response.data)})")
     if status != 200:
         raise DashboardError(f"Kibana answered {status} to the import at {url}: {_kibana_message(response.data)}")
@@ -390,6 +401,7 @@ def import_saved_objects(
         raise DashboardError(f"Kibana's import answer is not JSON: {response.data[:200]!r}") from None
     errors = result.get("errors") or []
     if not result.get("success", False) or errors:
-        raise DashboardError(f"Kibana refused {len(errors)} of {len(objects)} saved objects from {path}:\n"
-                             f"{_describe_errors(errors)}")
+        raise DashboardError(
+            f"Kibana refused {len(errors)} of {len(objects)} saved objects from {path}:\n{_describe_errors(errors)}"
+        )
     return result

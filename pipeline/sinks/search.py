@@ -83,8 +83,9 @@ def bulk_actions(docs: Sequence[dict[str, Any]], prefix: str) -> list[dict[str, 
     return actions
 
 
-def classify_items(docs: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]], report: BulkReport
-                   ) -> list[dict[str, Any]]:
+def classify_items(
+    docs: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]], report: BulkReport
+) -> list[dict[str, Any]]:
     """Fold per-item results into ``report``; return the documents to retry."""
     retry: list[dict[str, Any]] = []
     for doc, item in zip(docs, items, strict=True):
@@ -140,9 +141,12 @@ class SearchWriter:
         client."""
         try:
             engine, version = retry_call(
-                lambda: probe(self.settings), Backoff(base_s=1.0, cap_s=2.0, jitter=0.0, wait_s=wait_s),
-                _unavailable, sleep=self._sleep,
-                on_retry=lambda attempt, exc, delay: log.warning("waiting for the search engine: %s", exc))
+                lambda: probe(self.settings),
+                Backoff(base_s=1.0, cap_s=2.0, jitter=0.0, wait_s=wait_s),
+                _unavailable,
+                sleep=self._sleep,
+                on_retry=lambda attempt, exc, delay: log.warning("waiting for the search engine: %s", exc),
+            )
         except SearchUnavailable as exc:
             raise SearchUnavailable(f"{exc} — fix: start the engine or set ELASTICSEARCH_URL") from None
         self.engine, self.version = engine, version
@@ -154,10 +158,12 @@ class SearchWriter:
         current = self.client.request("GET", f"/_index_template/{name}")
         for entry in current.get("index_templates") or []:
             have = entry.get("index_template", {})
-            if (template_version(have) >= template_version(wanted)
-                    and have.get("index_patterns") == wanted["index_patterns"]
-                    and have.get("template", {}).get("settings", {}).get("index", {}).get("lifecycle")
-                    == wanted["template"]["settings"].get("index", {}).get("lifecycle")):
+            if (
+                template_version(have) >= template_version(wanted)
+                and have.get("index_patterns") == wanted["index_patterns"]
+                and have.get("template", {}).get("settings", {}).get("index", {}).get("lifecycle")
+                == wanted["template"]["settings"].get("index", {}).get("lifecycle")
+            ):
                 return False
         self.client.request("PUT", f"/_index_template/{name}", wanted)
         log.info("installed index template %s (version %d)", name, template_version(wanted))
@@ -174,8 +180,12 @@ class SearchWriter:
         except SearchError as exc:
             if no_such_api(exc):
                 # OpenSearch without the index-management plugin (e.g. the minimal local node).
-                log.warning("lifecycle not installed: %s has no lifecycle API (%s); old indices are kept",
-                            self.engine, exc, extra={"policy": self.policy_name})
+                log.warning(
+                    "lifecycle not installed: %s has no lifecycle API (%s); old indices are kept",
+                    self.engine,
+                    exc,
+                    extra={"policy": self.policy_name},
+                )
                 return None
             fix = " — fix: start the engine or check ELASTICSEARCH_URL" if isinstance(exc, SearchUnavailable) else ""
             raise type(exc)(f"installing the retention policy {self.policy_name}: {exc}{fix}") from None
@@ -189,8 +199,12 @@ class SearchWriter:
         if current.get("_status") != 404 and lifecycle.ilm_is_current(current, days):
             return
         self.client.request("PUT", path, lifecycle.ilm_policy(days))
-        log.info("installed lifecycle policy %s (%d days)", lifecycle.POLICY_NAME, days,
-                 extra={"policy": lifecycle.POLICY_NAME})
+        log.info(
+            "installed lifecycle policy %s (%d days)",
+            lifecycle.POLICY_NAME,
+            days,
+            extra={"policy": lifecycle.POLICY_NAME},
+        )
 
     def _install_ism(self, days: int, attempts: int = 3) -> None:
         """OpenSearch: create the policy, or update it under ``if_seq_no``/``if_primary_term`` when it differs
@@ -210,29 +224,42 @@ class SearchWriter:
                 if status_of(exc) == 409:
                     continue
                 raise
-            log.info("%s lifecycle policy %s (%d days)", "updated" if exists else "installed", self.policy_name,
-                     days, extra={"policy": self.policy_name})
+            log.info(
+                "%s lifecycle policy %s (%d days)",
+                "updated" if exists else "installed",
+                self.policy_name,
+                days,
+                extra={"policy": self.policy_name},
+            )
             if exists:
                 self._move_managed_indices()
             return
-        raise SearchError(f"{path}: the policy kept changing under us ({attempts} writes refused with 409) — "
-                          "fix: check what else writes it, or restart")
+        raise SearchError(
+            f"{path}: the policy kept changing under us ({attempts} writes refused with 409) — "
+            "fix: check what else writes it, or restart"
+        )
 
     def _move_managed_indices(self) -> None:
         try:
-            got = self.client.request("POST", f"/_plugins/_ism/change_policy/{self.settings.index}-*",
-                                      {"policy_id": self.policy_name})
+            got = self.client.request(
+                "POST", f"/_plugins/_ism/change_policy/{self.settings.index}-*", {"policy_id": self.policy_name}
+            )
         except SearchError as exc:
             if status_of(exc) == 404:  # no article index yet: nothing to move
                 return
             raise
-        log.info("moved %s managed indices onto the new %s", got.get("updated_indices", 0), self.policy_name,
-                 extra={"policy": self.policy_name})
+        log.info(
+            "moved %s managed indices onto the new %s",
+            got.get("updated_indices", 0),
+            self.policy_name,
+            extra={"policy": self.policy_name},
+        )
 
     @property
     def policy_name(self) -> str:
-        return f"{lifecycle.POLICY_NAME}-{self.settings.index}" if self.engine == "opensearch" else \
-            lifecycle.POLICY_NAME
+        return (
+            f"{lifecycle.POLICY_NAME}-{self.settings.index}" if self.engine == "opensearch" else lifecycle.POLICY_NAME
+        )
 
     def ensure_templates(self) -> list[str]:
         """Install or upgrade the article, alert and dead-letter templates; returns those written."""
@@ -243,11 +270,13 @@ class SearchWriter:
         if policy and self.engine == "elasticsearch":
             articles["template"]["settings"]["index"] = {"lifecycle": {"name": policy}}
         written = []
-        for name, body in ((f"newsmon-{self.settings.index}", articles),
-                           ("newsmon-alerts", alerts_template()),
-                           ("newsmon-deadletter", deadletter_template()),
-                           ("newsmon-feeds", feeds_template()),
-                           ("newsmon-stories", stories_template())):
+        for name, body in (
+            (f"newsmon-{self.settings.index}", articles),
+            ("newsmon-alerts", alerts_template()),
+            ("newsmon-deadletter", deadletter_template()),
+            ("newsmon-feeds", feeds_template()),
+            ("newsmon-stories", stories_template()),
+        ):
             if self._put_template(name, body):
                 written.append(name)
         if f"newsmon-{self.settings.index}" in written:
@@ -260,11 +289,17 @@ class SearchWriter:
     def _backfill_story_ids(self) -> None:
         """Documents written before stories existed become stories of their own (``story_id`` = article id),
         so ``search --stories`` does not collapse them all into one group. Runs as an engine task."""
-        body = {"query": {"bool": {"must_not": {"exists": {"field": "story_id"}}}},
-                "script": {"lang": "painless", "source": "ctx._source.story_id = ctx._source.article_id"}}
+        body = {
+            "query": {"bool": {"must_not": {"exists": {"field": "story_id"}}}},
+            "script": {"lang": "painless", "source": "ctx._source.story_id = ctx._source.article_id"},
+        }
         try:
-            self.client.request("POST", f"/{self.settings.index}-*/_update_by_query?conflicts=proceed"
-                                "&wait_for_completion=false&allow_no_indices=true", body)
+            self.client.request(
+                "POST",
+                f"/{self.settings.index}-*/_update_by_query?conflicts=proceed"
+                "&wait_for_completion=false&allow_no_indices=true",
+                body,
+            )
         except SearchError as exc:
             log.warning("could not give older %s-* documents a story_id: %s", self.settings.index, exc)
 
@@ -289,8 +324,13 @@ class SearchWriter:
         """``fn()`` with whole-request failures (unreachable, 429, 5xx) retried under :attr:`backoff`."""
 
         def note(attempt: int, exc: Exception, delay: float) -> None:
-            log.warning("search engine unavailable (attempt %d, %d documents held): %s; retrying in %.1fs",
-                        attempt, held, exc, delay)
+            log.warning(
+                "search engine unavailable (attempt %d, %d documents held): %s; retrying in %.1fs",
+                attempt,
+                held,
+                exc,
+                delay,
+            )
 
         return retry_call(fn, self.backoff, _unavailable, sleep=self._sleep, rng=self._rng, on_retry=note)
 
@@ -309,9 +349,11 @@ class SearchWriter:
 
         def send(batch: list[int]) -> list[int]:
             again = []
-            for i, item in zip(batch, self.bulk_items([line for i in batch for line in pairs[i]]), strict=True):
+            items = self.bulk_items([line for j in batch for line in pairs[j]])
+            for i, item in zip(batch, items, strict=True):
                 answers[i] = item
-                if int(next(iter(item.values()), {}).get("status", 0)) in RETRYABLE_ITEM_STATUS:
+                outcome: dict[str, Any] = next(iter(item.values()), {})
+                if int(outcome.get("status", 0)) in RETRYABLE_ITEM_STATUS:
                     again.append(i)
             return again
 
@@ -320,8 +362,11 @@ class SearchWriter:
 
     def _elsewhere(self, docs: Sequence[dict[str, Any]]) -> set[str]:
         """Ids of documents already stored under another of their possible indices (a re-dated article)."""
-        lookups = [{"_index": index, "_id": doc["article_id"]}
-                   for doc in docs for index in other_indices(self.settings.index, doc)]
+        lookups = [
+            {"_index": index, "_id": doc["article_id"]}
+            for doc in docs
+            for index in other_indices(self.settings.index, doc)
+        ]
         if not lookups:
             return set()
         got = self._retrying(lambda: self.client.request("POST", "/_mget", {"docs": lookups}), held=len(docs))
@@ -335,9 +380,12 @@ class SearchWriter:
         pending = [d for d in pending if d["article_id"] not in elsewhere]
         return self._create_all(pending, lambda batch: bulk_actions(batch, self.settings.index), report)
 
-    def _create_all(self, docs: list[dict[str, Any]],
-                    actions_for: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
-                    report: BulkReport) -> BulkReport:
+    def _create_all(
+        self,
+        docs: list[dict[str, Any]],
+        actions_for: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+        report: BulkReport,
+    ) -> BulkReport:
         """The one create-only policy: per-item 429/5xx retried alone (``retry_items``), other per-item
         errors reported in ``report.failed``."""
 
@@ -355,14 +403,21 @@ class SearchWriter:
         def actions_for(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
             actions: list[dict[str, Any]] = []
             for doc in batch:
-                actions += [{"create": {"_index": index, "_id": doc[id_field]}},
-                            {k: v for k, v in doc.items() if k != "_doc_id"}]
+                actions += [
+                    {"create": {"_index": index, "_id": doc[id_field]}},
+                    {k: v for k, v in doc.items() if k != "_doc_id"},
+                ]
             return actions
 
         report = self._create_all(list(docs), actions_for, BulkReport())
         for doc, reason, detail in report.failed:
-            log.warning("%s document rejected by the search engine: %s: %s", index, reason, detail,
-                        extra={"index": index, "doc_id": doc.get(id_field)})
+            log.warning(
+                "%s document rejected by the search engine: %s: %s",
+                index,
+                reason,
+                detail,
+                extra={"index": index, "doc_id": doc.get(id_field)},
+            )
         return report
 
     def upsert(self, index: str, docs: dict[str, dict[str, Any]]) -> int:
@@ -374,8 +429,7 @@ class SearchWriter:
             nonlocal failed
             actions: list[dict[str, Any]] = []
             for doc_id in ids:
-                actions += [{"update": {"_index": index, "_id": doc_id}},
-                            {"doc": docs[doc_id], "doc_as_upsert": True}]
+                actions += [{"update": {"_index": index, "_id": doc_id}}, {"doc": docs[doc_id], "doc_as_upsert": True}]
             retry = []
             for doc_id, item in zip(ids, self.bulk_items(actions), strict=False):
                 status = int((item.get("update") or {}).get("status", 0))
@@ -383,8 +437,11 @@ class SearchWriter:
                     retry.append(doc_id)
                 elif status not in (200, 201):
                     failed += 1
-                    log.warning("feed state update rejected: %s", (item.get("update") or {}).get("error"),
-                                extra={"index": index, "doc_id": doc_id})
+                    log.warning(
+                        "feed state update rejected: %s",
+                        (item.get("update") or {}).get("error"),
+                        extra={"index": index, "doc_id": doc_id},
+                    )
             return retry
 
         _, refused = retry_items(list(docs), send, self.backoff, sleep=self._sleep, rng=self._rng)
@@ -407,14 +464,17 @@ class SearchWriter:
         failures are retried like writes (the caller holds its batch meanwhile)."""
         try:
             got = self._retrying(
-                lambda: self.client.request("POST", f"/{index}/_mget?realtime=true", {"ids": list(ids)}),
-                held=len(ids))
+                lambda: self.client.request("POST", f"/{index}/_mget?realtime=true", {"ids": list(ids)}), held=len(ids)
+            )
         except SearchError as exc:
             if _missing_index(exc):
                 return {}
             raise
-        return {str(d["_id"]): (d["_source"], (int(d.get("_seq_no", -1)), int(d.get("_primary_term", 0))))
-                for d in got.get("docs", []) if d.get("found")}
+        return {
+            str(d["_id"]): (d["_source"], (int(d.get("_seq_no", -1)), int(d.get("_primary_term", 0))))
+            for d in got.get("docs", [])
+            if d.get("found")
+        }
 
     def delete_by_query(self, index: str, body: dict[str, Any]) -> int:
         """Delete the matching documents (conflicts skipped); returns how many were deleted."""

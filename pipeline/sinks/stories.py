@@ -37,9 +37,11 @@ log = logging.getLogger(__name__)
 STORIES_INDEX = "news-stories"
 
 # Painless runs on Elasticsearch and OpenSearch alike.
-_COUNT_SCRIPT = ("ctx._source.size += params.n; "
-                 "if (params.last_seen.compareTo(ctx._source.last_seen) > 0) "
-                 "{ ctx._source.last_seen = params.last_seen; ctx._source['@timestamp'] = params.last_seen; }")
+_COUNT_SCRIPT = (
+    "ctx._source.size += params.n; "
+    "if (params.last_seen.compareTo(ctx._source.last_seen) > 0) "
+    "{ ctx._source.last_seen = params.last_seen; ctx._source['@timestamp'] = params.last_seen; }"
+)
 
 
 def stories_index(article_prefix: str) -> str:
@@ -50,18 +52,28 @@ def stories_index(article_prefix: str) -> str:
 def band_doc(key: str, claim: Claim) -> dict[str, Any]:
     # Up to 31 bands per article in the window and 30 event keys per article of the event window: no field
     # that is not read. Event keys are kind "event" so that they expire with their own, shorter window.
-    return {"kind": "event" if is_event_key(key) else "band", "story_id": claim.story_id,
-            "article_id": claim.article_id, "first_seen": unix_to_iso(claim.first_seen),
-            "claimed_at": unix_to_iso(claim.claimed_at)}
+    return {
+        "kind": "event" if is_event_key(key) else "band",
+        "story_id": claim.story_id,
+        "article_id": claim.article_id,
+        "first_seen": unix_to_iso(claim.first_seen),
+        "claimed_at": unix_to_iso(claim.claimed_at),
+    }
 
 
 def claim_of(source: Mapping[str, Any], version: Any = None) -> Claim:
-    return Claim(str(source["story_id"]), iso_to_unix(source.get("first_seen")) or 0.0,
-                 iso_to_unix(source.get("claimed_at")) or 0.0, str(source.get("article_id", "")), version)
+    return Claim(
+        str(source["story_id"]),
+        iso_to_unix(source.get("first_seen")) or 0.0,
+        iso_to_unix(source.get("claimed_at")) or 0.0,
+        str(source.get("article_id", "")),
+        version,
+    )
 
 
-def story_updates(created: Iterable[tuple[str, float, float, str, str, Sequence[str]]]
-                  ) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+def story_updates(
+    created: Iterable[tuple[str, float, float, str, str, Sequence[str]]],
+) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """(story id, first seen, seen, title, url, topics) of created articles → per story: (upsert, params)."""
     out: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     for story_id, first_seen, seen, title, url, topics in created:
@@ -73,9 +85,17 @@ def story_updates(created: Iterable[tuple[str, float, float, str, str, Sequence[
             if seen_iso > params["last_seen"]:
                 params["last_seen"] = upsert["last_seen"] = upsert["@timestamp"] = seen_iso
             continue
-        upsert = {"kind": "story", "story_id": story_id, "first_seen": unix_to_iso(first_seen), "size": 1,
-                  "last_seen": seen_iso, "title": title, "url": url, "topics": list(topics),
-                  "@timestamp": seen_iso}
+        upsert = {
+            "kind": "story",
+            "story_id": story_id,
+            "first_seen": unix_to_iso(first_seen),
+            "size": 1,
+            "last_seen": seen_iso,
+            "title": title,
+            "url": url,
+            "topics": list(topics),
+            "@timestamp": seen_iso,
+        }
         out[story_id] = (upsert, {"n": 1, "last_seen": seen_iso})
     return out
 
@@ -102,8 +122,10 @@ class EngineBandStore:
             old = replacing.get(key)
             if old is not None and old.version is not None:
                 seq_no, term = old.version
-                actions += [{"index": {**meta, "if_seq_no": seq_no, "if_primary_term": term}},
-                            band_doc(key, claims[key])]
+                actions += [
+                    {"index": {**meta, "if_seq_no": seq_no, "if_primary_term": term}},
+                    band_doc(key, claims[key]),
+                ]
             else:
                 actions += [{"create": meta}, band_doc(key, claims[key])]
         items = self.writer.bulk_items_retrying(actions)
@@ -115,12 +137,15 @@ class EngineBandStore:
             if status == 409:
                 lost.append(key)
             elif status in (200, 201):
-                holders[key] = replace(claims[key], version=(int(outcome.get("_seq_no", -1)),
-                                                             int(outcome.get("_primary_term", 0))))
+                holders[key] = replace(
+                    claims[key], version=(int(outcome.get("_seq_no", -1)), int(outcome.get("_primary_term", 0)))
+                )
             else:
-                log.warning("story band claim not stored: %s", outcome.get("error"),
-                            extra={"band": key, "story_id": claims[key].story_id,
-                                   "article_id": claims[key].article_id})
+                log.warning(
+                    "story band claim not stored: %s",
+                    outcome.get("error"),
+                    extra={"band": key, "story_id": claims[key].story_id, "article_id": claims[key].article_id},
+                )
         if lost:
             holders.update(self.get(lost))
         return holders
@@ -130,25 +155,35 @@ class EngineBandStore:
         updates = story_updates(created)
         actions: list[dict[str, Any]] = []
         for story_id, (upsert, params) in sorted(updates.items()):
-            actions += [{"update": {"_index": self.index, "_id": story_id, "retry_on_conflict": 5}},
-                        {"script": {"source": _COUNT_SCRIPT, "lang": "painless", "params": params},
-                         "upsert": upsert}]
+            actions += [
+                {"update": {"_index": self.index, "_id": story_id, "retry_on_conflict": 5}},
+                {"script": {"source": _COUNT_SCRIPT, "lang": "painless", "params": params}, "upsert": upsert},
+            ]
         if actions:
             for item in self.writer.bulk_items_retrying(actions):
                 outcome: dict[str, Any] = next(iter(item.values()), {})
                 if int(outcome.get("status", 0)) not in (200, 201):
-                    log.warning("story record not updated: %s", outcome.get("error"),
-                                extra={"story_id": outcome.get("_id")})
+                    log.warning(
+                        "story record not updated: %s", outcome.get("error"), extra={"story_id": outcome.get("_id")}
+                    )
         return len(updates)
 
     def expire(self, before: float, events_before: float | None = None) -> int:
         """Delete band claims made before ``before`` and event-key claims made before ``events_before``
         (default ``before``), unix seconds; returns how many."""
-        def older(kind: str, at: float) -> dict[str, Any]:
-            return {"bool": {"filter": [{"term": {"kind": kind}},
-                                        {"range": {"claimed_at": {"lt": unix_to_iso(at)}}}]}}
 
-        body = {"query": {"bool": {"should": [older("band", before),
-                                              older("event", before if events_before is None else events_before)],
-                                   "minimum_should_match": 1}}}
+        def older(kind: str, at: float) -> dict[str, Any]:
+            return {"bool": {"filter": [{"term": {"kind": kind}}, {"range": {"claimed_at": {"lt": unix_to_iso(at)}}}]}}
+
+        body = {
+            "query": {
+                "bool": {
+                    "should": [
+                        older("band", before),
+                        older("event", before if events_before is None else events_before),
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        }
         return self.writer.delete_by_query(self.index, body)

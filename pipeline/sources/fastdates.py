@@ -30,10 +30,26 @@ class UnknownDate(ValueError):
     """The string is not in a shape whose feedparser reading this module reproduces."""
 
 
-_MONTHS = {name: number for number, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_ZONES = {"gmt": 0, "ut": 0, "utc": 0, "z": 0, "edt": -4, "est": -5, "cdt": -5, "cst": -6,
-          "mdt": -6, "mst": -7, "pdt": -7, "pst": -8}
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
+_ZONES = {
+    "gmt": 0,
+    "ut": 0,
+    "utc": 0,
+    "z": 0,
+    "edt": -4,
+    "est": -5,
+    "cdt": -5,
+    "cst": -6,
+    "mdt": -6,
+    "mst": -7,
+    "pdt": -7,
+    "pst": -8,
+}
 _RFC822 = re.compile(
     r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
     r"(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(\d{4})\s+"
@@ -57,13 +73,21 @@ def parse_date(value: str) -> time.struct_time | None:
     match = _W3DTF.fullmatch(text)
     if match:
         year, month, day, hour, minute, second, zone = match.groups()
-        return _utc(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                    _offset_minutes(zone or "z"))
+        return _utc(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            _offset_minutes(zone or "z"),
+        )
     match = _RFC822.fullmatch(text)
     if match:
         day, month, year, hour, minute, second, zone = match.groups()
-        return _utc(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second or 0),
-                    _offset_minutes(zone))
+        return _utc(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second or 0), _offset_minutes(zone)
+        )
     raise UnknownDate(value[:80])
 
 

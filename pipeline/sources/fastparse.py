@@ -59,8 +59,19 @@ from pipeline.sources.htmlsafe import same_text_after_feedparser
 
 __all__ = ["REASONS", "Decline", "FastDocument", "parse"]
 
-REASONS: Final = ("doctype", "encoding", "xml_base", "namespaces", "not_well_formed", "structure", "element",
-                  "content_type", "html", "date", "no_entries")
+REASONS: Final = (
+    "doctype",
+    "encoding",
+    "xml_base",
+    "namespaces",
+    "not_well_formed",
+    "structure",
+    "element",
+    "content_type",
+    "html",
+    "date",
+    "no_entries",
+)
 
 
 class Decline(Exception):
@@ -89,8 +100,9 @@ class FastDocument:
 _FP = feedparser.api.StrictFeedParser  # the class feedparser parses well-formed documents with
 _NAMESPACES: Final[dict[str, str]] = {uri.lower(): prefix for uri, prefix in _FP.namespaces.items()}
 _STANDARD_PREFIXES: Final = frozenset(p for p in _NAMESPACES.values() if p)
-_HANDLED_BY_FEEDPARSER: Final = frozenset(n[len("_start_"):] for n in dir(_FP) if n.startswith("_start_")) | \
-    frozenset(n[len("_end_"):] for n in dir(_FP) if n.startswith("_end_"))
+_HANDLED_BY_FEEDPARSER: Final = frozenset(n[len("_start_") :] for n in dir(_FP) if n.startswith("_start_")) | frozenset(
+    n[len("_end_") :] for n in dir(_FP) if n.startswith("_end_")
+)
 _HTML_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
 
 # --- what each element means (feedparser's handler names: prefix_localname, lower case) -------------
@@ -99,30 +111,100 @@ _TITLE, _MEDIA_TITLE, _DESCRIPTION, _SUMMARY = "title", "media_title", "descript
 _CONTENT, _SUBTITLE, _LINK, _GUID, _LANGUAGE, _DATE = "content", "subtitle", "link", "guid", "language", "date"
 _LEAF_RESET, _INERT_TEXT, _INERT = "leaf_reset", "inert_text", "inert"
 _ENTRY_KINDS: Final[dict[str, str]] = {
-    "title": _TITLE, "dc_title": _TITLE, "media_title": _MEDIA_TITLE,
-    "description": _DESCRIPTION, "dc_description": _DESCRIPTION, "media_description": _DESCRIPTION,
-    "summary": _SUMMARY, "itunes_summary": _SUMMARY,
-    "content": _CONTENT, "content_encoded": _CONTENT,
-    "subtitle": _SUBTITLE, "tagline": _SUBTITLE, "itunes_subtitle": _SUBTITLE,
-    "link": _LINK, "guid": _GUID, "id": _GUID, "language": _LANGUAGE, "dc_language": _LANGUAGE,
-    **dict.fromkeys(("pubdate", "published", "issued", "dcterms_issued",
-                     "updated", "modified", "lastbuilddate", "dc_date", "dcterms_modified",
-                     "created", "dcterms_created"), _DATE),
+    "title": _TITLE,
+    "dc_title": _TITLE,
+    "media_title": _MEDIA_TITLE,
+    "description": _DESCRIPTION,
+    "dc_description": _DESCRIPTION,
+    "media_description": _DESCRIPTION,
+    "summary": _SUMMARY,
+    "itunes_summary": _SUMMARY,
+    "content": _CONTENT,
+    "content_encoded": _CONTENT,
+    "subtitle": _SUBTITLE,
+    "tagline": _SUBTITLE,
+    "itunes_subtitle": _SUBTITLE,
+    "link": _LINK,
+    "guid": _GUID,
+    "id": _GUID,
+    "language": _LANGUAGE,
+    "dc_language": _LANGUAGE,
+    **dict.fromkeys(
+        (
+            "pubdate",
+            "published",
+            "issued",
+            "dcterms_issued",
+            "updated",
+            "modified",
+            "lastbuilddate",
+            "dc_date",
+            "dcterms_modified",
+            "created",
+            "dcterms_created",
+        ),
+        _DATE,
+    ),
     # feedparser resets its "a title was seen" depth on these; harmless when they hold only text
-    "image": _LEAF_RESET, "source": _LEAF_RESET,
+    "image": _LEAF_RESET,
+    "source": _LEAF_RESET,
     # text fields newsmon does not read (feedparser treats child elements inside them as markup)
-    **dict.fromkeys(("rights", "copyright", "dc_rights", "info", "feedburner_browserfriendly", "expirationdate"),
-                    _INERT_TEXT),
+    **dict.fromkeys(
+        ("rights", "copyright", "dc_rights", "info", "feedburner_browserfriendly", "expirationdate"), _INERT_TEXT
+    ),
     # handlers that only fill fields newsmon does not read; their children are read as usual
-    **dict.fromkeys(("author", "managingeditor", "dc_author", "dc_creator", "itunes_author", "contributor",
-                     "dc_contributor", "name", "email", "url", "uri", "homepage", "itunes_name", "itunes_email",
-                     "category", "keywords", "dc_subject", "media_category", "itunes_category", "tags",
-                     "itunes_keywords", "media_keywords", "enclosure", "media_content", "media_thumbnail",
-                     "media_credit", "media_group", "media_rating", "media_restriction", "media_license",
-                     "media_player", "cc_license", "creativecommons_license", "itunes_image", "itunes_link",
-                     "itunes_owner", "itunes_block", "itunes_explicit", "width", "height", "generator",
-                     "webmaster", "dc_publisher", "cloud", "newlocation", "admin_generatoragent",
-                     "admin_errorreportsto"), _INERT),
+    **dict.fromkeys(
+        (
+            "author",
+            "managingeditor",
+            "dc_author",
+            "dc_creator",
+            "itunes_author",
+            "contributor",
+            "dc_contributor",
+            "name",
+            "email",
+            "url",
+            "uri",
+            "homepage",
+            "itunes_name",
+            "itunes_email",
+            "category",
+            "keywords",
+            "dc_subject",
+            "media_category",
+            "itunes_category",
+            "tags",
+            "itunes_keywords",
+            "media_keywords",
+            "enclosure",
+            "media_content",
+            "media_thumbnail",
+            "media_credit",
+            "media_group",
+            "media_rating",
+            "media_restriction",
+            "media_license",
+            "media_player",
+            "cc_license",
+            "creativecommons_license",
+            "itunes_image",
+            "itunes_link",
+            "itunes_owner",
+            "itunes_block",
+            "itunes_explicit",
+            "width",
+            "height",
+            "generator",
+            "webmaster",
+            "dc_publisher",
+            "cloud",
+            "newlocation",
+            "admin_generatoragent",
+            "admin_errorreportsto",
+        ),
+        _INERT,
+    ),
 }
 _DATE_KEYS: Final[dict[str, str]] = {
     **dict.fromkeys(("pubdate", "published", "issued", "dcterms_issued"), "published"),
@@ -132,8 +214,25 @@ _DATE_KEYS: Final[dict[str, str]] = {
 # Elements feedparser has no handler for land in the entry under their own name; these names would
 # collide with (or, through FeedParserDict's aliases, stand in for) fields newsmon reads.
 _CLASHING_UNKNOWN: Final = frozenset(feedparser.util.FeedParserDict.keymap) | frozenset(
-    {"title", "summary", "subtitle", "content", "link", "links", "id", "language", "published", "updated",
-     "created", "guidislink", "entries", "feed", "source", "tags"})
+    {
+        "title",
+        "summary",
+        "subtitle",
+        "content",
+        "link",
+        "links",
+        "id",
+        "language",
+        "published",
+        "updated",
+        "created",
+        "guidislink",
+        "entries",
+        "feed",
+        "source",
+        "tags",
+    }
+)
 # Children an <image>/<textinput> may have without feedparser switching context mid-way (its
 # "special hack" leaves image/textinput mode on any other unprefixed element).
 _IMAGE_CHILDREN: Final = frozenset({"title", "link", "description", "url", "href", "width", "height"})
@@ -153,8 +252,11 @@ _URI_FIXER = re.compile(r"^([A-Za-z][A-Za-z0-9+,.-]*://)(/*)")
 _AMP_REFERENCE = re.compile(r"&([A-Za-z0-9_]+);")
 _LOOKS_LIKE_MARKUP = re.compile(r"</\w+>|&#?\w+;")  # what feedparser's HTML guess requires first
 # C1 control codes that windows-1252 assigns (five it leaves unassigned, and feedparser leaves them too)
-_CP1252: Final[dict[int, str]] = {code: bytes([code]).decode("cp1252", "replace") for code in range(0x80, 0xA0)
-                                  if bytes([code]).decode("cp1252", "replace") != "\ufffd"}
+_CP1252: Final[dict[int, str]] = {
+    code: bytes([code]).decode("cp1252", "replace")
+    for code in range(0x80, 0xA0)
+    if bytes([code]).decode("cp1252", "replace") != "\ufffd"
+}
 
 _C1 = re.compile("[\x80-\x9f]")
 _URLJOIN_CHANGES = re.compile(r"[;\t\r\n\[\]]|[?#]$|\?#")  # what urljoin would alter in an absolute URL
@@ -169,8 +271,16 @@ def _xml_parser() -> etree.XMLParser:
     """One parser per thread (lxml parsers are not thread-safe)."""
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                                 huge_tree=False, recover=False, remove_comments=False, collect_ids=False)
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            recover=False,
+            remove_comments=False,
+            collect_ids=False,
+        )
         _local.parser = parser
     return parser
 
@@ -211,9 +321,14 @@ def _check_encoding(body: bytes, headers: Mapping[str, str]) -> None:
     """
     if body.startswith(b"\xef\xbb\xbf"):
         data, bom = body[3:], True
-    elif body[:2] in (b"\xfe\xff", b"\xff\xfe") or body[:4] in (b"\x00\x00\xfe\xff", b"\x00\x00\x00\x3c",
-                                                                b"\x3c\x00\x00\x00", b"\x00\x3c\x00\x3f",
-                                                                b"\x3c\x00\x3f\x00", b"\x4c\x6f\xa7\x94"):
+    elif body[:2] in (b"\xfe\xff", b"\xff\xfe") or body[:4] in (
+        b"\x00\x00\xfe\xff",
+        b"\x00\x00\x00\x3c",
+        b"\x3c\x00\x00\x00",
+        b"\x00\x3c\x00\x3f",
+        b"\x3c\x00\x3f\x00",
+        b"\x4c\x6f\xa7\x94",
+    ):
         raise Decline("encoding", "UTF-16/32 or EBCDIC")
     else:
         data, bom = body, False
@@ -261,7 +376,8 @@ def _feedparser_encoding(headers: Mapping[str, str], xml_encoding: str) -> str:
         if key.strip().lower() == "charset":
             charset = value.strip().strip("\"'")
     if mime in ("application/xml", "application/xml-dtd", "application/xml-external-parsed-entity") or (
-            mime.startswith("application/") and mime.endswith("+xml")):
+        mime.startswith("application/") and mime.endswith("+xml")
+    ):
         chosen = charset or xml_encoding or "utf-8"
     elif mime.startswith("text/"):
         chosen = charset or "us-ascii"
@@ -442,8 +558,9 @@ class _Reader:
         elif kind == "feed":
             # feedparser's version comes from the first namespace it sees; a root that also declares
             # RSS 1.0 could make it treat this Atom document as RSS, so read it as RSS (stricter).
-            self.atom = not ({"http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"}
-                             & set(root.nsmap.values()))
+            self.atom = not (
+                {"http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"} & set(root.nsmap.values())
+            )
         elif kind == "rdf_rdf":
             lang_attr = None  # feedparser compares with 'rdf:RDF' but its tag is 'rdf:rdf'
         else:
@@ -643,6 +760,6 @@ def _clashes(name: str) -> bool:
 
 def _map_type(value: str) -> str:
     value = value.lower()
-    return {"text": "text/plain", "plain": "text/plain", "html": "text/html",
-            "xhtml": "application/xhtml+xml"}.get(value, value)
-
+    return {"text": "text/plain", "plain": "text/plain", "html": "text/html", "xhtml": "application/xhtml+xml"}.get(
+        value, value
+    )

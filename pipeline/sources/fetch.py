@@ -34,8 +34,17 @@ from pipeline.core.model import Feed, FetchResult
 from pipeline.sources import deadline
 from pipeline.sources.deadline import make_pool
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT_S", "MAX_REDIRECTS", "fetch_feed", "freshness_lifetime",
-           "http_date", "is_internal_address", "make_pool", "retry_after_seconds"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TIMEOUT_S",
+    "MAX_REDIRECTS",
+    "fetch_feed",
+    "freshness_lifetime",
+    "http_date",
+    "is_internal_address",
+    "make_pool",
+    "retry_after_seconds",
+]
 
 USER_AGENT = f"newsmon/{__version__} (feed monitor)"
 DEFAULT_TIMEOUT_S = 30.0  # the whole exchange, redirects included
@@ -92,8 +101,15 @@ def is_internal_address(address: str) -> bool:
         return True  # not an address we understand: refuse rather than guess
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return bool(ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
-                or ip.is_unspecified or not ip.is_global)
+    return bool(
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+        or not ip.is_global
+    )
 
 
 def _resolve(host: str) -> list[str]:
@@ -125,9 +141,12 @@ def fetch_feed(
 ) -> FetchResult:
     """GET the feed (at ``url`` when a permanent redirect moved it) once, conditionally when validators
     are known, within ``timeout_s`` seconds for everything."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, "
-               "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5",
-               "Accept-Encoding": "gzip, deflate"}
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/rss+xml, application/atom+xml, "
+        "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5",
+        "Accept-Encoding": "gzip, deflate",
+    }
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -139,16 +158,28 @@ def fetch_feed(
     internal_ok: bool | None = None  # may redirects go to internal addresses? (decided on the first one)
 
     def result(outcome: str, **kw: object) -> FetchResult:
-        return FetchResult(feed=feed, outcome=outcome, duration_s=time.monotonic() - started,
-                           fetched_at=fetched_at, final_url=target, **kw)  # type: ignore[arg-type]
+        return FetchResult(
+            feed=feed,
+            outcome=outcome,
+            duration_s=time.monotonic() - started,
+            fetched_at=fetched_at,
+            final_url=target,
+            **kw,  # type: ignore[arg-type]
+        )
 
     with deadline.exchange(timeout_s) as ex:
         for hop in range(MAX_REDIRECTS + 1):
             remaining = max(0.1, ex.deadline - time.monotonic())
             try:
-                resp = pool.request("GET", target, headers=headers, preload_content=False, redirect=False,
-                                    retries=False,
-                                    timeout=urllib3.Timeout(connect=min(remaining, 10.0), read=remaining))
+                resp = pool.request(
+                    "GET",
+                    target,
+                    headers=headers,
+                    preload_content=False,
+                    redirect=False,
+                    retries=False,
+                    timeout=urllib3.Timeout(connect=min(remaining, 10.0), read=remaining),
+                )
             except urllib3.exceptions.TimeoutError as exc:
                 return result("timeout", error=f"timed out: {exc}")
             except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
@@ -170,13 +201,23 @@ def fetch_feed(
                 if internal_ok is None:
                     internal_ok = _host_is_internal(feed.url, resolve, unknown=False)
                 if not internal_ok and _host_is_internal(nxt, resolve, unknown=True):
-                    return result("refused", status=status,
-                                  error=f"redirect to an internal address refused: {urlsplit(nxt).hostname}")
+                    return result(
+                        "refused",
+                        status=status,
+                        error=f"redirect to an internal address refused: {urlsplit(nxt).hostname}",
+                    )
                 permanent = permanent and status in PERMANENT
                 target = nxt
                 continue
-            return _read_response(resp, result, ex, etag, last_modified, max_bytes,
-                                  permanent_url=target if permanent and target != (url or feed.url) else None)
+            return _read_response(
+                resp,
+                result,
+                ex,
+                etag,
+                last_modified,
+                max_bytes,
+                permanent_url=target if permanent and target != (url or feed.url) else None,
+            )
     raise AssertionError("unreachable")  # the loop always returns
 
 
@@ -209,8 +250,14 @@ def _read_response(
                 outcome = "rate_limited"
             else:
                 outcome = "http_error"
-            return result(outcome, error=f"HTTP {status} {resp.reason or ''}".strip(), retry_after_s=ra,
-                          etag=etag, last_modified=last_modified, **common)
+            return result(
+                outcome,
+                error=f"HTTP {status} {resp.reason or ''}".strip(),
+                retry_after_s=ra,
+                etag=etag,
+                last_modified=last_modified,
+                **common,
+            )
         chunks: list[bytes] = []
         size = 0
         for chunk in resp.stream(_CHUNK, decode_content=True):

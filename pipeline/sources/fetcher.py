@@ -82,11 +82,13 @@ class Fetcher:
         self._dispatcher.start()
 
     def _http_fetch(self, feed: Feed, etag: str | None, last_modified: str | None, url: str | None) -> FetchResult:
-        return fetching.fetch_feed(self._pool, feed, etag, last_modified, self.config.timeout_s,
-                                   self.config.max_bytes, url=url)
+        return fetching.fetch_feed(
+            self._pool, feed, etag, last_modified, self.config.timeout_s, self.config.max_bytes, url=url
+        )
 
-    def start(self, key: str, feed: Feed, etag: str | None = None, last_modified: str | None = None,
-              url: str | None = None) -> str:
+    def start(
+        self, key: str, feed: Feed, etag: str | None = None, last_modified: str | None = None, url: str | None = None
+    ) -> str:
         """Queue ``feed`` for shard ``key``: ``STARTED``, ``IN_FLIGHT`` (already queued or running) or
         ``FULL`` (the process has as much queued as it may; ask again next tick)."""
         with self._cond:
@@ -96,8 +98,7 @@ class Fetcher:
                 return FULL
             self._known[feed.url] = key
             self._pending[key] += 1
-            self._queues.setdefault(host_of(url or feed.url), deque()).append(
-                _Job(key, feed, etag, last_modified, url))
+            self._queues.setdefault(host_of(url or feed.url), deque()).append(_Job(key, feed, etag, last_modified, url))
             self._cond.notify_all()
         lifecycle.fetches_started()
         return STARTED

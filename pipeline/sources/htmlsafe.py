@@ -34,8 +34,10 @@ _KNOWN = frozenset(html.entities.name2codepoint) | {"apos"}
 _LEGACY = frozenset(name for name in html.entities.html5 if not name.endswith(";"))
 _LEGACY_MAX = max(map(len, _LEGACY))
 
-_ATTR = (r"""(?:\s++[a-zA-Z_][-a-zA-Z0-9_:.]*+"""
-         r"""(?:\s*+=\s*+(?:"[^"<>]*+"|'[^'<>]*+'|[-a-zA-Z0-9./,:;+*%?!&$()_#=~@]++))?+)""")
+_ATTR = (
+    r"""(?:\s++[a-zA-Z_][-a-zA-Z0-9_:.]*+"""
+    r"""(?:\s*+=\s*+(?:"[^"<>]*+"|'[^'<>]*+'|[-a-zA-Z0-9./,:;+*%?!&$()_#=~@]++))?+)"""
+)
 _STRUCTURE = re.compile(
     r"(?>"
     r"[^<&]++"  # text
@@ -54,8 +56,11 @@ _REFERENCE = re.compile(r"&([a-zA-Z][-.a-zA-Z0-9]*)(;?)")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
 # Elements whose content HTML5 reads as literal text: markup inside them is text, so a
 # re-serialised attribute would change it. Accepted only when empty.
-_LITERAL = re.compile(r"<(textarea|title|xmp|iframe|noembed|noframes|noscript)\b[^>]*>(?!\s*</\1\s*>)"
-                      r"|<plaintext\b|</br\b", re.IGNORECASE)
+_LITERAL = re.compile(
+    r"<(textarea|title|xmp|iframe|noembed|noframes|noscript)\b[^>]*>(?!\s*</\1\s*>)"
+    r"|<plaintext\b|</br\b",
+    re.IGNORECASE,
+)
 
 
 def same_text_after_feedparser(value: str) -> bool:

@@ -99,8 +99,9 @@ def parse_feed(
             return out
     out.parser = "feedparser"
     try:
-        parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers, sanitize_html=False,
-                                  resolve_relative_uris=True)
+        parsed = feedparser.parse(
+            io.BytesIO(body), response_headers=response_headers, sanitize_html=False, resolve_relative_uris=True
+        )
     except Exception as exc:  # feedparser promises not to raise; a bug there must not stop the job
         out.error, out.reason = f"feedparser crashed: {type(exc).__name__}: {exc}", "parse_error"
         return out
@@ -172,14 +173,19 @@ def entity_expansion_error(body: bytes) -> str | None:
 
 
 def _add_entries(
-    out: ParsedFeed, entries: Sequence[Mapping[str, Any]], total: int, feed_meta: Mapping[str, Any], feed: Feed,
+    out: ParsedFeed,
+    entries: Sequence[Mapping[str, Any]],
+    total: int,
+    feed_meta: Mapping[str, Any],
+    feed: Feed,
     now: datetime,
 ) -> None:
     """Normalise the entries of a parsed document into ``out`` (the same for both parsers)."""
     out.entries = total
     if total > MAX_ENTRIES:
-        out.failures.append(Failure("parse", "too_many_entries",
-                                    f"{total} entries, kept the first {MAX_ENTRIES}", feed.url))
+        out.failures.append(
+            Failure("parse", "too_many_entries", f"{total} entries, kept the first {MAX_ENTRIES}", feed.url)
+        )
         entries = entries[:MAX_ENTRIES]
     feed_lang = feed.language or _lang_code(feed_meta.get("language"))
     seen = dates.to_iso(now)
@@ -190,8 +196,15 @@ def _add_entries(
         try:
             article = normalise_entry(entry, feed, feed_lang, seen, now)
         except Exception as exc:  # one malformed entry must not lose its siblings
-            out.failures.append(Failure("parse", "bad_entry", f"entry {index}: {type(exc).__name__}: {exc}",
-                                        feed.url, repr(dict(entry))[:2000]))
+            out.failures.append(
+                Failure(
+                    "parse",
+                    "bad_entry",
+                    f"entry {index}: {type(exc).__name__}: {exc}",
+                    feed.url,
+                    repr(dict(entry))[:2000],
+                )
+            )
             continue
         if isinstance(article, Failure):
             out.failures.append(article)
@@ -250,8 +263,9 @@ def normalise_entry(
         body = ""
     if not title:
         if not summary:
-            return Failure("parse", "empty_entry", "entry has neither title nor summary", feed.url,
-                           repr(dict(entry))[:2000])
+            return Failure(
+                "parse", "empty_entry", "entry has neither title nor summary", feed.url, repr(dict(entry))[:2000]
+            )
         title = text.truncate(summary, 160)
     link = entry.get("link")
     link = link.strip() if isinstance(link, str) and link.strip() else None

@@ -36,7 +36,7 @@ def _pack(ids: Sequence[str]) -> bytes | tuple[str, ...]:
 def _unpack(value: bytes | tuple[str, ...]) -> tuple[str, ...]:
     if isinstance(value, tuple):
         return value
-    return tuple(value[i:i + _ID_BYTES].hex() for i in range(0, len(value), _ID_BYTES))
+    return tuple(value[i : i + _ID_BYTES].hex() for i in range(0, len(value), _ID_BYTES))
 
 
 class SeenIds:

@@ -26,12 +26,16 @@ def ref_of(decision: Decision) -> StoryRef:
     return StoryRef(decision.story_id, unix_to_iso(decision.first_seen), decision.founded)
 
 
-def with_stories(grouper: StoryGrouper, items: Sequence[ClassifiedArticle], grouped: Sequence[bool]
-                 ) -> tuple[list[ClassifiedArticle], list[Decision]]:
+def with_stories(
+    grouper: StoryGrouper, items: Sequence[ClassifiedArticle], grouped: Sequence[bool]
+) -> tuple[list[ClassifiedArticle], list[Decision]]:
     """``items`` with a story on those marked in ``grouped`` (others unchanged), and the decisions made."""
     chosen = [item for item, want in zip(items, grouped, strict=True) if want]
     decisions = {d.article_id: d for d in grouper.assign([story_input(i, grouper.params) for i in chosen])}
-    out = [replace(item, story=ref_of(decisions[item.article.article_id]))
-           if want and item.article.article_id in decisions else item
-           for item, want in zip(items, grouped, strict=True)]
+    out = [
+        replace(item, story=ref_of(decisions[item.article.article_id]))
+        if want and item.article.article_id in decisions
+        else item
+        for item, want in zip(items, grouped, strict=True)
+    ]
     return out, list(decisions.values())

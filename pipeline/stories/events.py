@@ -50,7 +50,9 @@ _YEAR: Final = re.compile(r"(?:1[89]|20)\d\d")
 _DATE_OR_TIME: Final = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
     r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
-    r"|\b\d{1,2}[:.]\d\d\b|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
+    r"|\b\d{1,2}[:.]\d\d\b|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)",
+    re.IGNORECASE,
+)
 # Capitalised words of news copy that name no particular event: titles, ranks, calendar words,
 # directions, outlets and the words that head a column ("Explainer", "Analysis", "Live"); and the two
 # sides of every article newsmon indexes (US, India and their capitals), which tell its events apart no more
@@ -81,8 +83,9 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def key_terms(title: str, lead: str, limit: int = 8, stem: int = 6, lead_chars: int = 300,
-              long_word: int = 0) -> list[str]:
+def key_terms(
+    title: str, lead: str, limit: int = 8, stem: int = 6, lead_chars: int = 300, long_word: int = 0
+) -> list[str]:
     """The first ``limit`` distinct key terms of headline + lead, each cut to ``stem`` characters; with
     ``long_word``, lower-case words of at least that many letters count too (long words are rare words)."""
     text = _fold(f"{OUTLET_SUFFIX.sub('', title)} . {lead[:lead_chars]}")
@@ -117,8 +120,7 @@ def event_key(a: str, b: str) -> str:
 def event_keys(terms: list[str], anchors: int = 4) -> tuple[str, ...]:
     """One key per pair of ``terms`` of which one is among the first ``anchors`` (the headline's, mostly):
     a shared headline term counts in more pairs than a shared term of the lead."""
-    return tuple(event_key(terms[i], terms[j])
-                 for i, j in itertools.combinations(range(len(terms)), 2) if i < anchors)
+    return tuple(event_key(terms[i], terms[j]) for i, j in itertools.combinations(range(len(terms)), 2) if i < anchors)
 
 
 def is_event_key(key: str) -> bool:

@@ -96,8 +96,9 @@ def decide(item: StoryInput, claims: Mapping[str, Claim], params: StoryParams = 
     for tally, least in ((votes, params.min_votes), (event_votes, params.min_event_votes)):
         if tally and max(tally.values()) >= least:
             story = min(tally, key=lambda s: (-tally[s], first[s], s))
-            return Decision(item.article_id, story, first[story], founded=False, votes=tally[story],
-                            by_event=tally is event_votes)
+            return Decision(
+                item.article_id, story, first[story], founded=False, votes=tally[story], by_event=tally is event_votes
+            )
     return Decision(item.article_id, item.article_id, item.at, founded=True, ungrouped=not item.bands)
 
 
@@ -132,8 +133,11 @@ class StoryGrouper:
             moved: dict[str, Claim] = {}
             for item in items:
                 d = decisions[item.article_id]
-                lost = {k: holders[k] for k in item.bands
-                        if k in wanted and k in holders and holders[k].story_id != wanted[k].story_id}
+                lost = {
+                    k: holders[k]
+                    for k in item.bands
+                    if k in wanted and k in holders and holders[k].story_id != wanted[k].story_id
+                }
                 if not (d.founded and lost):
                     continue
                 # Another worker founded the same story first: join it, and hand it the keys this
@@ -146,8 +150,13 @@ class StoryGrouper:
                         moved[k] = held
             if moved:
                 target = {k: decisions[c.article_id] for k, c in moved.items()}
-                self.store.claim({k: replace(c, story_id=target[k].story_id, first_seen=target[k].first_seen,
-                                             version=None) for k, c in moved.items()}, moved)
+                self.store.claim(
+                    {
+                        k: replace(c, story_id=target[k].story_id, first_seen=target[k].first_seen, version=None)
+                        for k, c in moved.items()
+                    },
+                    moved,
+                )
         return [decisions[item.article_id] for item in items]
 
 
@@ -187,8 +196,9 @@ class MemoryBandStore:
     def expire(self, now: float) -> int:
         """Drop claims claimed more than ``window_s`` (event keys: ``event_window_s``) before ``now``; returns
         how many."""
-        return (self._expire(self._order, now - self.params.window_s)
-                + self._expire(self._events, now - self.params.event_window_s))
+        return self._expire(self._order, now - self.params.window_s) + self._expire(
+            self._events, now - self.params.event_window_s
+        )
 
     def _expire(self, order: deque[tuple[float, list[str]]], horizon: float) -> int:
         dropped = 0

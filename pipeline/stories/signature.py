@@ -67,10 +67,17 @@ class StoryParams:
                 raise ValueError(f"thresholds must be in (0, 1), got {value}")
         if self.num_perm < 8 or self.window_s <= 0 or self.min_votes < 1:
             raise ValueError("num_perm must be >= 8, window_s positive and min_votes >= 1")
-        if self.event_terms < 0 or self.event_anchors < 1 or self.event_stem < 2 or self.min_event_votes < 1 or \
-                not 0 < self.event_window_s <= self.window_s:
-            raise ValueError("event_terms must be >= 0, event_anchors >= 1, event_stem >= 2, min_event_votes >= 1 and "
-                             "event_window_s in (0, window_s]")
+        if (
+            self.event_terms < 0
+            or self.event_anchors < 1
+            or self.event_stem < 2
+            or self.min_event_votes < 1
+            or not 0 < self.event_window_s <= self.window_s
+        ):
+            raise ValueError(
+                "event_terms must be >= 0, event_anchors >= 1, event_stem >= 2, min_event_votes >= 1 and "
+                "event_window_s in (0, window_s]"
+            )
 
     @cached_property
     def bands(self) -> tuple[int, int]:
@@ -94,8 +101,7 @@ DEFAULT_PARAMS: Final = StoryParams()
 def features(title: str, lead: str, lead_chars: int = DEFAULT_PARAMS.lead_chars) -> set[str]:
     """Content words of headline + lead and their adjacent pairs."""
     title = OUTLET_SUFFIX.sub("", title)
-    words = [w for w in _WORD.findall(f"{title} {lead[:lead_chars]}".lower())
-             if len(w) > 1 and w not in STOPWORDS]
+    words = [w for w in _WORD.findall(f"{title} {lead[:lead_chars]}".lower()) if len(w) > 1 and w not in STOPWORDS]
     out = set(words)
     out.update(f"{a} {b}" for a, b in itertools.pairwise(words))
     return out
@@ -129,13 +135,14 @@ def signature(feats: set[str], params: StoryParams = DEFAULT_PARAMS) -> bytes:
     return bytes(m.hashvalues.astype("<u4").tobytes())
 
 
-def band_keys(values: bytes, params: StoryParams = DEFAULT_PARAMS, layout: tuple[int, int] | None = None,
-              prefix: str = "") -> tuple[str, ...]:
+def band_keys(
+    values: bytes, params: StoryParams = DEFAULT_PARAMS, layout: tuple[int, int] | None = None, prefix: str = ""
+) -> tuple[str, ...]:
     """One key per LSH band: ``<prefix><band index><the band's r values in hex>``. Two articles share a key
     exactly when their band is equal, so no hash of it is needed."""
     b, r = layout or params.bands
     width = 4 * r
-    return tuple(f"{prefix}{i:02d}{values[i * width:(i + 1) * width].hex()}" for i in range(b))
+    return tuple(f"{prefix}{i:02d}{values[i * width : (i + 1) * width].hex()}" for i in range(b))
 
 
 def article_bands(title: str, lead: str, params: StoryParams = DEFAULT_PARAMS) -> tuple[str, ...]:
@@ -151,6 +158,8 @@ def article_bands(title: str, lead: str, params: StoryParams = DEFAULT_PARAMS) -
         if len(head) >= params.min_title_features:
             keys += band_keys(signature(head, params), params, params.title_bands, prefix="t")
     if params.event_terms:
-        keys += event_keys(key_terms(title, lead, params.event_terms, params.event_stem, params.lead_chars,
-                                        params.event_long_word), params.event_anchors)
+        keys += event_keys(
+            key_terms(title, lead, params.event_terms, params.event_stem, params.lead_chars, params.event_long_word),
+            params.event_anchors,
+        )
     return keys

@@ -83,8 +83,14 @@ def _workers() -> list[Snapshot]:
     for file in folder.glob("worker-*.json"):
         try:
             raw = json.loads(file.read_text())
-            out.append(Snapshot({str(k): float(v) for k, v in raw["ticks"].items()}, float(raw["activity"]),
-                                int(raw["inflight"]), int(raw["busy"])))
+            out.append(
+                Snapshot(
+                    {str(k): float(v) for k, v in raw["ticks"].items()},
+                    float(raw["activity"]),
+                    int(raw["inflight"]),
+                    int(raw["busy"]),
+                )
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # being replaced right now, or gone with its process: read again next time
     return out
@@ -115,8 +121,11 @@ def publish_from(folder: str | os.PathLike[str], every_s: float = PUBLISH_S) -> 
             snap = _snapshot()
             tmp = target.with_suffix(".tmp")
             try:
-                tmp.write_text(json.dumps({"ticks": snap.ticks, "activity": snap.activity,
-                                           "inflight": snap.inflight, "busy": snap.busy}))
+                tmp.write_text(
+                    json.dumps(
+                        {"ticks": snap.ticks, "activity": snap.activity, "inflight": snap.inflight, "busy": snap.busy}
+                    )
+                )
                 tmp.replace(target)  # readers see the old file or the new one, never half of one
             except OSError as exc:
                 log.warning("run state not published to %s: %s", path, exc)

@@ -44,8 +44,11 @@ class TextFormatter(logging.Formatter):
         text = super().format(record)
         if getattr(record, "_fields_in_message", False):
             return text
-        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")
-                  and k.lower() not in _SECRET_KEYS}
+        extras = {
+            k: v
+            for k, v in vars(record).items()
+            if k not in _STANDARD and not k.startswith("_") and k.lower() not in _SECRET_KEYS
+        }
         return text + ("  " + " ".join(f"{k}={v}" for k, v in extras.items()) if extras else "")
 
 

@@ -38,8 +38,18 @@ from pipeline.core.topics import TOPICS, UNTAGGED
 
 PREFIX: Final = "newsmon_"
 POLL_OUTCOMES: Final = (
-    "ok", "unchanged", "not_modified", "http_error", "rate_limited", "timeout", "connection_error",
-    "too_large", "parse_error", "not_a_feed", "gone", "refused",
+    "ok",
+    "unchanged",
+    "not_modified",
+    "http_error",
+    "rate_limited",
+    "timeout",
+    "connection_error",
+    "too_large",
+    "parse_error",
+    "not_a_feed",
+    "gone",
+    "refused",
 )
 
 FEED_POLLS: Final = "newsmon_feed_polls_total"
@@ -77,41 +87,83 @@ class Metrics:
 
         self.registry = registry
         self.feed_polls = Counter(name(FEED_POLLS), "Feed polls by outcome.", ["outcome"], registry=registry)
-        self.fetch_duration = Histogram(FETCH_DURATION, "Time to fetch one feed (seconds).",
-                                        buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60), registry=registry)
-        self.last_success = Gauge(LAST_SUCCESSFUL_POLL, "Unix time of the last successful poll, by feed group.",
-                                  ["feed_group"], registry=registry, multiprocess_mode="max")
+        self.fetch_duration = Histogram(
+            FETCH_DURATION,
+            "Time to fetch one feed (seconds).",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60),
+            registry=registry,
+        )
+        self.last_success = Gauge(
+            LAST_SUCCESSFUL_POLL,
+            "Unix time of the last successful poll, by feed group.",
+            ["feed_group"],
+            registry=registry,
+            multiprocess_mode="max",
+        )
         self.entries_parsed = Counter(name(ENTRIES_PARSED), "Feed entries parsed.", registry=registry)
-        self.feeds_parsed = Counter(name(FEEDS_PARSED), "Feed documents parsed, by parser (fast, feedparser) and "
-                                    "why the fast path declined (none when it did not).",
-                                    ["parser", "fallback"], registry=registry)
-        self.feeds_unread = Counter(name(FEEDS_UNREAD), "Feed documents a backfill could not read (a file) or "
-                                    "fetch (a URL), by reason.", ["reason"], registry=registry)
-        self.entry_failures = Counter(name(ENTRY_FAILURES), "Feed entries or documents rejected, by reason.",
-                                      ["reason"], registry=registry)
-        self.duplicates = Counter(name(ARTICLES_DUPLICATE), "Articles dropped as already seen.",
-                                  registry=registry)
-        self.classified = Counter(name(ARTICLES_CLASSIFIED), "Articles classified, by relevance.",
-                                  ["relevant"], registry=registry)
-        self.relevant = Counter(name(RELEVANT_ARTICLES), "Relevant articles by topic ('none' when untagged).",
-                                ["topic"], registry=registry)
-        self.indexed = Counter(name(DOCUMENTS_INDEXED), "Documents written to the search engine, by result.",
-                               ["result"], registry=registry)
-        self.index_errors = Counter(name(INDEX_ERRORS), "Indexing failures, by reason.", ["reason"],
-                                    registry=registry)
-        self.deadletters = Counter(name(DEADLETTERS), "Records written to the dead-letter, by stage.",
-                                   ["stage"], registry=registry)
-        self.index_duration = Histogram(INDEX_DURATION, "Duration of one bulk request (seconds).",
-                                        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-                                        registry=registry)
-        self.e2e_latency = Histogram(E2E_LATENCY, "Seconds from first seen (or published) to indexed.",
-                                     ["since"], buckets=_LATENCY_BUCKETS, registry=registry)
-        self.spike_ratio = Gauge(SPIKE_RATIO, "Current topic volume over its baseline.", ["topic"],
-                                 registry=registry, multiprocess_mode="mostrecent")
-        self.spike_stories = Gauge(SPIKE_STORIES, "Distinct stories among a topic's articles in its last judged "
-                                   "window.", ["topic"], registry=registry, multiprocess_mode="mostrecent")
-        self.stories = Counter(name(STORY_ASSIGNMENTS), "Articles put in a story, by outcome (founded a story, "
-                               "joined one, ungrouped: too little text).", ["outcome"], registry=registry)
+        self.feeds_parsed = Counter(
+            name(FEEDS_PARSED),
+            "Feed documents parsed, by parser (fast, feedparser) and "
+            "why the fast path declined (none when it did not).",
+            ["parser", "fallback"],
+            registry=registry,
+        )
+        self.feeds_unread = Counter(
+            name(FEEDS_UNREAD),
+            "Feed documents a backfill could not read (a file) or fetch (a URL), by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self.entry_failures = Counter(
+            name(ENTRY_FAILURES), "Feed entries or documents rejected, by reason.", ["reason"], registry=registry
+        )
+        self.duplicates = Counter(name(ARTICLES_DUPLICATE), "Articles dropped as already seen.", registry=registry)
+        self.classified = Counter(
+            name(ARTICLES_CLASSIFIED), "Articles classified, by relevance.", ["relevant"], registry=registry
+        )
+        self.relevant = Counter(
+            name(RELEVANT_ARTICLES), "Relevant articles by topic ('none' when untagged).", ["topic"], registry=registry
+        )
+        self.indexed = Counter(
+            name(DOCUMENTS_INDEXED), "Documents written to the search engine, by result.", ["result"], registry=registry
+        )
+        self.index_errors = Counter(name(INDEX_ERRORS), "Indexing failures, by reason.", ["reason"], registry=registry)
+        self.deadletters = Counter(
+            name(DEADLETTERS), "Records written to the dead-letter, by stage.", ["stage"], registry=registry
+        )
+        self.index_duration = Histogram(
+            INDEX_DURATION,
+            "Duration of one bulk request (seconds).",
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=registry,
+        )
+        self.e2e_latency = Histogram(
+            E2E_LATENCY,
+            "Seconds from first seen (or published) to indexed.",
+            ["since"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.spike_ratio = Gauge(
+            SPIKE_RATIO,
+            "Current topic volume over its baseline.",
+            ["topic"],
+            registry=registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.spike_stories = Gauge(
+            SPIKE_STORIES,
+            "Distinct stories among a topic's articles in its last judged window.",
+            ["topic"],
+            registry=registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.stories = Counter(
+            name(STORY_ASSIGNMENTS),
+            "Articles put in a story, by outcome (founded a story, joined one, ungrouped: too little text).",
+            ["outcome"],
+            registry=registry,
+        )
         self.build = _build_info(registry)
         # Every topic's series exists from start-up at 0: increase() needs a first sample to count the
         # first article, and a dashboard shows quiet topics as 0 rather than "no data".

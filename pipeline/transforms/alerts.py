@@ -100,11 +100,11 @@ def _topics_of(item: ClassifiedArticle) -> Iterator[tuple[str, tuple[Example, st
 class _AttachWindow(beam.DoFn):  # type: ignore[misc, unused-ignore]
     """(topic, (count, examples, stories)) in a fixed window → (topic, WindowCount) with the window bounds."""
 
-    def process(self, element: tuple[str, _Accumulator],
-                win: Any = beam.DoFn.WindowParam) -> Iterator[tuple[str, WindowCount]]:
+    def process(
+        self, element: tuple[str, _Accumulator], win: Any = beam.DoFn.WindowParam
+    ) -> Iterator[tuple[str, WindowCount]]:
         topic, (count, examples, stories) = element
-        yield topic, WindowCount(win.start.micros // 10**6, win.end.micros // 10**6, count, examples,
-                                 len(stories))
+        yield topic, WindowCount(win.start.micros // 10**6, win.end.micros // 10**6, count, examples, len(stories))
 
 
 class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
@@ -120,8 +120,9 @@ class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
     PENDING = BagStateSpec("pending", PickleCoder())
     JUDGE = TimerSpec("judge", TimeDomain.WATERMARK)
 
-    def __init__(self, rule: SpikeRule, search: SearchSettings | None = None,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self, rule: SpikeRule, search: SearchSettings | None = None, telemetry: TelemetryFactory = process_telemetry
+    ) -> None:
         self.rule = rule
         self.search = public_settings(search) if search else None
         self.telemetry_factory = telemetry
@@ -136,17 +137,24 @@ class JudgeWindowsDoFn(beam.DoFn):  # type: ignore[misc, unused-ignore]
             writer = SearchWriter(with_secrets(self.search), max_attempts=3)
             self.seed = EngineHistory(writer, self.search.index, self.rule)
 
-    def process(self, element: tuple[str, WindowCount], ts: Any = beam.DoFn.TimestampParam,
-                pending: Any = beam.DoFn.StateParam(PENDING),
-                judge: Any = beam.DoFn.TimerParam(JUDGE)) -> None:
+    def process(
+        self,
+        element: tuple[str, WindowCount],
+        ts: Any = beam.DoFn.TimestampParam,
+        pending: Any = beam.DoFn.StateParam(PENDING),
+        judge: Any = beam.DoFn.TimerParam(JUDGE),
+    ) -> None:
         pending.add(element[1])
         # Every pending window has closed already; firing at any of their ends judges them all, in order.
         judge.set(ts)
 
     @on_timer(JUDGE)
-    def judge_pending(self, topic: Any = beam.DoFn.KeyParam,
-                      history_state: Any = beam.DoFn.StateParam(HISTORY),
-                      pending: Any = beam.DoFn.StateParam(PENDING)) -> Iterator[dict[str, Any]]:
+    def judge_pending(
+        self,
+        topic: Any = beam.DoFn.KeyParam,
+        history_state: Any = beam.DoFn.StateParam(HISTORY),
+        pending: Any = beam.DoFn.StateParam(PENDING),
+    ) -> Iterator[dict[str, Any]]:
         windows = sorted(pending.read(), key=lambda w: w.start)
         pending.clear()
         history: TopicHistory | None = history_state.read()
@@ -170,8 +178,12 @@ class DetectSpikes(beam.PTransform):  # type: ignore[misc, unused-ignore]
     its history from the documents in the engine (:mod:`pipeline.sinks.history`).
     """
 
-    def __init__(self, rule: SpikeRule = DEFAULT_RULE, search: SearchSettings | None = None,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        rule: SpikeRule = DEFAULT_RULE,
+        search: SearchSettings | None = None,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         super().__init__()
         self.rule = rule
         self.search = search  # when set, a topic's history is seeded from the engine after a restart

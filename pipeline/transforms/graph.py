@@ -60,17 +60,21 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
 
 
 def _is_feed_file(path: Path) -> bool:
-    return (path.name not in SKIP_NAMES and not path.name.startswith((".", "LICENSE"))
-            and not any(part in SKIP_NAMES for part in path.parts)
-            and path.suffix.lower() in FEED_SUFFIXES)
+    return (
+        path.name not in SKIP_NAMES
+        and not path.name.startswith((".", "LICENSE"))
+        and not any(part in SKIP_NAMES for part in path.parts)
+        and path.suffix.lower() in FEED_SUFFIXES
+    )
 
 
 class ReadFeedDocument(beam.DoFn):
     """A file path or URL → FetchResult (files are read whole, within the size cap); what cannot be read
     goes to the ``failures`` tag and is counted as unread."""
 
-    def __init__(self, max_bytes: int = fetching.DEFAULT_MAX_BYTES,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self, max_bytes: int = fetching.DEFAULT_MAX_BYTES, telemetry: TelemetryFactory = process_telemetry
+    ) -> None:
         self.max_bytes = max_bytes
         self.telemetry_factory = telemetry
 
@@ -83,8 +87,7 @@ class ReadFeedDocument(beam.DoFn):
             result = fetching.fetch_feed(self.pool, Feed(url=location, name=""), max_bytes=self.max_bytes)
             if result.outcome != "ok":
                 self.telemetry.unread(result.outcome)
-                yield beam.pvalue.TaggedOutput(FAILURES, Failure("fetch", result.outcome, result.error or "",
-                                                                 location))
+                yield beam.pvalue.TaggedOutput(FAILURES, Failure("fetch", result.outcome, result.error or "", location))
                 return
             yield result
             return
@@ -119,11 +122,7 @@ def process_feeds(
     if read_failures is not None:
         failures = (failures, read_failures) | "AllFailures" >> beam.Flatten()
     failures | "WriteDeadLetters" >> WriteDeadLetters(deadletter_path, search)
-    classified = (
-        parsed["articles"]
-        | "DedupeArticles" >> DedupeArticles()
-        | "ClassifyArticles" >> ClassifyArticles()
-    )
+    classified = parsed["articles"] | "DedupeArticles" >> DedupeArticles() | "ClassifyArticles" >> ClassifyArticles()
     if search is not None:
         classified | "GroupStories" >> GroupArticleStories(search) | "IndexArticles" >> IndexArticles(search)
     return classified
@@ -149,11 +148,21 @@ def lane_label(name: str, lane: int) -> str:
 
 
 def build_streaming(
-    p: beam.Pipeline, feeds: Sequence[Feed], search: config.SearchSettings, *, tick_s: float = 5.0,
+    p: beam.Pipeline,
+    feeds: Sequence[Feed],
+    search: config.SearchSettings,
+    *,
+    tick_s: float = 5.0,
     stop_after_s: float | None = None,
-    fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
-    spike_rule: SpikeRule = DEFAULT_RULE, fetch_concurrency: int = 64, feed_shards: int | None = None,
-    per_host: int = 2, host_gap_s: float = 0.5, max_stretch: float = 4.0, config_path: str | None = None,
+    fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S,
+    max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
+    spike_rule: SpikeRule = DEFAULT_RULE,
+    fetch_concurrency: int = 64,
+    feed_shards: int | None = None,
+    per_host: int = 2,
+    host_gap_s: float = 0.5,
+    max_stretch: float = 4.0,
+    config_path: str | None = None,
     lanes: int = 1,
 ) -> PCollection:
     """The streaming job: poll → new entries per feed → classify → index + commit feed state → spikes.
@@ -173,32 +182,49 @@ def build_streaming(
     created_parts: list[PCollection] = []
     failure_parts: list[PCollection] = []
     for lane in range(lanes):
-        poll = PollFeeds(feeds, tick_s=tick_s, stop_after_s=stop_after_s, timeout_s=fetch_timeout_s,
-                         max_bytes=max_feed_bytes, concurrency=fetch_concurrency, shards=feed_shards,
-                         per_host=per_host, host_gap_s=host_gap_s, max_stretch=max_stretch, search=search,
-                         config_path=config_path, lane=lane, lanes=lanes)
+        poll = PollFeeds(
+            feeds,
+            tick_s=tick_s,
+            stop_after_s=stop_after_s,
+            timeout_s=fetch_timeout_s,
+            max_bytes=max_feed_bytes,
+            concurrency=fetch_concurrency,
+            shards=feed_shards,
+            per_host=per_host,
+            host_gap_s=host_gap_s,
+            max_stretch=max_stretch,
+            search=search,
+            config_path=config_path,
+            lane=lane,
+            lanes=lanes,
+        )
         classify, group, index = ClassifyBatches(), GroupStories(search), IndexBatches(search)
         if lane:
             for step in (poll, classify, group, index):
                 step.with_resource_hints(newsmon_lane=str(lane))
         polled = p | lane_label("PollFeeds", lane) >> poll
         failure_parts.append(polled[FAILURES])
-        created_parts.append(polled["batches"] | lane_label("ClassifyBatches", lane) >> classify
-                             | lane_label("GroupStories", lane) >> group
-                             | lane_label("IndexBatches", lane) >> index)
+        created_parts.append(
+            polled["batches"]
+            | lane_label("ClassifyBatches", lane) >> classify
+            | lane_label("GroupStories", lane) >> group
+            | lane_label("IndexBatches", lane) >> index
+        )
     failures = failure_parts[0] if lanes == 1 else tuple(failure_parts) | "AllFailures" >> beam.Flatten()
     created = created_parts[0] if lanes == 1 else tuple(created_parts) | "AllCreated" >> beam.Flatten()
     failures | "WriteDeadLetters" >> WriteDeadLetters(search.deadletter_path, search)
     created | "CountStories" >> CountStories(search)
-    (created
-     | "DetectSpikes" >> DetectSpikes(spike_rule, search)
-     | "IndexAlerts" >> IndexAlerts(search))
+    (created | "DetectSpikes" >> DetectSpikes(spike_rule, search) | "IndexAlerts" >> IndexAlerts(search))
     return created
 
 
 def build_backfill(
-    p: beam.Pipeline, locations: Sequence[str], search: config.SearchSettings | None, *,
-    export_path: str | None, deadletter_path: str,
+    p: beam.Pipeline,
+    locations: Sequence[str],
+    search: config.SearchSettings | None,
+    *,
+    export_path: str | None,
+    deadletter_path: str,
 ) -> PCollection:
     read = (
         p
@@ -206,10 +232,13 @@ def build_backfill(
         | "Spread" >> beam.Reshuffle()
         | "Read" >> beam.ParDo(ReadFeedDocument()).with_outputs(FAILURES, main="fetched")
     )
-    classified = process_feeds(read["fetched"], search=search,
-                               deadletter_path=deadletter_path, read_failures=read[FAILURES])
+    classified = process_feeds(
+        read["fetched"], search=search, deadletter_path=deadletter_path, read_failures=read[FAILURES]
+    )
     if export_path:
-        (classified
-         | "ExportLines" >> beam.Map(export_line)
-         | "WriteExport" >> beam.io.WriteToText(export_path, shard_name_template="", num_shards=1))
+        (
+            classified
+            | "ExportLines" >> beam.Map(export_line)
+            | "WriteExport" >> beam.io.WriteToText(export_path, shard_name_template="", num_shards=1)
+        )
     return classified

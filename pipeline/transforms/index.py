@@ -42,9 +42,14 @@ log = logging.getLogger(__name__)
 class _BulkIndexDoFn(beam.DoFn):
     """Buffers article documents and writes them in bulk (create-only); shared by the two indexers."""
 
-    def __init__(self, settings: config.SearchSettings, batch_size: int = 500,
-                 max_batch_bytes: int = 5 * 1024 * 1024, writer: WriterFactory = SearchWriter,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        settings: config.SearchSettings,
+        batch_size: int = 500,
+        max_batch_bytes: int = 5 * 1024 * 1024,
+        writer: WriterFactory = SearchWriter,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         self.settings = public_settings(settings)
         self.batch_size = batch_size
         self.max_batch_bytes = max_batch_bytes
@@ -87,13 +92,18 @@ class _BulkIndexDoFn(beam.DoFn):
             failures = []
             for doc, reason, detail in report.failed:
                 self.telemetry.index_failed(reason)
-                failures.append(Failure("index", reason, detail, doc.get("feed_url", ""),
-                                        _json(doc)))
-                log.warning("document rejected by the search engine: %s: %s", reason, detail,
-                            extra={"article_id": doc["article_id"], "feed_url": doc.get("feed_url")})
+                failures.append(Failure("index", reason, detail, doc.get("feed_url", ""), _json(doc)))
+                log.warning(
+                    "document rejected by the search engine: %s: %s",
+                    reason,
+                    detail,
+                    extra={"article_id": doc["article_id"], "feed_url": doc.get("feed_url")},
+                )
             self.deadletter.write(failures)
-            report_unstored(self.writer.write_deadletters([f.to_dict() | {"at": to_iso(utc_now())} for f in failures]),
-                            self.telemetry)
+            report_unstored(
+                self.writer.write_deadletters([f.to_dict() | {"at": to_iso(utc_now())} for f in failures]),
+                self.telemetry,
+            )
             self.telemetry.dead_lettered("index", len(failures))
         return set(report.created_ids)
 
@@ -106,8 +116,12 @@ def report_unstored(report: BulkReport, telemetry: Telemetry) -> None:
     """Dead letters the ``news-deadletter`` index refused for good: counted and logged (they are in the file)."""
     for record, reason, detail in report.failed:
         telemetry.index_failed(reason)
-        log.warning("dead letter not stored in the search engine (kept in the dead-letter file): %s: %s",
-                    reason, detail, extra={"feed_url": record.get("feed_url"), "stage": record.get("stage")})
+        log.warning(
+            "dead letter not stored in the search engine (kept in the dead-letter file): %s: %s",
+            reason,
+            detail,
+            extra={"feed_url": record.get("feed_url"), "stage": record.get("stage")},
+        )
 
 
 class IndexDoFn(_BulkIndexDoFn):
@@ -171,8 +185,7 @@ class IndexBatchDoFn(_BulkIndexDoFn):
             for commit in commits:  # every entry of these bodies is in the engine now
                 self.seen.put(commit.feed_url, commit.seen_ids)
             if self.store.commit(commits, time.time()):
-                log.warning("feed state of %d feed(s) not committed; they are re-read after a restart",
-                            len(commits))
+                log.warning("feed state of %d feed(s) not committed; they are re-read after a restart", len(commits))
         for batch, ts in pending:
             for item in batch.classified:
                 if item.article.article_id in created and item.classification.relevant:
@@ -183,24 +196,35 @@ class IndexBatchDoFn(_BulkIndexDoFn):
 class IndexBatches(beam.PTransform):
     """FeedBatch → ClassifiedArticle: index, commit feed state, pass on what the engine newly created."""
 
-    def __init__(self, settings: config.SearchSettings, batch_size: int = 500, writer: WriterFactory = SearchWriter,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        settings: config.SearchSettings,
+        batch_size: int = 500,
+        writer: WriterFactory = SearchWriter,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.batch_size = batch_size
         self.writer, self.telemetry = writer, telemetry
 
     def expand(self, batches: PCollection) -> PCollection:
-        return batches | "BulkAndCommit" >> beam.ParDo(IndexBatchDoFn(self.settings, self.batch_size,
-                                                                      writer=self.writer, telemetry=self.telemetry))
+        return batches | "BulkAndCommit" >> beam.ParDo(
+            IndexBatchDoFn(self.settings, self.batch_size, writer=self.writer, telemetry=self.telemetry)
+        )
 
 
 class IndexArticles(beam.PTransform):
     """ClassifiedArticle → nothing; writes relevant (or all) articles in bulk, create-only. Documents the
     engine refuses go to the dead-letter (file and index), counted by reason."""
 
-    def __init__(self, settings: config.SearchSettings, batch_size: int = 500, writer: WriterFactory = SearchWriter,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        settings: config.SearchSettings,
+        batch_size: int = 500,
+        writer: WriterFactory = SearchWriter,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.batch_size = batch_size
@@ -209,15 +233,20 @@ class IndexArticles(beam.PTransform):
     def expand(self, items: PCollection) -> PCollection:
         if not self.settings.index_all:
             items = items | "OnlyRelevant" >> beam.Filter(lambda c: c.classification.relevant)
-        return items | "Bulk" >> beam.ParDo(IndexDoFn(self.settings, self.batch_size, writer=self.writer,
-                                                      telemetry=self.telemetry))
+        return items | "Bulk" >> beam.ParDo(
+            IndexDoFn(self.settings, self.batch_size, writer=self.writer, telemetry=self.telemetry)
+        )
 
 
 class IndexAlertsDoFn(beam.DoFn):
     """Alert document → the ``news-alerts`` index (create-only on the alert id) and a log line."""
 
-    def __init__(self, settings: config.SearchSettings, writer: WriterFactory = SearchWriter,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        settings: config.SearchSettings,
+        writer: WriterFactory = SearchWriter,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         self.settings = public_settings(settings)
         self.writer_factory = writer
         self.telemetry_factory = telemetry
@@ -231,9 +260,18 @@ class IndexAlertsDoFn(beam.DoFn):
         self.pending: list[dict[str, Any]] = []
 
     def process(self, alert: dict[str, Any]) -> Iterator[None]:
-        log.warning("topic spike: %s", alert["topic"], extra={
-            "topic": alert["topic"], "count": alert["count"], "baseline": alert["baseline"],
-            "ratio": alert["ratio"], "window_end": alert["window_end"], "alert_id": alert["alert_id"]})
+        log.warning(
+            "topic spike: %s",
+            alert["topic"],
+            extra={
+                "topic": alert["topic"],
+                "count": alert["count"],
+                "baseline": alert["baseline"],
+                "ratio": alert["ratio"],
+                "window_end": alert["window_end"],
+                "alert_id": alert["alert_id"],
+            },
+        )
         self.pending.append(alert)
         return iter(())
 
@@ -243,8 +281,12 @@ class IndexAlertsDoFn(beam.DoFn):
             failures = []
             for alert, reason, detail in report.failed:  # refused for good: kept in the dead-letter file
                 self.telemetry.index_failed(reason)
-                log.warning("alert document rejected by the search engine: %s: %s", reason, detail,
-                            extra={"alert_id": alert.get("alert_id"), "topic": alert.get("topic")})
+                log.warning(
+                    "alert document rejected by the search engine: %s: %s",
+                    reason,
+                    detail,
+                    extra={"alert_id": alert.get("alert_id"), "topic": alert.get("topic")},
+                )
                 failures.append(Failure("alert", reason, detail, "", _json(alert)))
             if failures:
                 self.deadletter.write(failures)
@@ -256,8 +298,12 @@ class IndexAlerts(beam.PTransform):
     """Alert dict → nothing; writes spike alerts next to the coverage for Kibana users (an alert the engine
     refuses for good is counted, logged and kept in the dead-letter file)."""
 
-    def __init__(self, settings: config.SearchSettings, writer: WriterFactory = SearchWriter,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        settings: config.SearchSettings,
+        writer: WriterFactory = SearchWriter,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.writer = writer
@@ -268,8 +314,13 @@ class IndexAlerts(beam.PTransform):
 
 
 class DeadLetterDoFn(beam.DoFn):
-    def __init__(self, path: str, search: config.SearchSettings | None = None, writer: WriterFactory = SearchWriter,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        path: str,
+        search: config.SearchSettings | None = None,
+        writer: WriterFactory = SearchWriter,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         self.path = path
         self.search = public_settings(search) if search else None
         self.writer_factory = writer
@@ -291,8 +342,9 @@ class DeadLetterDoFn(beam.DoFn):
         self.file.write(self.pending)
         if self.writer is not None and self.pending:
             now = to_iso(utc_now())
-            report_unstored(self.writer.write_deadletters([f.to_dict() | {"at": now} for f in self.pending]),
-                            self.telemetry)
+            report_unstored(
+                self.writer.write_deadletters([f.to_dict() | {"at": now} for f in self.pending]), self.telemetry
+            )
         by_stage: dict[str, int] = {}
         for f in self.pending:
             by_stage[f.stage] = by_stage.get(f.stage, 0) + 1
@@ -305,8 +357,13 @@ class WriteDeadLetters(beam.PTransform):
     """Failure → JSON lines appended to the dead-letter file (and the news-deadletter index when set);
     counted by stage."""
 
-    def __init__(self, path: str, search: config.SearchSettings | None = None, writer: WriterFactory = SearchWriter,
-                 telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        path: str,
+        search: config.SearchSettings | None = None,
+        writer: WriterFactory = SearchWriter,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         super().__init__()
         self.path = path
         self.search = search

@@ -20,5 +20,4 @@ def public_settings(settings: config.SearchSettings) -> config.SearchSettings:
 def with_secrets(settings: config.SearchSettings) -> config.SearchSettings:
     """The settings with the secrets of this worker's environment (``*_FILE`` included)."""
     env = config.search_settings()
-    return replace(settings, api_key=env.api_key, password=env.password,
-                   username=settings.username or env.username)
+    return replace(settings, api_key=env.api_key, password=env.password, username=settings.username or env.username)

@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 
 
 class GroupStoriesDoFn(beam.DoFn):
-    def __init__(self, settings: config.SearchSettings, params: StoryParams = DEFAULT_PARAMS,
-                 expire_every_s: float = 3600.0) -> None:
+    def __init__(
+        self, settings: config.SearchSettings, params: StoryParams = DEFAULT_PARAMS, expire_every_s: float = 3600.0
+    ) -> None:
         self.settings = public_settings(settings)
         self.params = params
         self.expire_every_s = expire_every_s
@@ -64,9 +65,13 @@ class GroupStoriesDoFn(beam.DoFn):
         for d in decisions:
             self.telemetry.story("ungrouped" if d.ungrouped else ("founded" if d.founded else "joined"))
             if not d.founded:
-                log.debug("article joined story %s (%d shared %s)", d.story_id, d.votes,
-                          "event keys" if d.by_event else "bands",
-                          extra={"article_id": d.article_id, "story_id": d.story_id, "feed_url": batch.feed.url})
+                log.debug(
+                    "article joined story %s (%d shared %s)",
+                    d.story_id,
+                    d.votes,
+                    "event keys" if d.by_event else "bands",
+                    extra={"article_id": d.article_id, "story_id": d.story_id, "feed_url": batch.feed.url},
+                )
         yield replace(batch, classified=tuple(classified))
 
     def _expire(self) -> None:
@@ -114,9 +119,11 @@ class GroupArticleStories(beam.PTransform):
         self.params = params
 
     def expand(self, items: PCollection) -> PCollection:
-        return (items
-                | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
-                | "AssignStories" >> beam.ParDo(GroupArticlesDoFn(self.settings, self.params)))
+        return (
+            items
+            | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
+            | "AssignStories" >> beam.ParDo(GroupArticlesDoFn(self.settings, self.params))
+        )
 
 
 class CountStoriesDoFn(beam.DoFn):
@@ -133,8 +140,16 @@ class CountStoriesDoFn(beam.DoFn):
     def process(self, item: ClassifiedArticle) -> Iterator[Any]:
         story = item.story
         if story is not None:
-            self.pending.append((story.story_id, iso_to_unix(story.first_seen) or 0.0, article_time(item),
-                                 item.article.title, item.article.url, item.classification.topics))
+            self.pending.append(
+                (
+                    story.story_id,
+                    iso_to_unix(story.first_seen) or 0.0,
+                    article_time(item),
+                    item.article.title,
+                    item.article.url,
+                    item.classification.topics,
+                )
+            )
         return iter(())
 
     def finish_bundle(self) -> None:

@@ -62,18 +62,28 @@ def test_a_trade_burst_reaches_the_webhook_and_steady_feeds_stay_quiet(
             out.write_text(yaml.safe_dump(doc, sort_keys=False))
             rule_files.append(str(out))
         prom_config = tmp_path / "prometheus.yml"
-        prom_config.write_text(yaml.safe_dump({
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-            "rule_files": rule_files,
-            "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am.removeprefix("http://")]}]}]},
-            "scrape_configs": [{"job_name": "newsmon",
-                                "static_configs": [{"targets": [f"127.0.0.1:{job.metrics_port}"]}]}],
-        }))
+        prom_config.write_text(
+            yaml.safe_dump(
+                {
+                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                    "rule_files": rule_files,
+                    "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am.removeprefix("http://")]}]}]},
+                    "scrape_configs": [
+                        {"job_name": "newsmon", "static_configs": [{"targets": [f"127.0.0.1:{job.metrics_port}"]}]}
+                    ],
+                }
+            )
+        )
         check = run(binary("promtool"), "check", "config", str(prom_config))
         assert check.returncode == 0, check.stdout + check.stderr
         prom_port = free_port()
-        services.start("prometheus", binary("prometheus"), f"--config.file={prom_config}",
-                       f"--storage.tsdb.path={tmp_path / 'prom-data'}", f"--web.listen-address=127.0.0.1:{prom_port}")
+        services.start(
+            "prometheus",
+            binary("prometheus"),
+            f"--config.file={prom_config}",
+            f"--storage.tsdb.path={tmp_path / 'prom-data'}",
+            f"--web.listen-address=127.0.0.1:{prom_port}",
+        )
 
         def query(expr: str) -> list[dict[str, Any]]:
             url = f"http://127.0.0.1:{prom_port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
@@ -83,14 +93,17 @@ def test_a_trade_burst_reaches_the_webhook_and_steady_feeds_stay_quiet(
         job.start()
         job.settled_count(minimum=3)
         wait: Callable[[str, Callable[[], Any]], Any] = lambda what, check: wait_for(  # noqa: E731
-            what, check, [*services.logs, job.log])
+            what, check, [*services.logs, job.log]
+        )
         # Steady: the feeds are unchanged, so the trade baseline forms (scaled: one hour = 36 s) and nothing fires.
         wait("a baseline for trade", lambda: query('topic:newsmon_relevant_articles:increase15m_avg1d{topic="trade"}'))
         assert query('ALERTS{alertname="NewsmonTopicSpike"}') == []
         assert sink.alerts_at("newsroom-slack") == []
 
-        burst = [append_item(root / "business.xml", f"tariff cuts and a trade deal for farm goods, part {n}")
-                 for n in range(8)]
+        burst = [
+            append_item(root / "business.xml", f"tariff cuts and a trade deal for farm goods, part {n}")
+            for n in range(8)
+        ]
         started = time.monotonic()
         delivered = wait("the spike at the newsroom webhook", lambda: sink.alerts_at("newsroom-slack"))
         took = time.monotonic() - started

@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SDK_WORKER = REPO / "deploy" / "local" / "flink" / "sdk-worker"
 VERSIONS_ENV = REPO / "deploy" / "local" / "versions.env"
 
+
 @pytest.fixture
 def inputs(corpus: Path, tmp_path: Path) -> tuple[Path, int]:
     folder = tmp_path / "inputs"
@@ -40,14 +41,35 @@ def inputs(corpus: Path, tmp_path: Path) -> tuple[Path, int]:
     return folder, total
 
 
-def backfill(folder: Path, tmp: Path, *args: str, log_format: str = "text",
-             stderr: Any = subprocess.PIPE) -> tuple[subprocess.CompletedProcess[bytes], dict[str, Any]]:
+def backfill(
+    folder: Path, tmp: Path, *args: str, log_format: str = "text", stderr: Any = subprocess.PIPE
+) -> tuple[subprocess.CompletedProcess[bytes], dict[str, Any]]:
     summary = tmp / "summary.json"
     env = {k: v for k, v in os.environ.items() if k != "NEWSMON_PROGRESS"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.app.cli", "--log-format", log_format, "backfill", "--input", str(folder),
-         "--no-index", "--deadletter", str(tmp / "deadletter.jsonl"), "--summary-json", str(summary), *args],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, timeout=600, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pipeline.app.cli",
+            "--log-format",
+            log_format,
+            "backfill",
+            "--input",
+            str(folder),
+            "--no-index",
+            "--deadletter",
+            str(tmp / "deadletter.jsonl"),
+            "--summary-json",
+            str(summary),
+            *args,
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, (proc.stderr or b"").decode()[-4000:]
     return proc, json.loads(summary.read_text())
 
@@ -65,10 +87,13 @@ def progress_records(stderr: bytes) -> list[dict[str, Any]]:
     return [r for r in records if r.get("logger") == "newsmon.backfill"]
 
 
-@pytest.mark.parametrize("runner", [
-    pytest.param(["--runner", "DirectRunner"], id="direct"),
-    pytest.param(["--runner", "PrismRunner"], id="prism-loopback"),
-])
+@pytest.mark.parametrize(
+    "runner",
+    [
+        pytest.param(["--runner", "DirectRunner"], id="direct"),
+        pytest.param(["--runner", "PrismRunner"], id="prism-loopback"),
+    ],
+)
 def test_json_logs_carry_progress_lines_ending_at_the_summary(
     inputs: tuple[Path, int], tmp_path: Path, runner: list[str], prism_location: str
 ) -> None:
@@ -88,8 +113,11 @@ def test_process_workers_on_flink_report_through_their_metrics_directory(tmp_pat
     jar = Path(os.environ.get("NEWSMON_FLINK_JOB_SERVER_JAR") or REPO / ".cache" / "flink" / "flink-job-server.jar")
     if not jar.is_file():
         pytest.fail(f"Flink job server jar not found at {jar} — run deploy/local/install.sh flink")
-    minor = next(line.partition("=")[2].strip() for line in VERSIONS_ENV.read_text().splitlines()
-                 if line.startswith("FLINK_MINOR="))
+    minor = next(
+        line.partition("=")[2].strip()
+        for line in VERSIONS_ENV.read_text().splitlines()
+        if line.startswith("FLINK_MINOR=")
+    )
     folder = tmp_path / "inputs"  # small: the point is where the counts come from, not the volume
     shutil.copytree(REPO / "deploy" / "local" / "demo-feeds", folder)
     (folder / "broken.xml").write_text("<html><body>not a feed</body></html>")
@@ -98,11 +126,22 @@ def test_process_workers_on_flink_report_through_their_metrics_directory(tmp_pat
     scratch = tmp_path / "flink-tmp"
     scratch.mkdir()
     proc, summary = backfill(
-        folder, tmp_path, "--runner", "FlinkRunner", "--flink_master=[local]", f"--flink_version={minor}",
-        f"--flink_job_server_jar={jar}", "--environment_type=PROCESS",
-        f'--environment_config={{"command": "{SDK_WORKER}"}}', "--parallelism=1",
-        f"--job_server_jvm_properties=-Djava.io.tmpdir={scratch}", f"--artifacts_dir={scratch / 'artifacts'}",
-        "--progress-every", "1", log_format="json")
+        folder,
+        tmp_path,
+        "--runner",
+        "FlinkRunner",
+        "--flink_master=[local]",
+        f"--flink_version={minor}",
+        f"--flink_job_server_jar={jar}",
+        "--environment_type=PROCESS",
+        f'--environment_config={{"command": "{SDK_WORKER}"}}',
+        "--parallelism=1",
+        f"--job_server_jvm_properties=-Djava.io.tmpdir={scratch}",
+        f"--artifacts_dir={scratch / 'artifacts'}",
+        "--progress-every",
+        "1",
+        log_format="json",
+    )
     records = progress_records(proc.stderr)
     assert records, proc.stderr.decode()[-3000:]
     assert_final_matches(records[-1], 4, summary)

@@ -58,10 +58,12 @@ def test_healthy_feeds_keep_their_schedule_beside_hostile_servers(
         "rate_limited": f"{bad.url}/wire.xml?status=429&retry_after={RETRY_AFTER_S}",
     }
     config = tmp_path / "feeds.yaml"
-    config.write_text(f"defaults: {{interval: {INTERVAL_S:g}s}}\nfeeds:\n"
-                      f"  - {{url: '{good.url}/wire.xml', name: Demo Wire}}\n"
-                      f"  - {{url: '{good.url}/business.xml', name: Demo Business}}\n"
-                      + "".join(f"  - {{url: '{url}', name: {name}}}\n" for name, url in hostile.items()))
+    config.write_text(
+        f"defaults: {{interval: {INTERVAL_S:g}s}}\nfeeds:\n"
+        f"  - {{url: '{good.url}/wire.xml', name: Demo Wire}}\n"
+        f"  - {{url: '{good.url}/business.xml', name: Demo Business}}\n"
+        + "".join(f"  - {{url: '{url}', name: {name}}}\n" for name, url in hostile.items())
+    )
     job = Job(tmp_path, config, search_url, prism_location)
     try:
         job.start()
@@ -81,8 +83,10 @@ def test_healthy_feeds_keep_their_schedule_beside_hostile_servers(
         assert job.count() == first + n
         polls = {name: len(good.hits_for(f"/{name}")) for name in ("wire.xml", "business.xml")}
         expected = elapsed / INTERVAL_S
-        print(f"\nhostile run: {elapsed:.0f}s, polls per healthy feed {polls} (schedule: {expected:.0f}), "
-              f"freshness max {max(freshness):.1f}s over {n} items")
+        print(
+            f"\nhostile run: {elapsed:.0f}s, polls per healthy feed {polls} (schedule: {expected:.0f}), "
+            f"freshness max {max(freshness):.1f}s over {n} items"
+        )
         # Every healthy feed kept being polled through the whole run (loose: the machine may be slow).
         assert all(count >= expected / 3 for count in polls.values()), polls
         # The 429 feed was not asked again before its Retry-After (jitter is ±10%).

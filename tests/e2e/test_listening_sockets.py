@@ -28,9 +28,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
 def job(served: tuple[FeedServer, Path], tmp_path: Path, search_url: str, prism_location: str) -> Iterator[Job]:
     server, _root = served
     config = tmp_path / "feeds.yaml"
-    config.write_text(f"defaults: {{interval: 2s}}\nfeeds:\n"
-                      f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
-                      f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n")
+    config.write_text(
+        f"defaults: {{interval: 2s}}\nfeeds:\n"
+        f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
+        f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n"
+    )
     job = Job(tmp_path, config, search_url, prism_location)
     job.env = {"NEWSMON_METRICS_ADDR": "0.0.0.0"}  # the image's default (deploy/Dockerfile)
     yield job
@@ -52,6 +54,9 @@ def test_only_the_metrics_port_listens_beyond_loopback(job: Job) -> None:
     prism = {item for item in seen if Path(item.command.split()[0]).name == Path(job.prism).name}
     assert prism, f"no listener of Prism ({job.prism}) found in the job's process tree: {sorted(map(str, seen))}"
     exposed = sorted(str(item) for item in seen - metrics if not item.loopback)
-    assert exposed == [], ("listening beyond loopback (only the metrics port may): " + "; ".join(exposed)
-                           + f"\nall listeners: {'; '.join(sorted(map(str, seen)))}")
+    assert exposed == [], (
+        "listening beyond loopback (only the metrics port may): "
+        + "; ".join(exposed)
+        + f"\nall listeners: {'; '.join(sorted(map(str, seen)))}"
+    )
     assert job.stop() == 0

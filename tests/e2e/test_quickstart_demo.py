@@ -55,12 +55,22 @@ class QuickstartDemo(Job):
     ``newsmon demo``, so the process is the job and SIGTERM stops it)."""
 
     def start(self, search_url: str | None = None) -> None:
-        env = {**os.environ, **self.env, "ELASTICSEARCH_URL": search_url or self.search_url,
-               "NEWSMON_PRISM_LOCATION": self.prism, "NEWSMON_DEADLETTER_PATH": str(self.deadletter),
-               "NEWSMON_METRICS_PORT": str(self.metrics_port)}
-        self.proc = subprocess.Popen(["bash", str(QUICKSTART), "--index", self.index], env=env,
-                                     stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=REPO,
-                                     start_new_session=True)
+        env = {
+            **os.environ,
+            **self.env,
+            "ELASTICSEARCH_URL": search_url or self.search_url,
+            "NEWSMON_PRISM_LOCATION": self.prism,
+            "NEWSMON_DEADLETTER_PATH": str(self.deadletter),
+            "NEWSMON_METRICS_PORT": str(self.metrics_port),
+        }
+        self.proc = subprocess.Popen(
+            ["bash", str(QUICKSTART), "--index", self.index],
+            env=env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            start_new_session=True,
+        )
 
     def stop(self) -> int:
         assert self.proc is not None
@@ -77,9 +87,14 @@ def start_local_alertmanager(services: Services, sink: WebhookSink) -> str:
     path = services.tmp / "alertmanager.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     port = free_port()
-    services.start("alertmanager", binary("prometheus-alertmanager", "alertmanager"), f"--config.file={path}",
-                   f"--storage.path={services.tmp / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}",
-                   "--cluster.listen-address=")
+    services.start(
+        "alertmanager",
+        binary("prometheus-alertmanager", "alertmanager"),
+        f"--config.file={path}",
+        f"--storage.path={services.tmp / 'am-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+    )
     base = f"http://127.0.0.1:{port}"
     wait_for("Alertmanager to be ready", lambda: get_json(f"{base}/api/v2/status"), services.logs)
     return base
@@ -89,17 +104,28 @@ def start_demo_prometheus(services: Services, am: str, metrics_port: int) -> str
     rules = services.tmp / DEMO_RULES.name
     rules.write_text(yaml.safe_dump(scale_rules(DEMO_RULES, TIME_SCALE), sort_keys=False))
     config = services.tmp / "prometheus.yml"
-    config.write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(rules)],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am.removeprefix("http://")]}]}]},
-        "scrape_configs": [{"job_name": "newsmon", "static_configs": [{"targets": [f"127.0.0.1:{metrics_port}"]}]}],
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                "rule_files": [str(rules)],
+                "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am.removeprefix("http://")]}]}]},
+                "scrape_configs": [
+                    {"job_name": "newsmon", "static_configs": [{"targets": [f"127.0.0.1:{metrics_port}"]}]}
+                ],
+            }
+        )
+    )
     check = run(binary("promtool"), "check", "config", str(config))
     assert check.returncode == 0, check.stdout + check.stderr
     port = free_port()
-    services.start("prometheus", binary("prometheus"), f"--config.file={config}",
-                   f"--storage.tsdb.path={services.tmp / 'prom-data'}", f"--web.listen-address=127.0.0.1:{port}")
+    services.start(
+        "prometheus",
+        binary("prometheus"),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={services.tmp / 'prom-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    )
     base = f"http://127.0.0.1:{port}"
     wait_for("Prometheus to be ready", lambda: get_json(f"{base}/api/v1/status/buildinfo"), services.logs)
     return base
@@ -111,9 +137,14 @@ def test_the_quickstart_demo_indexes_new_stories_and_alerts_on_its_burst(
     demo = QuickstartDemo(tmp_path, tmp_path / "unused.yaml", search_url, prism_location)
     am = start_local_alertmanager(services, sink)
     prometheus = start_demo_prometheus(services, am, demo.metrics_port)
-    demo.env = {"NEWSMON_QUICKSTART_SETUP": "0", "NEWSMON_PROMETHEUS_URL": prometheus,
-                "NEWSMON_ALERTMANAGER_URL": am, "DEMO_FEEDS_PORT": str(free_port()),
-                "NEWSMON_DEMO_TIME_SCALE": str(TIME_SCALE), "NEWSMON_DEMO_FEEDS_DIR": str(tmp_path / "newsroom")}
+    demo.env = {
+        "NEWSMON_QUICKSTART_SETUP": "0",
+        "NEWSMON_PROMETHEUS_URL": prometheus,
+        "NEWSMON_ALERTMANAGER_URL": am,
+        "DEMO_FEEDS_PORT": str(free_port()),
+        "NEWSMON_DEMO_TIME_SCALE": str(TIME_SCALE),
+        "NEWSMON_DEMO_FEEDS_DIR": str(tmp_path / "newsroom"),
+    }
     bank = load_bank()
 
     def wait(what: str, check: Callable[[], Any]) -> Any:
@@ -142,8 +173,9 @@ def test_the_quickstart_demo_indexes_new_stories_and_alerts_on_its_burst(
         def spike_documents() -> list[dict[str, Any]]:
             try:
                 demo.client.request("POST", "/news-alerts/_refresh")
-                hits = demo.client.request("POST", "/news-alerts/_search", {"size": 20, "query": {
-                    "prefix": {"examples.url": ours}}})["hits"]["hits"]
+                hits = demo.client.request(
+                    "POST", "/news-alerts/_search", {"size": 20, "query": {"prefix": {"examples.url": ours}}}
+                )["hits"]["hits"]
             except SearchError:  # no alerts index yet
                 return []
             return [h["_source"] for h in hits]
@@ -153,16 +185,26 @@ def test_the_quickstart_demo_indexes_new_stories_and_alerts_on_its_burst(
         assert any(e["url"].startswith(f"{ours}burst-") for e in alert["examples"])
 
         def firing() -> list[dict[str, Any]]:
-            return [a for a in am_alerts(am) if a["labels"].get("alertname") == "NewsmonDemoTopicSpike"
-                    and a["status"]["state"] == "active"]
+            return [
+                a
+                for a in am_alerts(am)
+                if a["labels"].get("alertname") == "NewsmonDemoTopicSpike" and a["status"]["state"] == "active"
+            ]
 
         [fired] = wait("NewsmonDemoTopicSpike firing in Alertmanager", firing)
-        assert fired["labels"] == {"alertname": "NewsmonDemoTopicSpike", "severity": "warning", "settings": "demo",
-                                   "topic": "trade"}
+        assert fired["labels"] == {
+            "alertname": "NewsmonDemoTopicSpike",
+            "severity": "warning",
+            "settings": "demo",
+            "topic": "trade",
+        }
         assert fired["annotations"]["summary"].startswith("[demo settings] US–India news on trade is spiking")
-        [delivered] = wait("the alert at the local stack's webhook",
-                           lambda: [a for a in sink.alerts_at("newsmon-webhook")
-                                    if a["labels"]["alertname"] == "NewsmonDemoTopicSpike"][:1])
+        [delivered] = wait(
+            "the alert at the local stack's webhook",
+            lambda: [
+                a for a in sink.alerts_at("newsmon-webhook") if a["labels"]["alertname"] == "NewsmonDemoTopicSpike"
+            ][:1],
+        )
         assert delivered["labels"]["topic"] == "trade"
 
         # Only the burst alerted, and the detector kept the false friends out.

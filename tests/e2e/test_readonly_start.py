@@ -44,10 +44,14 @@ def namespace_script(readonly: list[Path], scratch: Path) -> str:
         blocked = _blocked_ancestor(path)
         if blocked is not None:
             aside = scratch / f"aside{n}"
-            lines += [f"mkdir -p {aside}", f"mount --bind {shlex.quote(str(path))} {aside}",
-                      f"mountpoint -q {shlex.quote(str(blocked))} || mount -t tmpfs -o mode=755 tmpfs "
-                      f"{shlex.quote(str(blocked))}",
-                      f"mkdir -p {shlex.quote(str(path))}", f"mount --bind {aside} {shlex.quote(str(path))}"]
+            lines += [
+                f"mkdir -p {aside}",
+                f"mount --bind {shlex.quote(str(path))} {aside}",
+                f"mountpoint -q {shlex.quote(str(blocked))} || mount -t tmpfs -o mode=755 tmpfs "
+                f"{shlex.quote(str(blocked))}",
+                f"mkdir -p {shlex.quote(str(path))}",
+                f"mount --bind {aside} {shlex.quote(str(path))}",
+            ]
         else:
             lines.append(f"mount --bind {shlex.quote(str(path))} {shlex.quote(str(path))}")
         lines.append(f"mount -o remount,bind,ro {shlex.quote(str(path))}")
@@ -63,8 +67,23 @@ def ensure_user(uid: int) -> None:
     if subprocess.run(["getent", "passwd", str(uid)], capture_output=True, check=False).returncode == 0:
         return
     subprocess.run(["groupadd", "--system", "--gid", str(uid), "newsmon-ro"], capture_output=True, check=False)
-    subprocess.run(["useradd", "--system", "--uid", str(uid), "--gid", str(uid), "--no-create-home",
-                    "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "newsmon-ro"], check=True)
+    subprocess.run(
+        [
+            "useradd",
+            "--system",
+            "--uid",
+            str(uid),
+            "--gid",
+            str(uid),
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            "newsmon-ro",
+        ],
+        check=True,
+    )
 
 
 @pytest.fixture
@@ -87,8 +106,10 @@ def test_newsmon_run_starts_and_indexes_as_non_root_on_a_read_only_filesystem(
     server = FeedServer(feeds, "127.0.0.1", 0)
     server.start_background()
     config = writable / "feeds.yaml"
-    config.write_text(f"defaults: {{interval: 2s}}\nfeeds:\n  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
-                      f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n")
+    config.write_text(
+        f"defaults: {{interval: 2s}}\nfeeds:\n  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
+        f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n"
+    )
     for path in writable.rglob("*"):
         path.chmod(0o777 if path.is_dir() else 0o666)
     python_home = Path(sys.base_prefix).resolve()
@@ -101,8 +122,11 @@ def test_newsmon_run_starts_and_indexes_as_non_root_on_a_read_only_filesystem(
         job.start()
         job.settled_count(minimum=5)
         assert job.proc is not None
-        uids = [line.split()[1] for line in Path(f"/proc/{job.proc.pid}/status").read_text().splitlines()
-                if line.startswith("Uid:")]
+        uids = [
+            line.split()[1]
+            for line in Path(f"/proc/{job.proc.pid}/status").read_text().splitlines()
+            if line.startswith("Uid:")
+        ]
         assert uids == [str(UID)]
         assert job.healthz() == 200
         assert job.stop() == 0

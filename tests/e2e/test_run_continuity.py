@@ -23,15 +23,23 @@ STREAM_DEADLINE_S = 8
 
 
 @pytest.fixture
-def job(tmp_path: Path, search_url: str, prism_location: str,
-        served: tuple[FeedServer, Path]) -> Iterator[Job]:
+def job(tmp_path: Path, search_url: str, prism_location: str, served: tuple[FeedServer, Path]) -> Iterator[Job]:
     server, _root = served
     config = tmp_path / "feeds.yaml"
-    config.write_text(f"defaults: {{interval: 2s}}\nfeeds:\n"
-                      f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
-                      f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n")
-    job = Job(tmp_path, config, search_url, prism_location, f"--job_server_timeout={STREAM_DEADLINE_S}",
-              "--log-format", "text")
+    config.write_text(
+        f"defaults: {{interval: 2s}}\nfeeds:\n"
+        f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
+        f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n"
+    )
+    job = Job(
+        tmp_path,
+        config,
+        search_url,
+        prism_location,
+        f"--job_server_timeout={STREAM_DEADLINE_S}",
+        "--log-format",
+        "text",
+    )
     yield job
     job.close()
     print(job.log.read_text()[-3000:] if job.log.exists() else "")
@@ -45,8 +53,11 @@ def test_the_job_outlives_the_job_service_deadline_and_keeps_indexing(
     first = job.settled_count(minimum=5)
     started = time.monotonic()
     # Well past the deadline: before the fix the job ended at STREAM_DEADLINE_S after submission.
-    job.wait_for(lambda: time.monotonic() - started > 5 * STREAM_DEADLINE_S, 10 * STREAM_DEADLINE_S + 60,
-                 f"{5 * STREAM_DEADLINE_S}s of running")
+    job.wait_for(
+        lambda: time.monotonic() - started > 5 * STREAM_DEADLINE_S,
+        10 * STREAM_DEADLINE_S + 60,
+        f"{5 * STREAM_DEADLINE_S}s of running",
+    )
     assert job.alive()
     assert job.healthz() == 200
     url = append_item(root / "wire.xml", "a new round of trade talks after the deadline")
@@ -94,8 +105,11 @@ def test_sigterm_during_an_engine_outage_exits_in_the_grace_period_and_loses_not
         assert job.count() == first
         proxy.up()
         job.start(search_url=proxy.url)
-        job.wait_for(lambda: all(job.count({"term": {"url": u}}) == 1 for u in urls), 120,
-                     "the held-back items after the restart")
+        job.wait_for(
+            lambda: all(job.count({"term": {"url": u}}) == 1 for u in urls),
+            120,
+            "the held-back items after the restart",
+        )
         assert job.count() == first + 3
         assert job.versions() == {1}
         assert job.stop() == 0

@@ -50,17 +50,19 @@ def cluster() -> Iterator[FlinkCluster]:
 
 
 @pytest.fixture
-def named_job(tmp_path: Path, search_url: str, prism_location: str, served: tuple[FeedServer, Path],
-              cluster: FlinkCluster) -> Iterator[tuple[Job, str]]:
+def named_job(
+    tmp_path: Path, search_url: str, prism_location: str, served: tuple[FeedServer, Path], cluster: FlinkCluster
+) -> Iterator[tuple[Job, str]]:
     """A `newsmon run` on the cluster, and the name its Flink job has there."""
     server, _root = served
     config = tmp_path / "feeds.yaml"
-    config.write_text(f"defaults: {{interval: 2s}}\nfeeds:\n"
-                      f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
-                      f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n")
+    config.write_text(
+        f"defaults: {{interval: 2s}}\nfeeds:\n"
+        f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
+        f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n"
+    )
     name = unique_job_name()
-    job = Job(tmp_path, config, search_url, prism_location, *flink_run_args(tmp_path, name),
-              "--log-format", "text")
+    job = Job(tmp_path, config, search_url, prism_location, *flink_run_args(tmp_path, name), "--log-format", "text")
     yield job, name
     if job.alive():  # a failed test: the job server Beam started is in the job's process group
         assert job.proc is not None
@@ -93,11 +95,17 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
     appended = [append_item(root / "wire.xml", "a semiconductor supply chain")]
     job.wait_for(lambda: job.count({"term": {"url": appended[0]}}), 120, "the appended item")
     try:
-        wait_for("the workers' counters in Prometheus", lambda: _value(
-            prom, 'newsmon_documents_indexed_total{result="created"}') >= first + 1, services.logs)
+        wait_for(
+            "the workers' counters in Prometheus",
+            lambda: _value(prom, 'newsmon_documents_indexed_total{result="created"}') >= first + 1,
+            services.logs,
+        )
         assert _value(prom, 'sum(newsmon_feed_polls_total{outcome=~"ok|not_modified|unchanged"})') >= 2
-        wait_for("a recording rule over the workers' counters", lambda: _query(
-            prom, "topic:newsmon_relevant_articles:increase15m"), services.logs)
+        wait_for(
+            "a recording rule over the workers' counters",
+            lambda: _query(prom, "topic:newsmon_relevant_articles:increase15m"),
+            services.logs,
+        )
     finally:
         services.stop()
 
@@ -110,14 +118,19 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
     killed = time.monotonic()
     appended.append(append_item(root / "business.xml", "a defence pact while the TaskManager is down"))
     cluster.start_taskmanager()
-    restored = job.wait_for(lambda: cluster.running(name) and cluster.restored(name), START_S,
-                            "the job restored from its checkpoint on the new TaskManager")
+    restored = job.wait_for(
+        lambda: cluster.running(name) and cluster.restored(name),
+        START_S,
+        "the job restored from its checkpoint on the new TaskManager",
+    )
     running_again = time.monotonic() - killed
     assert restored["is_savepoint"] is False
     job.wait_for(lambda: job.count({"term": {"url": appended[1]}}), 180, "the item appended during the crash")
     indexed_again = time.monotonic() - killed
-    print(f"\nTaskManager SIGKILL -> job running from checkpoint {restored['id']} after {running_again:.0f}s, "
-          f"the item appended meanwhile indexed after {indexed_again:.0f}s")
+    print(
+        f"\nTaskManager SIGKILL -> job running from checkpoint {restored['id']} after {running_again:.0f}s, "
+        f"the item appended meanwhile indexed after {indexed_again:.0f}s"
+    )
     # Polls go on after the recovery.
     appended.append(append_item(root / "wire.xml", "visa rules after the recovery"))
     job.wait_for(lambda: job.count({"term": {"url": appended[2]}}), 120, "an item appended after the recovery")
@@ -136,8 +149,9 @@ def test_streaming_on_flink_survives_a_taskmanager_crash_and_a_savepoint_restart
     appended.append(append_item(root / "business.xml", "a space launch while the job is stopped"))
     job.extra = (*job.extra, f"--savepoint_path={saved[-1]}")
     job.start()
-    restored = job.wait_for(lambda: cluster.running(name) and cluster.restored(name), START_S,
-                            "the job restored from its savepoint")
+    restored = job.wait_for(
+        lambda: cluster.running(name) and cluster.restored(name), START_S, "the job restored from its savepoint"
+    )
     assert restored["is_savepoint"] is True and restored["external_path"] == saved[-1]
     job.wait_for(lambda: job.count({"term": {"url": appended[3]}}), 180, "the item appended while stopped")
     assert job.settled_count(minimum=first + len(appended)) == first + len(appended)

@@ -27,9 +27,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
 
 def demo_config(tmp: Path, server: FeedServer, extra_feeds: str = "") -> Path:
     config = tmp / "feeds.yaml"
-    config.write_text(f"defaults: {{interval: 2s}}\nfeeds:\n"
-                      f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
-                      f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n{extra_feeds}")
+    config.write_text(
+        f"defaults: {{interval: 2s}}\nfeeds:\n"
+        f"  - {{url: '{server.url}/wire.xml', name: Demo Wire}}\n"
+        f"  - {{url: '{server.url}/business.xml', name: Demo Business}}\n{extra_feeds}"
+    )
     return config
 
 
@@ -59,8 +61,19 @@ def test_new_items_become_searchable_and_a_restart_is_warm(
 ) -> None:
     server, root = served
     # Short spike windows, so that re-counting the feeds' articles after the restart would alert.
-    job = job_factory(demo_config(tmp_path, server), "--spike-window", "2", "--spike-history", "40",
-                      "--spike-min-history", "2", "--spike-min-count", "2", "--spike-ratio", "2")
+    job = job_factory(
+        demo_config(tmp_path, server),
+        "--spike-window",
+        "2",
+        "--spike-history",
+        "40",
+        "--spike-min-history",
+        "2",
+        "--spike-min-count",
+        "2",
+        "--spike-ratio",
+        "2",
+    )
     job.start()
     first = job.settled_count(minimum=5)
     url = append_item(root / "wire.xml", "critical minerals and semiconductor supply chains")
@@ -80,10 +93,12 @@ def test_new_items_become_searchable_and_a_restart_is_warm(
     # and nothing is parsed, indexed or counted again.
     restarted = time.time()
     job.start()
-    job.wait_for(lambda: job.metric("newsmon_feed_polls_total", outcome="not_modified") >= 6, 120,
-                 "three polls of each feed after the restart")
-    after = [status for path in ("/wire.xml", "/business.xml") for t, status in server.hits_for(path)
-             if t >= restarted]
+    job.wait_for(
+        lambda: job.metric("newsmon_feed_polls_total", outcome="not_modified") >= 6,
+        120,
+        "three polls of each feed after the restart",
+    )
+    after = [status for path in ("/wire.xml", "/business.xml") for t, status in server.hits_for(path) if t >= restarted]
     assert after and set(after) == {304}, after
     assert job.metric("newsmon_documents_indexed_total", result="created") == 0
     assert job.metric("newsmon_documents_indexed_total", result="exists") == 0
@@ -134,13 +149,17 @@ def test_broken_feeds_are_counted_logged_and_do_not_stop_the_good_ones(
 ) -> None:
     server, root = served
     (root / "page.html").write_text("<html><head><title>Not a feed</title></head><body>Hello</body></html>")
-    (root / "huge.xml").write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>big</title>'
-                                    + b"<item><title>x</title></item>" * 40_000 + b"</channel></rss>")
+    (root / "huge.xml").write_bytes(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>big</title>'
+        + b"<item><title>x</title></item>" * 40_000
+        + b"</channel></rss>"
+    )
     (root / "latin1.xml").write_bytes(
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Lat</title>'
-        '<item><title>Caf\xe9 talks: India and US resume tariff négociations</title></item>'
-        '<item><description>Only a summary, no title, no link, no date</description></item>'
-        '</channel></rss>'.encode("latin-1"))
+        "<item><title>Caf\xe9 talks: India and US resume tariff négociations</title></item>"
+        "<item><description>Only a summary, no title, no link, no date</description></item>"
+        "</channel></rss>".encode("latin-1")
+    )
     broken = {
         "http_error": f"{server.url}/wire.xml?status=503",
         "timeout": f"{server.url}/business.xml?delay=5",
@@ -153,6 +172,7 @@ def test_broken_feeds_are_counted_logged_and_do_not_stop_the_good_ones(
     job.start()
     job.settled_count(minimum=5)
     for outcome in broken:
+
         def polled(outcome: str = outcome) -> bool:
             return job.metric("newsmon_feed_polls_total", outcome=outcome) >= 1
 
@@ -165,8 +185,11 @@ def test_broken_feeds_are_counted_logged_and_do_not_stop_the_good_ones(
     assert any(d["reason"] == "not_a_feed" and d["feed_url"] == broken["not_a_feed"] for d in dead)
     # The wrongly declared charset still yields its article; the link- and date-less entry too.
     # Counted as ok when parsed; indexed (and searchable after a refresh) a moment later.
-    job.wait_for(lambda: job.count({"match_phrase": {"title": "resume tariff"}}) == 1, 60,
-                 "the article of the wrongly declared feed")
+    job.wait_for(
+        lambda: job.count({"match_phrase": {"title": "resume tariff"}}) == 1,
+        60,
+        "the article of the wrongly declared feed",
+    )
     assert job.alive()
     assert job.stop() == 0
 
@@ -175,8 +198,19 @@ def test_a_burst_of_trade_articles_raises_one_spike_alert_in_the_alerts_index(
     served: tuple[FeedServer, Path], tmp_path: Path, job_factory: Callable[..., Job]
 ) -> None:
     server, root = served
-    job = job_factory(demo_config(tmp_path, server), "--spike-window", "4", "--spike-history", "60",
-                      "--spike-min-history", "8", "--spike-min-count", "4", "--spike-ratio", "3")
+    job = job_factory(
+        demo_config(tmp_path, server),
+        "--spike-window",
+        "4",
+        "--spike-history",
+        "60",
+        "--spike-min-history",
+        "8",
+        "--spike-min-count",
+        "4",
+        "--spike-ratio",
+        "3",
+    )
     job.start()
     job.settled_count(minimum=5)
     feed = root / "business.xml"

@@ -65,13 +65,11 @@ def polls_by(folder: Path, pid: int) -> float:
             shutil.copy(file, alone)
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=alone)  # type: ignore[no-untyped-call]  # __init__ unannotated upstream
-        return sum(s.value for family in registry.collect() for s in family.samples
-                   if s.name == metrics.FEED_POLLS)
+        return sum(s.value for family in registry.collect() for s in family.samples if s.name == metrics.FEED_POLLS)
 
 
 @pytest.fixture
-def job(tmp_path: Path, search_url: str, prism_location: str,
-        served: tuple[FeedServer, Path]) -> Iterator[Job]:
+def job(tmp_path: Path, search_url: str, prism_location: str, served: tuple[FeedServer, Path]) -> Iterator[Job]:
     server, root = served
     lines = ["defaults: {interval: 2s}", "feeds:"]
     for n in range(FEEDS):

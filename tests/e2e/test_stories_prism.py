@@ -38,36 +38,53 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.integration]
 
 WINDOW_S = 8  # spike window: the burst below lands in one window
 RUN = uuid.uuid4().hex[:8]  # in every link: news-alerts is shared, and alerts are found by their example URLs
-LEAD = ("Washington and New Delhi agreed on Tuesday to lower tariffs on almonds, apples and dairy products, "
-        "trade officials from both countries said after two days of talks in New Delhi.")
+LEAD = (
+    "Washington and New Delhi agreed on Tuesday to lower tariffs on almonds, apples and dairy products, "
+    "trade officials from both countries said after two days of talks in New Delhi."
+)
 SHARED = {  # outlet → (headline, link) of its copy of the wire story
     "a": ("US and India agree to cut tariffs on farm goods", "https://outlet-a.example/world/us-india-farm-tariffs"),
     "b": ("India, US strike deal to slash farm tariffs", "https://outlet-b.example/2026/india-us-tariff-deal"),
-    "c": ("US and India agree to cut tariffs on farm goods",
-          "https://outlet-c.example/news/48213?utm_source=rss&utm_medium=feed&utm_campaign=world"),
+    "c": (
+        "US and India agree to cut tariffs on farm goods",
+        "https://outlet-c.example/news/48213?utm_source=rss&utm_medium=feed&utm_campaign=world",
+    ),
     "d": ("US, India agree to cut farm-goods tariffs", "https://outlet-d.example/trade/farm-tariffs"),
 }
 OWN = {  # outlet → a story only it runs: (headline, lead, link)
-    "a": ("India and US trade negotiators review steel duties",
-          "Commerce officials from India and the United States met in Washington to review steel and aluminium "
-          "duties imposed last year.", "https://outlet-a.example/business/steel-duties-review"),
-    "b": ("Pentagon clears sale of naval helicopters to India",
-          "The US State Department approved the possible sale of MH-60R helicopters to the Indian Navy, the "
-          "Defense Security Cooperation Agency said.", "https://outlet-b.example/defence/mh60r-sale"),
-    "c": ("New H-1B visa fee rattles Indian IT firms",
-          "Indian outsourcing companies said a new US fee on H-1B visa applications would raise costs for "
-          "sending engineers to American clients.", "https://outlet-c.example/tech/h1b-fee"),
+    "a": (
+        "India and US trade negotiators review steel duties",
+        "Commerce officials from India and the United States met in Washington to review steel and aluminium "
+        "duties imposed last year.",
+        "https://outlet-a.example/business/steel-duties-review",
+    ),
+    "b": (
+        "Pentagon clears sale of naval helicopters to India",
+        "The US State Department approved the possible sale of MH-60R helicopters to the Indian Navy, the "
+        "Defense Security Cooperation Agency said.",
+        "https://outlet-b.example/defence/mh60r-sale",
+    ),
+    "c": (
+        "New H-1B visa fee rattles Indian IT firms",
+        "Indian outsourcing companies said a new US fee on H-1B visa applications would raise costs for "
+        "sending engineers to American clients.",
+        "https://outlet-c.example/tech/h1b-fee",
+    ),
 }
-BURST_OTHER = ("US presses India to open market for medical devices",
-               "The US Trade Representative asked India to ease price caps on stents and knee implants made by "
-               "American companies, in a new round of market-access talks.",
-               "https://outlet-b.example/business/medical-devices-market-access")
+BURST_OTHER = (
+    "US presses India to open market for medical devices",
+    "The US Trade Representative asked India to ease price caps on stents and knee implants made by "
+    "American companies, in a new round of market-access talks.",
+    "https://outlet-b.example/business/medical-devices-market-access",
+)
 
 
 def item(title: str, lead: str, link: str) -> str:
-    return (f"    <item>\n      <title>{title}</title>\n      <link>{run_link(link).replace('&', '&amp;')}</link>\n"
-            f"      <pubDate>{formatdate(time.time(), usegmt=True)}</pubDate>\n"
-            f"      <description>{lead}</description>\n    </item>\n")
+    return (
+        f"    <item>\n      <title>{title}</title>\n      <link>{run_link(link).replace('&', '&amp;')}</link>\n"
+        f"      <pubDate>{formatdate(time.time(), usegmt=True)}</pubDate>\n"
+        f"      <description>{lead}</description>\n    </item>\n"
+    )
 
 
 def run_link(link: str) -> str:
@@ -77,9 +94,11 @@ def run_link(link: str) -> str:
 
 
 def write_feed(path: Path, name: str, items: list[str]) -> None:
-    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">\n  <channel>\n'
-                    f"    <title>{name}</title>\n    <link>https://{path.stem}.example/</link>\n"
-                    f"    <description>{name}</description>\n{''.join(items)}  </channel>\n</rss>\n")
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">\n  <channel>\n'
+        f"    <title>{name}</title>\n    <link>https://{path.stem}.example/</link>\n"
+        f"    <description>{name}</description>\n{''.join(items)}  </channel>\n</rss>\n"
+    )
 
 
 def add_items(path: Path, items: list[str]) -> None:
@@ -106,9 +125,15 @@ def docs(job: Job) -> dict[str, dict[str, Any]]:
 
 
 def search_stories(job: Job, *words: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "pipeline.app.cli", "search", "--stories", "--json", "--index",
-                          job.index, *words], env={**os.environ, "ELASTICSEARCH_URL": job.search_url},
-                         capture_output=True, text=True, timeout=60, cwd=REPO, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline.app.cli", "search", "--stories", "--json", "--index", job.index, *words],
+        env={**os.environ, "ELASTICSEARCH_URL": job.search_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        check=True,
+    )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
 
@@ -117,15 +142,31 @@ def alerts(job: Job, urls: list[str]) -> list[dict[str, Any]]:
     return [a for a in job.alerts_naming(urls) if a["topic"] == "trade"]
 
 
-def test_one_story_through_three_outlets(outlets: tuple[FeedServer, Path], tmp_path: Path, search_url: str,
-                                         prism_location: str) -> None:
+def test_one_story_through_three_outlets(
+    outlets: tuple[FeedServer, Path], tmp_path: Path, search_url: str, prism_location: str
+) -> None:
     server, root = outlets
     config = tmp_path / "feeds.yaml"
-    config.write_text("defaults: {interval: 1s}\nfeeds:\n" + "".join(
-        f"  - {{url: '{server.url}/outlet-{o}.xml', name: Outlet {o.upper()}}}\n" for o in OWN))
-    job = Job(tmp_path, config, search_url, prism_location, "--spike-window", str(WINDOW_S),
-              "--spike-history", str(40 * WINDOW_S), "--spike-min-history", str(2 * WINDOW_S),
-              "--spike-min-count", "3", "--spike-ratio", "2")
+    config.write_text(
+        "defaults: {interval: 1s}\nfeeds:\n"
+        + "".join(f"  - {{url: '{server.url}/outlet-{o}.xml', name: Outlet {o.upper()}}}\n" for o in OWN)
+    )
+    job = Job(
+        tmp_path,
+        config,
+        search_url,
+        prism_location,
+        "--spike-window",
+        str(WINDOW_S),
+        "--spike-history",
+        str(40 * WINDOW_S),
+        "--spike-min-history",
+        str(2 * WINDOW_S),
+        "--spike-min-count",
+        "3",
+        "--spike-ratio",
+        "2",
+    )
     try:
         job.start()
         job.settled_count(minimum=3)
@@ -172,8 +213,11 @@ def test_one_story_through_three_outlets(outlets: tuple[FeedServer, Path], tmp_p
         job.start()
         job.wait_for(lambda: job.count() == 8, 120, "outlet D's copy")
         assert docs(job)[run_link(SHARED["d"][1])]["story_id"] == story
-        job.wait_for(lambda: job.client.request("GET", f"/{stories_index(job.index)}/_doc/{story}")
-                     ["_source"]["size"] == 4, 60, "the story record to count outlet D")
+        job.wait_for(
+            lambda: job.client.request("GET", f"/{stories_index(job.index)}/_doc/{story}")["_source"]["size"] == 4,
+            60,
+            "the story record to count outlet D",
+        )
         assert job.stop() == 0
     finally:
         job.close()
@@ -181,18 +225,25 @@ def test_one_story_through_three_outlets(outlets: tuple[FeedServer, Path], tmp_p
 
 
 # One event in two outlets' own words, and another event of the same people and topic (written for this test).
-SIGNED = ("Hegseth and Rajnath Singh sign 10-year US-India defence framework",
-          "US Defense Secretary Pete Hegseth and Indian Defence Minister Rajnath Singh signed a framework for a "
-          "decade of defence cooperation in Kuala Lumpur on Friday, on the sidelines of a meeting of ASEAN "
-          "defence ministers.", "https://outlet-e.example/defence/us-india-framework")
-SEALED = ("India, US seal decade-long defence pact as Rajnath meets Hegseth",
-          "New Delhi and Washington sealed a 10-year framework for their defence partnership when Rajnath Singh "
-          "met Pete Hegseth in Kuala Lumpur, covering co-production of weapons and intelligence sharing.",
-          "https://outlet-f.example/india/defence-pact-hegseth")
-CALLED = ("Hegseth, Rajnath Singh discuss Javelin co-production in phone call",
-          "Pete Hegseth spoke with Rajnath Singh by phone about building Javelin anti-tank missiles and Stryker "
-          "armoured vehicles in India, the Pentagon said, as the two sides push joint manufacturing.",
-          "https://outlet-f.example/india/javelin-call")
+SIGNED = (
+    "Hegseth and Rajnath Singh sign 10-year US-India defence framework",
+    "US Defense Secretary Pete Hegseth and Indian Defence Minister Rajnath Singh signed a framework for a "
+    "decade of defence cooperation in Kuala Lumpur on Friday, on the sidelines of a meeting of ASEAN "
+    "defence ministers.",
+    "https://outlet-e.example/defence/us-india-framework",
+)
+SEALED = (
+    "India, US seal decade-long defence pact as Rajnath meets Hegseth",
+    "New Delhi and Washington sealed a 10-year framework for their defence partnership when Rajnath Singh "
+    "met Pete Hegseth in Kuala Lumpur, covering co-production of weapons and intelligence sharing.",
+    "https://outlet-f.example/india/defence-pact-hegseth",
+)
+CALLED = (
+    "Hegseth, Rajnath Singh discuss Javelin co-production in phone call",
+    "Pete Hegseth spoke with Rajnath Singh by phone about building Javelin anti-tank missiles and Stryker "
+    "armoured vehicles in India, the Pentagon said, as the two sides push joint manufacturing.",
+    "https://outlet-f.example/india/javelin-call",
+)
 
 
 def test_one_event_in_two_outlets_words_is_one_story(tmp_path: Path, search_url: str, prism_location: str) -> None:
@@ -203,8 +254,10 @@ def test_one_event_in_two_outlets_words_is_one_story(tmp_path: Path, search_url:
     server = FeedServer(root, "127.0.0.1", 0)
     server.start_background()
     config = tmp_path / "feeds.yaml"
-    config.write_text("defaults: {interval: 1s}\nfeeds:\n" + "".join(
-        f"  - {{url: '{server.url}/outlet-{o}.xml', name: Outlet {o.upper()}}}\n" for o in "ef"))
+    config.write_text(
+        "defaults: {interval: 1s}\nfeeds:\n"
+        + "".join(f"  - {{url: '{server.url}/outlet-{o}.xml', name: Outlet {o.upper()}}}\n" for o in "ef")
+    )
     job = Job(tmp_path, config, search_url, prism_location)
     try:
         job.start()
@@ -222,8 +275,14 @@ def test_one_event_in_two_outlets_words_is_one_story(tmp_path: Path, search_url:
         assert called["story_id"] != signed["story_id"]
         assert len({d["story_id"] for d in by_url.values()}) == 4  # the event, the call, two unrelated stories
         assert job.metric("newsmon_story_assignments_total", outcome="joined") >= 1  # counted per assignment made
-        job.wait_for(lambda: job.client.request("GET", f"/{stories_index(job.index)}/_doc/{signed['story_id']}")
-                     ["_source"]["size"] == 2, 60, "the story record to count both write-ups")
+        job.wait_for(
+            lambda: (
+                job.client.request("GET", f"/{stories_index(job.index)}/_doc/{signed['story_id']}")["_source"]["size"]
+                == 2
+            ),
+            60,
+            "the story record to count both write-ups",
+        )
 
         found = search_stories(job, "Hegseth")
         assert found["stories"] == 2  # the event (two outlets) and the call

@@ -22,20 +22,44 @@ REPO = Path(__file__).resolve().parents[2]
 def backfill(args: list[str], tmp: Path, env: dict[str, str] | None = None) -> tuple[dict[str, object], str]:
     summary = tmp / f"summary-{uuid.uuid4().hex[:6]}.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.app.cli", "backfill", "--summary-json", str(summary),
-         "--deadletter", str(tmp / "deadletter.jsonl"), *args],
-        capture_output=True, text=True, cwd=REPO, timeout=1800, check=False,
-        env={**os.environ, **(env or {}), "NEWSMON_PROGRESS": "0"})
+        [
+            sys.executable,
+            "-m",
+            "pipeline.app.cli",
+            "backfill",
+            "--summary-json",
+            str(summary),
+            "--deadletter",
+            str(tmp / "deadletter.jsonl"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=1800,
+        check=False,
+        env={**os.environ, **(env or {}), "NEWSMON_PROGRESS": "0"},
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(summary.read_text()), proc.stderr
 
 
-def test_backfill_both_corpora_reports_broken_feeds_and_exports_unique_articles(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_backfill_both_corpora_reports_broken_feeds_and_exports_unique_articles(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "articles.jsonl"
-    summary, stderr = backfill(["--input", str(corpus / "feedparser-tests"), "--input", str(corpus / "news-feeds"),
-                                "--input", str(corpus / "hostile"), "--output", str(out), "--no-index"], tmp_path)
+    summary, stderr = backfill(
+        [
+            "--input",
+            str(corpus / "feedparser-tests"),
+            "--input",
+            str(corpus / "news-feeds"),
+            "--input",
+            str(corpus / "hostile"),
+            "--output",
+            str(out),
+            "--no-index",
+        ],
+        tmp_path,
+    )
     print(stderr[-2000:])
     feeds_read, articles = summary["feeds_read"], summary["articles"]
     assert isinstance(feeds_read, int) and isinstance(articles, int)
@@ -52,9 +76,7 @@ def test_backfill_both_corpora_reports_broken_feeds_and_exports_unique_articles(
     assert "failures:" in stderr
 
 
-def test_backfill_into_opensearch_twice_gives_the_same_documents(
-    corpus: Path, tmp_path: Path, search_url: str
-) -> None:
+def test_backfill_into_opensearch_twice_gives_the_same_documents(corpus: Path, tmp_path: Path, search_url: str) -> None:
     index = f"news-articles-bf-{uuid.uuid4().hex[:8]}"
     args = ["--input", str(corpus / "news-feeds"), "--search-url", search_url, "--index", index, "--index-all"]
     client = HttpClient(SearchSettings(url=search_url))

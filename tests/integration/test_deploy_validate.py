@@ -48,11 +48,28 @@ def test_compose_file_validates() -> None:
 
 def test_compose_config_resolves_the_stack() -> None:
     """`docker compose config` sees every service (run through validate.sh's way to reach Compose)."""
-    run = _run("bash", "deploy/compose/validate.sh", "--", "-f", "deploy/docker-compose.yml",
-               "--env-file", "deploy/compose/env.example", "config", "--services")
+    run = _run(
+        "bash",
+        "deploy/compose/validate.sh",
+        "--",
+        "-f",
+        "deploy/docker-compose.yml",
+        "--env-file",
+        "deploy/compose/env.example",
+        "config",
+        "--services",
+    )
     assert run.returncode == 0, run.stderr
-    assert set(run.stdout.split()) == {"elasticsearch", "setup", "kibana", "dashboards", "newsmon",
-                                       "prometheus", "alertmanager", "grafana"}
+    assert set(run.stdout.split()) == {
+        "elasticsearch",
+        "setup",
+        "kibana",
+        "dashboards",
+        "newsmon",
+        "prometheus",
+        "alertmanager",
+        "grafana",
+    }
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
@@ -67,8 +84,19 @@ def test_kubernetes_overlay_validates(overlay: str) -> None:
 
 def test_compose_flink_profile_resolves() -> None:
     """deploy/compose/flink.yml on top of the base file: the Flink services replace the Prism job."""
-    base = ("bash", "deploy/compose/validate.sh", "--", "-f", "deploy/docker-compose.yml",
-            "-f", "deploy/compose/flink.yml", "--env-file", "deploy/compose/env.example", "--profile", "flink")
+    base = (
+        "bash",
+        "deploy/compose/validate.sh",
+        "--",
+        "-f",
+        "deploy/docker-compose.yml",
+        "-f",
+        "deploy/compose/flink.yml",
+        "--env-file",
+        "deploy/compose/env.example",
+        "--profile",
+        "flink",
+    )
     quiet = _run(*base, "config", "-q")
     assert quiet.returncode == 0, quiet.stderr
     run = _run(*base, "config", "--services")

@@ -35,11 +35,25 @@ def test_feed_state_round_trips_and_newsmon_feeds_shows_it(search_url: str) -> N
     bad = Feed(url="https://bad.example/rss", name="Bad")
     try:
         assert store.load([good.url]) == {}  # no index yet: nothing stored, no error
-        assert store.save_schedules([
-            (good, PollState(next_due=now + 300, last_poll=now, last_success=now, last_outcome="not_modified")),
-            (bad, PollState(next_due=now + 600, failures=3, last_poll=now, last_outcome="timeout",
-                            last_error="no answer within 30s")),
-        ], now) == 0
+        assert (
+            store.save_schedules(
+                [
+                    (good, PollState(next_due=now + 300, last_poll=now, last_success=now, last_outcome="not_modified")),
+                    (
+                        bad,
+                        PollState(
+                            next_due=now + 600,
+                            failures=3,
+                            last_poll=now,
+                            last_outcome="timeout",
+                            last_error="no answer within 30s",
+                        ),
+                    ),
+                ],
+                now,
+            )
+            == 0
+        )
         assert store.commit([FeedCommit(good.url, '"e1"', None, "h1", ("a", "b", "c"))], now) == 0
         writer.client.request("POST", f"/{feeds_index(prefix)}/_refresh")
         loaded = store.load([good.url, bad.url, "https://unknown.example/rss"])
@@ -48,9 +62,15 @@ def test_feed_state_round_trips_and_newsmon_feeds_shows_it(search_url: str) -> N
         assert loaded[bad.url].failures == 3 and loaded[bad.url].etag is None
 
         def feeds(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "-m", "pipeline.app.cli", "feeds", "--index", prefix, *args],
-                                  capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
-                                  env={**os.environ, "ELASTICSEARCH_URL": search_url})
+            return subprocess.run(
+                [sys.executable, "-m", "pipeline.app.cli", "feeds", "--index", prefix, *args],
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+                timeout=120,
+                check=False,
+                env={**os.environ, "ELASTICSEARCH_URL": search_url},
+            )
 
         table = feeds()
         assert table.returncode == 0, table.stderr

@@ -63,11 +63,16 @@ def test_gzip_is_decoded(server: FeedServer) -> None:
     assert gzip.compress(RSS) != result.body
 
 
-@pytest.mark.parametrize(("query", "outcome", "status"), [
-    ("status=503", "http_error", 503), ("status=404", "http_error", 404),
-    ("status=429&retry_after=120", "rate_limited", 429), ("status=503&retry_after=60", "rate_limited", 503),
-    ("status=410", "gone", 410),
-])
+@pytest.mark.parametrize(
+    ("query", "outcome", "status"),
+    [
+        ("status=503", "http_error", 503),
+        ("status=404", "http_error", 404),
+        ("status=429&retry_after=120", "rate_limited", 429),
+        ("status=503&retry_after=60", "rate_limited", 503),
+        ("status=410", "gone", 410),
+    ],
+)
 def test_http_errors_are_outcomes_not_exceptions(server: FeedServer, query: str, outcome: str, status: int) -> None:
     result = fetch_feed(make_pool(), feed(server, f"feed.xml?{query}"))
     assert (result.outcome, result.status) == (outcome, status)
@@ -178,8 +183,17 @@ def test_freshness_lifetime_and_internal_addresses() -> None:
     assert freshness_lifetime("no-cache, max-age=600", None, 0) is None
     assert freshness_lifetime(None, "Thu, 01 Jan 1970 00:10:00 GMT", 0) == 600
     assert freshness_lifetime(None, "garbage", 0) is None
-    for internal in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "fd00::1",
-                     "::ffff:127.0.0.1", "0.0.0.0", "not-an-ip"):
+    for internal in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.1",
+        "169.254.169.254",
+        "::1",
+        "fd00::1",
+        "::ffff:127.0.0.1",
+        "0.0.0.0",
+        "not-an-ip",
+    ):
         assert is_internal_address(internal), internal
     assert not is_internal_address("93.184.215.14")
 

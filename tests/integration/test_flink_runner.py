@@ -54,20 +54,45 @@ def job_server_jar() -> Path:
 def inputs(corpus: Path) -> list[str]:
     demo = REPO / "deploy" / "local" / "demo-feeds"
     news = corpus / "news-feeds"
-    return ["--input", str(demo), "--input", str(demo / "wire.xml"),  # wire.xml twice: duplicates
-            "--input", str(news / "ndtv"), "--input", str(news / "hindustantimes"),
-            "--input", str(corpus / "hostile" / "not-a-feed" / "google_404_as_feed.xml")]
+    return [
+        "--input",
+        str(demo),
+        "--input",
+        str(demo / "wire.xml"),  # wire.xml twice: duplicates
+        "--input",
+        str(news / "ndtv"),
+        "--input",
+        str(news / "hindustantimes"),
+        "--input",
+        str(corpus / "hostile" / "not-a-feed" / "google_404_as_feed.xml"),
+    ]
 
 
 def backfill(args: list[str], out_dir: Path, name: str) -> tuple[dict[str, Any], float, str]:
     summary = out_dir / f"summary-{name}.json"
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.app.cli", "backfill", "--no-index",
-         "--output", str(out_dir / f"out_{name}.jsonl"), "--deadletter", str(out_dir / f"deadletter-{name}.jsonl"),
-         "--summary-json", str(summary), *args],
-        capture_output=True, text=True, cwd=REPO, timeout=900, check=False,
-        env={**os.environ, "NEWSMON_PROGRESS": "0"})
+        [
+            sys.executable,
+            "-m",
+            "pipeline.app.cli",
+            "backfill",
+            "--no-index",
+            "--output",
+            str(out_dir / f"out_{name}.jsonl"),
+            "--deadletter",
+            str(out_dir / f"deadletter-{name}.jsonl"),
+            "--summary-json",
+            str(summary),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=900,
+        check=False,
+        env={**os.environ, "NEWSMON_PROGRESS": "0"},
+    )
     seconds = time.monotonic() - started
     assert proc.returncode == 0, f"{name} backfill failed (exit {proc.returncode}):\n{proc.stderr[-6000:]}"
     return json.loads(summary.read_text()), seconds, proc.stderr
@@ -88,12 +113,23 @@ def test_backfill_on_flink_gives_the_direct_runner_documents(corpus: Path, tmp_p
     scratch.mkdir()
     direct, direct_s, _ = backfill([*args, "--runner", "DirectRunner"], tmp_path, "direct")
     flink, flink_s, flink_log = backfill(
-        [*args, "--runner", "FlinkRunner", "--flink_master=[local]", f"--flink_version={flink_minor()}",
-         f"--flink_job_server_jar={jar}", "--environment_type=LOOPBACK", "--parallelism=2",
-         # Flink's scratch files (it unpacks a 22 MB RPC jar per start) and the
-         # staged artifacts go under tmp_path, not the machine's /tmp.
-         f"--job_server_jvm_properties=-Djava.io.tmpdir={scratch}", f"--artifacts_dir={scratch / 'artifacts'}"],
-        tmp_path, "flink")
+        [
+            *args,
+            "--runner",
+            "FlinkRunner",
+            "--flink_master=[local]",
+            f"--flink_version={flink_minor()}",
+            f"--flink_job_server_jar={jar}",
+            "--environment_type=LOOPBACK",
+            "--parallelism=2",
+            # Flink's scratch files (it unpacks a 22 MB RPC jar per start) and the
+            # staged artifacts go under tmp_path, not the machine's /tmp.
+            f"--job_server_jvm_properties=-Djava.io.tmpdir={scratch}",
+            f"--artifacts_dir={scratch / 'artifacts'}",
+        ],
+        tmp_path,
+        "flink",
+    )
     print(f"\nDirectRunner {direct_s:.1f}s, FlinkRunner (embedded Flink {flink_minor()}) {flink_s:.1f}s")
 
     # It really ran on Flink, through the local job server jar.
@@ -111,7 +147,8 @@ def test_backfill_on_flink_gives_the_direct_runner_documents(corpus: Path, tmp_p
     only_flink = sorted(verdicts(flink_rows) - verdicts(direct_rows))
     assert not only_direct and not only_flink, (
         f"(article_id, relevant, topics, title) differ: {len(only_direct)} only on DirectRunner, e.g. "
-        f"{only_direct[:3]}; {len(only_flink)} only on FlinkRunner, e.g. {only_flink[:3]}")
+        f"{only_direct[:3]}; {len(only_flink)} only on FlinkRunner, e.g. {only_flink[:3]}"
+    )
 
     def comparable(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return {r["article_id"]: {k: v for k, v in r.items() if k not in RUN_DEPENDENT_FIELDS} for r in rows}
@@ -120,14 +157,14 @@ def test_backfill_on_flink_gives_the_direct_runner_documents(corpus: Path, tmp_p
     differing = [i for i in direct_by_id if direct_by_id[i] != flink_by_id[i]]
     assert not differing, "records differ: " + "; ".join(
         f"{i}: {sorted(k for k in direct_by_id[i] if direct_by_id[i][k] != flink_by_id[i].get(k))}"
-        for i in differing[:5])
+        for i in differing[:5]
+    )
 
     # Same counters (Beam metrics come back from Flink) and the same dead letters.
     counted = ("feeds_read", "entries", "articles", "duplicates", "relevant", "topics", "failures")
     assert {k: flink[k] for k in counted} == {k: direct[k] for k in counted}
 
     def dead(name: str) -> set[tuple[Any, ...]]:
-        return {(d["stage"], d["reason"], d["feed_url"])
-                for d in read_jsonl(tmp_path / f"deadletter-{name}.jsonl")}
+        return {(d["stage"], d["reason"], d["feed_url"]) for d in read_jsonl(tmp_path / f"deadletter-{name}.jsonl")}
 
     assert dead("flink") == dead("direct") != set()

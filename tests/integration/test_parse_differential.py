@@ -42,14 +42,18 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DATE_TOLERANCE_S = 0
 NOW = datetime(2026, 12, 31, tzinfo=UTC)  # after the newest corpus item, so no date is "in the future"
 FOLDERS = ("feedparser-tests", "news-feeds", "hostile")
-_HEADER = re.compile(rb"^\s*Header:\s*(Content-Type|Content-Location|Content-Language):\s*(.*?)\s*$",
-                     re.IGNORECASE | re.MULTILINE)
+_HEADER = re.compile(
+    rb"^\s*Header:\s*(Content-Type|Content-Location|Content-Language):\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE
+)
 
 
 def documents(corpus: Path) -> list[Path]:
-    return sorted(p for folder in FOLDERS for p in (corpus / folder).rglob("*")
-                  if p.is_file() and not p.name.startswith(("LICENSE", "SOURCES", "README"))
-                  and "LICENSES" not in p.parts)
+    return sorted(
+        p
+        for folder in FOLDERS
+        for p in (corpus / folder).rglob("*")
+        if p.is_file() and not p.name.startswith(("LICENSE", "SOURCES", "README")) and "LICENSES" not in p.parts
+    )
 
 
 def views(path: Path, corpus: Path, body: bytes) -> list[tuple[str, Feed, dict[str, str]]]:
@@ -77,22 +81,29 @@ def differences(fast: ParsedFeed, reference: ParsedFeed) -> list[str]:
         if article_fields(a) != article_fields(b):
             found.append(f"article differs:\n  fast       {a}\n  feedparser {b}")
         if (a.published_at is None) != (b.published_at is None) or (
-                a.published_at and b.published_at
-                and abs((dates.from_iso(a.published_at) - dates.from_iso(b.published_at)).total_seconds())
-                > DATE_TOLERANCE_S):
+            a.published_at
+            and b.published_at
+            and abs((dates.from_iso(a.published_at) - dates.from_iso(b.published_at)).total_seconds())
+            > DATE_TOLERANCE_S
+        ):
             found.append(f"published_at {a.published_at} vs {b.published_at} ({a.title[:60]!r})")
-    failures = ([(f.stage, f.reason, f.detail, f.feed_url) for f in fast.failures],
-                [(f.stage, f.reason, f.detail, f.feed_url) for f in reference.failures])
+    failures = (
+        [(f.stage, f.reason, f.detail, f.feed_url) for f in fast.failures],
+        [(f.stage, f.reason, f.detail, f.feed_url) for f in reference.failures],
+    )
     if failures[0] != failures[1]:
         found.append(f"failures {failures[0]} vs {failures[1]}")
     if (fast.entries, fast.error, fast.reason) != (reference.entries, reference.error, reference.reason):
-        found.append(f"entries/error {fast.entries, fast.error, fast.reason} vs "
-                     f"{reference.entries, reference.error, reference.reason}")
+        found.append(
+            f"entries/error {fast.entries, fast.error, fast.reason} vs "
+            f"{reference.entries, reference.error, reference.reason}"
+        )
     return found
 
 
-def test_fast_path_and_feedparser_agree_on_every_corpus_document(corpus: Path, capsys: pytest.CaptureFixture[str]
-                                                                 ) -> None:
+def test_fast_path_and_feedparser_agree_on_every_corpus_document(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     paths = documents(corpus)
     assert len(paths) > 2000, f"corpus at {corpus} looks incomplete"
     tally: collections.Counter[str] = collections.Counter()
@@ -122,12 +133,15 @@ def test_fast_path_and_feedparser_agree_on_every_corpus_document(corpus: Path, c
                 by_folder[folder]["refused"] += 1
             found = differences(fast, reference)
             if found:
-                problems.append(f"{path.relative_to(corpus)} [{view}] (parser={fast.parser}):\n  " + "\n  ".join(
-                    found[:3]))
+                problems.append(
+                    f"{path.relative_to(corpus)} [{view}] (parser={fast.parser}):\n  " + "\n  ".join(found[:3])
+                )
     with capsys.disabled():
-        print(f"\nparse differential: {tally['documents']} document views; fast path accepted {tally['fast']} "
-              f"({tally['fast entries']} entries), fell back {tally['fell back']}, refused before parsing "
-              f"{tally['refused before parsing']} (entity expansion)")
+        print(
+            f"\nparse differential: {tally['documents']} document views; fast path accepted {tally['fast']} "
+            f"({tally['fast entries']} entries), fell back {tally['fell back']}, refused before parsing "
+            f"{tally['refused before parsing']} (entity expansion)"
+        )
         print("  by folder: " + "; ".join(f"{folder}: {dict(counts)}" for folder, counts in sorted(by_folder.items())))
         print("  fallback reasons: " + ", ".join(f"{reason} {count}" for reason, count in fallbacks.most_common()))
         print(f"  date tolerance {DATE_TOLERANCE_S} s; differences: {len(problems)}")

@@ -81,6 +81,7 @@ def test_rule_files_exist() -> None:
 
 # --- promtool ---------------------------------------------------------------------------------------------------
 
+
 def test_promtool_is_the_release_the_deployments_run() -> None:
     pinned = dict(re.findall(r"^([A-Z_]+)=(\S+)$", (REPO / "deploy" / "local" / "versions.env").read_text(), re.M))
     for name, path in (("promtool", promtool()), ("prometheus", prometheus3())):
@@ -121,6 +122,7 @@ def test_every_alert_has_unit_tests_that_fire_it_and_keep_it_quiet() -> None:
 
 # --- the rules against pipeline/telemetry/metrics.py and pipeline/core/topics.py ---
 
+
 def rule_texts() -> list[str]:
     """Every expression and annotation: runbooks and templates name metrics too."""
     out: list[str] = []
@@ -141,8 +143,12 @@ def test_every_alert_has_severity_summary_description_and_runbook() -> None:
 def test_every_metric_in_the_rules_is_defined_in_pipeline_metrics() -> None:
     defined = metrics.exported_names()
     recorded = recorded_names()
-    used = {tok for text in rule_texts() for tok in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", text)
-            if tok.startswith(metrics.PREFIX)}
+    used = {
+        tok
+        for text in rule_texts()
+        for tok in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", text)
+        if tok.startswith(metrics.PREFIX)
+    }
     assert used, "no newsmon_ metric found in the rules"
     unknown = {tok for tok in used - recorded if tok not in defined}
     assert unknown == set(), f"metrics not defined in pipeline/telemetry/metrics.py: {sorted(unknown)}"
@@ -164,14 +170,22 @@ def test_topic_and_outcome_label_values_exist() -> None:
     outcomes = {v for e in exprs for v in label_values(e, "outcome")}
     assert outcomes and outcomes <= set(metrics.POLL_OUTCOMES), outcomes
     # The unit tests' input series use the real topic set too.
-    series = [s["series"] for path in TEST_FILES for case in yaml.safe_load(path.read_text())["tests"]
-              for s in case.get("input_series", [])]
+    series = [
+        s["series"]
+        for path in TEST_FILES
+        for case in yaml.safe_load(path.read_text())["tests"]
+        for s in case.get("input_series", [])
+    ]
     assert {v for s in series for v in label_values(s, "topic")} <= {*TOPICS, UNTAGGED}
 
 
 def test_kibana_base_url_is_in_one_place() -> None:
-    hits = [(p.name, n) for p in RULE_FILES for n, line in enumerate(p.read_text().splitlines(), 1)
-            if KIBANA_PLACEHOLDER in line and not line.lstrip().startswith("#")]
+    hits = [
+        (p.name, n)
+        for p in RULE_FILES
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if KIBANA_PLACEHOLDER in line and not line.lstrip().startswith("#")
+    ]
     assert len(hits) == 1, hits
 
 
@@ -189,13 +203,24 @@ def test_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
     filled = [e.replace("$__rate_interval", "5m").replace("$topic", ".*") for e in exprs]
     assert not [e for e in filled if "$" in e], "a dashboard variable the test does not fill in"
     path = tmp_path / "dashboard-queries.yml"
-    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": [
-        {"record": f"dashboard:query:{i}", "expr": e} for i, e in enumerate(filled)]}]}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "groups": [
+                    {
+                        "name": "dashboard",
+                        "rules": [{"record": f"dashboard:query:{i}", "expr": e} for i, e in enumerate(filled)],
+                    }
+                ]
+            }
+        )
+    )
     result = run(promtool(), "check", "rules", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --- Alertmanager --------------------------------------------------------------------------------------------------
+
 
 def test_amtool_check_config_passes() -> None:
     result = run(binary("amtool"), "check-config", str(AM_CONFIG))
@@ -203,17 +228,28 @@ def test_amtool_check_config_passes() -> None:
     assert "SUCCESS" in result.stdout
 
 
-@pytest.mark.parametrize(("labels", "receivers"), [
-    ({"alertname": "NewsmonTopicSpike", "topic": "trade", "severity": "warning"}, "ops-webhook,newsroom-slack"),
-    ({"alertname": "NewsmonDown", "severity": "page", "job": "newsmon"}, "ops-webhook,oncall-page"),
-    ({"alertname": "NewsmonTargetMissing", "severity": "page", "job": "newsmon"}, "ops-webhook,oncall-page"),
-    ({"alertname": "NewsmonIndexingErrors", "severity": "warning", "reason": "x"}, "ops-webhook,ops-slack"),
-    ({"alertname": "NewsmonFeedErrorRatioHigh", "severity": "warning"}, "ops-webhook,ops-slack"),
-    ({"alertname": "SomeoneElsesAlert", "severity": "critical"}, "ops-webhook"),
-], ids=lambda v: v.get("alertname") if isinstance(v, dict) else v)
+@pytest.mark.parametrize(
+    ("labels", "receivers"),
+    [
+        ({"alertname": "NewsmonTopicSpike", "topic": "trade", "severity": "warning"}, "ops-webhook,newsroom-slack"),
+        ({"alertname": "NewsmonDown", "severity": "page", "job": "newsmon"}, "ops-webhook,oncall-page"),
+        ({"alertname": "NewsmonTargetMissing", "severity": "page", "job": "newsmon"}, "ops-webhook,oncall-page"),
+        ({"alertname": "NewsmonIndexingErrors", "severity": "warning", "reason": "x"}, "ops-webhook,ops-slack"),
+        ({"alertname": "NewsmonFeedErrorRatioHigh", "severity": "warning"}, "ops-webhook,ops-slack"),
+        ({"alertname": "SomeoneElsesAlert", "severity": "critical"}, "ops-webhook"),
+    ],
+    ids=lambda v: v.get("alertname") if isinstance(v, dict) else v,
+)
 def test_amtool_routes(labels: dict[str, str], receivers: str) -> None:
-    result = run(binary("amtool"), "config", "routes", "test", f"--config.file={AM_CONFIG}",
-                 f"--verify.receivers={receivers}", *(f"{k}={v}" for k, v in labels.items()))
+    result = run(
+        binary("amtool"),
+        "config",
+        "routes",
+        "test",
+        f"--config.file={AM_CONFIG}",
+        f"--verify.receivers={receivers}",
+        *(f"{k}={v}" for k, v in labels.items()),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == receivers
 
@@ -221,8 +257,14 @@ def test_amtool_routes(labels: dict[str, str], receivers: str) -> None:
 def test_every_alert_routes_by_its_severity() -> None:
     for name, rule in alerts().items():
         labels = {"alertname": name, **rule["labels"], "topic": "trade"}
-        result = run(binary("amtool"), "config", "routes", "test", f"--config.file={AM_CONFIG}",
-                     *(f"{k}={v}" for k, v in labels.items()))
+        result = run(
+            binary("amtool"),
+            "config",
+            "routes",
+            "test",
+            f"--config.file={AM_CONFIG}",
+            *(f"{k}={v}" for k, v in labels.items()),
+        )
         got = result.stdout.strip().split(",")
         assert result.returncode == 0 and got[0] == "ops-webhook" and len(got) == 2, (name, got)
 
@@ -262,11 +304,11 @@ def test_secrets_come_from_files() -> None:
 
 # --- live: Prometheus evaluates the rules, Alertmanager routes and inhibits ---------------------------------------
 
+
 def test_scaling_changes_only_durations() -> None:
     doc = scale_rules(RULES_DIR / "newsmon-recording.yml", DURATION_SCALE)
     exprs = [r["expr"] for r in doc["groups"][0]["rules"]]
-    assert exprs[0] == ('sum by (namespace, topic) '
-                        '(increase(newsmon_relevant_articles_total{topic!="none"}[9000ms]))')
+    assert exprs[0] == ('sum by (namespace, topic) (increase(newsmon_relevant_articles_total{topic!="none"}[9000ms]))')
     assert "[864000ms] offset 9000ms" in exprs[1] and "offset 45000ms" in exprs[1]
     assert scaled("1h15m", 1) == "4500000ms"
 
@@ -274,12 +316,20 @@ def test_scaling_changes_only_durations() -> None:
 @pytest.mark.slow
 def test_alertmanager_routes_health_alerts_and_inhibits_spikes(services: Services, sink: WebhookSink) -> None:
     base = start_alertmanager(services, sink)
-    spike = {"labels": {"alertname": "NewsmonTopicSpike", "severity": "warning", "topic": "energy"},
-             "annotations": {"summary": "energy spiking"}}
-    down = {"labels": {"alertname": "NewsmonDown", "severity": "page", "job": "newsmon",
-                       "instance": "newsmon-0:9108"}, "annotations": {"summary": "newsmon is down"}}
-    request = urllib.request.Request(f"{base}/api/v2/alerts", data=json.dumps([down, spike]).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    spike = {
+        "labels": {"alertname": "NewsmonTopicSpike", "severity": "warning", "topic": "energy"},
+        "annotations": {"summary": "energy spiking"},
+    }
+    down = {
+        "labels": {"alertname": "NewsmonDown", "severity": "page", "job": "newsmon", "instance": "newsmon-0:9108"},
+        "annotations": {"summary": "newsmon is down"},
+    }
+    request = urllib.request.Request(
+        f"{base}/api/v2/alerts",
+        data=json.dumps([down, spike]).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(request, timeout=5) as resp:
         assert resp.status == 200
 
@@ -314,17 +364,26 @@ def test_live_spike_fires_through_prometheus_and_alertmanager(services: Services
         check = run(promtool(), "check", "rules", *rule_files)
         assert check.returncode == 0, check.stdout + check.stderr
         config = services.tmp / "prometheus.yml"
-        config.write_text(yaml.safe_dump({
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-            "rule_files": rule_files,
-            "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am.removeprefix("http://")]}]}]},
-            "scrape_configs": [{"job_name": "newsmon",
-                                "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]}],
-        }))
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                    "rule_files": rule_files,
+                    "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am.removeprefix("http://")]}]}]},
+                    "scrape_configs": [
+                        {"job_name": "newsmon", "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]}
+                    ],
+                }
+            )
+        )
         prom_port = free_port()
-        services.start("prometheus", prometheus3(), f"--config.file={config}",
-                       f"--storage.tsdb.path={services.tmp / 'prom-data'}",
-                       f"--web.listen-address=127.0.0.1:{prom_port}")
+        services.start(
+            "prometheus",
+            prometheus3(),
+            f"--config.file={config}",
+            f"--storage.tsdb.path={services.tmp / 'prom-data'}",
+            f"--web.listen-address=127.0.0.1:{prom_port}",
+        )
         prom = f"http://127.0.0.1:{prom_port}"
 
         def query(expr: str) -> list[dict[str, Any]]:
@@ -333,9 +392,11 @@ def test_live_spike_fires_through_prometheus_and_alertmanager(services: Services
             return result
 
         # A baseline exists once the topic has (scaled) an hour of history: 45 s.
-        baseline = wait_for("a baseline for trade",
-                            lambda: query('topic:newsmon_relevant_articles:increase15m_avg1d{topic="trade"}'),
-                            services.logs)
+        baseline = wait_for(
+            "a baseline for trade",
+            lambda: query('topic:newsmon_relevant_articles:increase15m_avg1d{topic="trade"}'),
+            services.logs,
+        )
         assert float(baseline[0]["value"][1]) == 0.0
         assert query('ALERTS{alertname="NewsmonTopicSpike"}') == []
 

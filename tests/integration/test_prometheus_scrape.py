@@ -44,10 +44,18 @@ def test_prometheus_scrapes_pipeline_metrics(tmp_path: Path) -> None:
     config = tmp_path / "prometheus.yml"
     config.write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"scrape_configs:\n  - job_name: newsmon\n    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n")
-    proc = subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
-                             f"--web.listen-address=127.0.0.1:{prom_port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        f"scrape_configs:\n  - job_name: newsmon\n    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n"
+    )
+    proc = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{prom_port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{prom_port}"
     try:
         deadline = time.monotonic() + 60
@@ -94,9 +102,22 @@ def test_metrics_of_worker_processes_reach_prometheus_summed_under_the_same_name
     _worker(folder, 2)
     _worker(folder, 5)  # a second worker (or a restarted one): its counts add up, none are lost
     exporter_port = free_port()
-    exporter = subprocess.Popen([sys.executable, "-m", "pipeline.app.cli", "export-metrics", "--dir", str(folder),
-                                 "--addr", "127.0.0.1", "--port", str(exporter_port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    exporter = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.app.cli",
+            "export-metrics",
+            "--dir",
+            str(folder),
+            "--addr",
+            "127.0.0.1",
+            "--port",
+            str(exporter_port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     services = Services(tmp_path)
     base = start_prometheus(services, exporter_port, job="workers")
     try:

@@ -23,16 +23,33 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def newsmon(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline.app.cli", *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=300, check=False, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.app.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture(scope="module")
 def index(search_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     prefix = f"news-articles-search-{uuid.uuid4().hex[:8]}"
     tmp = tmp_path_factory.mktemp("search")
-    done = newsmon("backfill", "--input", str(REPO / "deploy" / "local" / "demo-feeds"), "--search-url", search_url,
-                   "--index", prefix, "--index-all", "--deadletter", str(tmp / "dl.jsonl"))
+    done = newsmon(
+        "backfill",
+        "--input",
+        str(REPO / "deploy" / "local" / "demo-feeds"),
+        "--search-url",
+        search_url,
+        "--index",
+        prefix,
+        "--index-all",
+        "--deadletter",
+        str(tmp / "dl.jsonl"),
+    )
     assert done.returncode == 0, done.stderr
     client = HttpClient(SearchSettings(url=search_url))
     client.request("POST", f"/{prefix}-*/_refresh")
@@ -92,13 +109,26 @@ def test_backfilled_reprints_collapse_into_one_story(search_url: str, tmp_path: 
     prefix = f"news-articles-stories-{uuid.uuid4().hex[:8]}"
     feeds = tmp_path / "feeds"
     feeds.mkdir()
-    for n, (outlet, title) in enumerate([("Wire", "US and India agree to cut tariffs on farm goods"),
-                                         ("Daily", "India, US strike deal to slash farm tariffs")]):
+    for n, (outlet, title) in enumerate(
+        [
+            ("Wire", "US and India agree to cut tariffs on farm goods"),
+            ("Daily", "India, US strike deal to slash farm tariffs"),
+        ]
+    ):
         (feeds / f"f{n}.xml").write_text(REPRINT.format(outlet=outlet, host=f"{outlet.lower()}.example", title=title))
     client = HttpClient(SearchSettings(url=search_url))
     try:
-        done = newsmon("backfill", "--input", str(feeds), "--search-url", search_url, "--index", prefix,
-                       "--deadletter", str(tmp_path / "dl.jsonl"))
+        done = newsmon(
+            "backfill",
+            "--input",
+            str(feeds),
+            "--search-url",
+            search_url,
+            "--index",
+            prefix,
+            "--deadletter",
+            str(tmp_path / "dl.jsonl"),
+        )
         assert done.returncode == 0, done.stderr
         client.request("POST", f"/{prefix}-*/_refresh")
         plain = search(prefix, search_url, "tariffs")

@@ -28,8 +28,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def settings(search_url: str, tmp_path: Path) -> Iterator[SearchSettings]:
-    s = SearchSettings(url=search_url, index=f"news-articles-test-{uuid.uuid4().hex[:8]}",
-                       deadletter_path=str(tmp_path / "deadletter.jsonl"))
+    s = SearchSettings(
+        url=search_url,
+        index=f"news-articles-test-{uuid.uuid4().hex[:8]}",
+        deadletter_path=str(tmp_path / "deadletter.jsonl"),
+    )
     yield s
     client = HttpClient(s)
     with contextlib.suppress(SearchError):
@@ -38,10 +41,19 @@ def settings(search_url: str, tmp_path: Path) -> Iterator[SearchSettings]:
 
 
 def doc(n: int, **extra: Any) -> dict[str, Any]:
-    d: dict[str, Any] = {"article_id": f"id-{n:04d}", "url": f"https://e.org/{n}", "title": f"India US trade talk {n}",
-                         "summary": "Tariffs and negotiations between Washington and New Delhi", "source": "Test",
-                         "published_at": "2026-01-01T00:00:00Z", "@timestamp": "2026-01-01T00:00:00Z",
-                         "relevant": True, "relevance_score": 0.9, "topics": ["trade"], "entities": ["New Delhi"]}
+    d: dict[str, Any] = {
+        "article_id": f"id-{n:04d}",
+        "url": f"https://e.org/{n}",
+        "title": f"India US trade talk {n}",
+        "summary": "Tariffs and negotiations between Washington and New Delhi",
+        "source": "Test",
+        "published_at": "2026-01-01T00:00:00Z",
+        "@timestamp": "2026-01-01T00:00:00Z",
+        "relevant": True,
+        "relevance_score": 0.9,
+        "topics": ["trade"],
+        "entities": ["New Delhi"],
+    }
     d.update(extra)
     return d
 
@@ -92,8 +104,9 @@ def test_create_is_idempotent_routes_by_year_and_reports_mapping_errors_per_docu
     assert failed_doc["article_id"] == "id-0099"
     assert reason == "mapper_parsing_exception" and detail
     writer.refresh()
-    counts = {year: writer.client.request("GET", f"/{settings.index}-{year}/_count")["count"]
-              for year in ("2025", "2026")}
+    counts = {
+        year: writer.client.request("GET", f"/{settings.index}-{year}/_count")["count"] for year in ("2025", "2026")
+    }
     assert counts == {"2025": 1, "2026": 5}
 
 
@@ -101,15 +114,28 @@ def test_search_full_text_highlight_filters_and_facets(settings: SearchSettings)
     writer = SearchWriter(settings)
     writer.connect()
     writer.ensure_templates()
-    writer.write([doc(1), doc(2, topics=["defense"], title="Pentagon and India sign defence pact", source="Wire"),
-                  doc(3, published_at="2024-01-01T00:00:00Z", **{"@timestamp": "2024-01-01T00:00:00Z"})])
+    writer.write(
+        [
+            doc(1),
+            doc(2, topics=["defense"], title="Pentagon and India sign defence pact", source="Wire"),
+            doc(3, published_at="2024-01-01T00:00:00Z", **{"@timestamp": "2024-01-01T00:00:00Z"}),
+        ]
+    )
     writer.refresh()
-    hits = writer.client.request("POST", f"/{settings.index}-*/_search", {
-        "query": {"bool": {"must": {"match": {"summary": "negotiation"}},
-                           "filter": [{"term": {"topics": "trade"}},
-                                      {"range": {"published_at": {"gte": "2025-01-01"}}}]}},
-        "highlight": {"fields": {"summary": {}}},
-        "aggs": {"topics": {"terms": {"field": "topics"}}}})
+    hits = writer.client.request(
+        "POST",
+        f"/{settings.index}-*/_search",
+        {
+            "query": {
+                "bool": {
+                    "must": {"match": {"summary": "negotiation"}},
+                    "filter": [{"term": {"topics": "trade"}}, {"range": {"published_at": {"gte": "2025-01-01"}}}],
+                }
+            },
+            "highlight": {"fields": {"summary": {}}},
+            "aggs": {"topics": {"terms": {"field": "topics"}}},
+        },
+    )
     assert [h["_source"]["article_id"] for h in hits["hits"]["hits"]] == ["id-0001"]
     assert "<em>negotiations</em>" in hits["hits"]["hits"][0]["highlight"]["summary"][0]
     assert hits["aggregations"]["topics"]["buckets"] == [{"key": "trade", "doc_count": 1}]
@@ -137,9 +163,20 @@ def test_pipeline_dead_letters_a_rejected_document_and_indexes_its_batch_mates(
     writer.client.request("DELETE", f"/_index_template/newsmon-{settings.index}")
     writer.client.request("PUT", f"/{settings.index}-2026", old)
     verdict = Classification(True, 0.9, ("trade",), (), ("tariff",), {"rule": "test"})
-    articles = [ClassifiedArticle(Article(article_id=f"a{i}", url=f"https://e.org/{i}", title=f"India US {i}",
-                                          body="long body" if i == 1 else "", published_at="2026-02-01T00:00:00Z",
-                                          seen_at="2026-02-01T00:00:00Z"), verdict) for i in range(3)]
+    articles = [
+        ClassifiedArticle(
+            Article(
+                article_id=f"a{i}",
+                url=f"https://e.org/{i}",
+                title=f"India US {i}",
+                body="long body" if i == 1 else "",
+                published_at="2026-02-01T00:00:00Z",
+                seen_at="2026-02-01T00:00:00Z",
+            ),
+            verdict,
+        )
+        for i in range(3)
+    ]
     before = metrics.get().registry.get_sample_value("newsmon_deadletter_records_total", {"stage": "index"}) or 0
     with TestPipeline() as p:
         _ = p | beam.Create(articles) | IndexArticles(settings)
@@ -151,8 +188,9 @@ def test_pipeline_dead_letters_a_rejected_document_and_indexes_its_batch_mates(
     after = metrics.get().registry.get_sample_value("newsmon_deadletter_records_total", {"stage": "index"})
     assert after == before + 1
     writer.client.request("POST", "/news-deadletter/_refresh")
-    by_reason = writer.client.request("POST", "/news-deadletter/_count",
-                                      {"query": {"term": {"reason": "strict_dynamic_mapping_exception"}}})
+    by_reason = writer.client.request(
+        "POST", "/news-deadletter/_count", {"query": {"term": {"reason": "strict_dynamic_mapping_exception"}}}
+    )
     assert by_reason["count"] >= 1
 
 
@@ -176,8 +214,7 @@ def test_an_article_whose_date_changes_is_still_indexed_once(settings: SearchSet
     writer = SearchWriter(settings)
     writer.connect()
     writer.ensure_templates()
-    undated = doc(1, published_at="2026-03-01T10:00:00Z", published_at_estimated=True,
-                  seen_at="2026-03-01T10:00:00Z")
+    undated = doc(1, published_at="2026-03-01T10:00:00Z", published_at_estimated=True, seen_at="2026-03-01T10:00:00Z")
     assert writer.write([undated]).created == 1
     dated = doc(1, published_at="2026-02-28T09:00:00Z", published_at_estimated=False)
     again = writer.write([dated])  # no refresh in between: the lookup is a realtime _mget
@@ -193,8 +230,11 @@ def test_an_article_whose_date_changes_is_still_indexed_once(settings: SearchSet
 
 def test_other_indices_are_the_neighbours_an_article_may_have_moved_from() -> None:
     assert document.other_indices("p", {"published_at": "2026-01-01T00:00:00Z"}) == ["p-undated", "p-2025", "p-2027"]
-    assert document.other_indices("p", {"published_at": "2026-05-01T00:00:00Z", "published_at_estimated": True}) \
-        == ["p-2026", "p-2025", "p-2027"]
+    assert document.other_indices("p", {"published_at": "2026-05-01T00:00:00Z", "published_at_estimated": True}) == [
+        "p-2026",
+        "p-2025",
+        "p-2027",
+    ]
 
 
 def test_a_dead_letter_written_twice_is_one_document(settings: SearchSettings) -> None:
@@ -203,13 +243,19 @@ def test_a_dead_letter_written_twice_is_one_document(settings: SearchSettings) -
     writer.connect()
     writer.ensure_templates()
     marker = uuid.uuid4().hex
-    record = {"stage": "parse", "reason": "not_a_feed", "detail": f"test {marker}", "feed_url": "https://e.org/x",
-              "payload": "<html/>"}
+    record = {
+        "stage": "parse",
+        "reason": "not_a_feed",
+        "detail": f"test {marker}",
+        "feed_url": "https://e.org/x",
+        "payload": "<html/>",
+    }
     writer.write_deadletters([record | {"at": "2026-12-01T10:00:00Z"}])
     writer.write_deadletters([record | {"at": "2026-12-01T10:00:05Z"}])
     writer.client.request("POST", f"/{document.DEADLETTER_INDEX}/_refresh")
-    got = writer.client.request("POST", f"/{document.DEADLETTER_INDEX}/_search",
-                                {"query": {"match_phrase": {"detail": f"test {marker}"}}})
+    got = writer.client.request(
+        "POST", f"/{document.DEADLETTER_INDEX}/_search", {"query": {"match_phrase": {"detail": f"test {marker}"}}}
+    )
     assert got["hits"]["total"]["value"] == 1
 
 

@@ -17,9 +17,20 @@ pytestmark = pytest.mark.integration
 
 
 def _doc(n: int, topic: str, ingested: str, relevant: bool = True) -> dict[str, object]:
-    return {"article_id": f"h-{n}", "url": f"https://e.org/h{n}", "title": f"t{n}", "summary": "", "source": "S",
-            "published_at": ingested, "@timestamp": ingested, "ingested_at": ingested, "relevant": relevant,
-            "relevance_score": 0.9, "topics": [topic], "entities": []}
+    return {
+        "article_id": f"h-{n}",
+        "url": f"https://e.org/h{n}",
+        "title": f"t{n}",
+        "summary": "",
+        "source": "S",
+        "published_at": ingested,
+        "@timestamp": ingested,
+        "ingested_at": ingested,
+        "relevant": relevant,
+        "relevance_score": 0.9,
+        "topics": [topic],
+        "entities": [],
+    }
 
 
 def test_a_restarted_detector_gets_its_topic_history_from_the_engine(search_url: str) -> None:

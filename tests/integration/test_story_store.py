@@ -17,8 +17,10 @@ from pipeline.stories.events import is_event_key
 
 pytestmark = pytest.mark.integration
 
-LEAD = ("Washington and New Delhi agreed on Tuesday to lower tariffs on almonds, apples and dairy products, "
-        "trade officials from both countries said after two days of talks in New Delhi.")
+LEAD = (
+    "Washington and New Delhi agreed on Tuesday to lower tariffs on almonds, apples and dairy products, "
+    "trade officials from both countries said after two days of talks in New Delhi."
+)
 DAY = 24 * 3600.0
 T0 = 1_796_119_200.0  # 2026-12-01T10:00:00Z
 
@@ -46,8 +48,10 @@ def test_two_workers_put_a_reprint_in_the_first_ones_story(store: EngineBandStor
     assert first[0].founded and first[0].story_id == "a"
     assert second[0].story_id == "a" and not second[0].founded and second[0].first_seen == T0
     # A replay of the reprint (restart) finds the same story.
-    assert StoryGrouper(store).assign([copy("b", "India, US strike deal to slash farm tariffs", T0 + 60)]
-                                      )[0].story_id == "a"
+    assert (
+        StoryGrouper(store).assign([copy("b", "India, US strike deal to slash farm tariffs", T0 + 60)])[0].story_id
+        == "a"
+    )
 
 
 class Racing(EngineBandStore):
@@ -86,13 +90,15 @@ def test_claims_expire_with_the_window(store: EngineBandStore) -> None:
     store.writer.client.request("POST", f"/{store.index}/_refresh")
     store.expire(T0 + 1)  # whatever "old" still holds alone is deleted
     store.writer.client.request("POST", f"/{store.index}/_refresh")
-    assert {c.story_id for c in store.get(copy("old", "US and India agree to cut tariffs on farm goods").bands)
-            .values()} <= {"late"}
+    assert {
+        c.story_id for c in store.get(copy("old", "US and India agree to cut tariffs on farm goods").bands).values()
+    } <= {"late"}
 
 
 def test_story_records_count_created_articles(store: EngineBandStore) -> None:
-    store.count_created([("s1", T0, T0 + 5, "A", "https://a", ("trade",)),
-                         ("s1", T0, T0 + 9, "B", "https://b", ("trade",))])
+    store.count_created(
+        [("s1", T0, T0 + 5, "A", "https://a", ("trade",)), ("s1", T0, T0 + 9, "B", "https://b", ("trade",))]
+    )
     store.count_created([("s1", T0, T0 + 60, "C", "https://c", ("trade",))])
     record = store.writer.client.request("GET", f"/{store.index}/_doc/s1")["_source"]
     assert (record["size"], record["title"], record["last_seen"]) == (3, "A", "2026-12-01T10:01:00Z")
@@ -105,10 +111,10 @@ def test_event_key_claims_are_their_own_kind_and_expire_with_the_event_window(st
     assert events and len(events) < len(item.bands)
     StoryGrouper(store, params).assign([item])
     store.writer.client.request("POST", f"/{store.index}/_refresh")
-    kinds = store.writer.client.request("POST", f"/{store.index}/_search", {
-        "size": 0, "aggs": {"kinds": {"terms": {"field": "kind"}}}})["aggregations"]["kinds"]["buckets"]
-    assert {b["key"]: b["doc_count"] for b in kinds} == {"band": len(item.bands) - len(events),
-                                                        "event": len(events)}
+    kinds = store.writer.client.request(
+        "POST", f"/{store.index}/_search", {"size": 0, "aggs": {"kinds": {"terms": {"field": "kind"}}}}
+    )["aggregations"]["kinds"]["buckets"]
+    assert {b["key"]: b["doc_count"] for b in kinds} == {"band": len(item.bands) - len(events), "event": len(events)}
     # A day later: the event keys are past their window, the bands are not.
     assert store.expire(T0 + DAY - params.window_s, T0 + DAY - params.event_window_s) == len(events)
     store.writer.client.request("POST", f"/{store.index}/_refresh")

@@ -32,25 +32,46 @@ PERIOD = ("--since", unix_to_iso(DAY), "--until", unix_to_iso(DAY + 4 * H), "--i
 # (minutes after DAY, relevant, topics): per hour, all relevant / trade / energy / diplomacy =
 # [3, 4, 0, 1] / [2, 3, 0, 0] / [1, 0, 0, 1] / [0, 3, 0, 0]; the irrelevant one never counts.
 ARTICLES = [
-    (5, True, ("trade",)), (20, True, ("trade",)), (40, True, ("energy",)), (50, False, ("trade",)),
-    (61, True, ("trade", "diplomacy")), (70, True, ("trade", "diplomacy")), (75, True, ("trade", "diplomacy")),
+    (5, True, ("trade",)),
+    (20, True, ("trade",)),
+    (40, True, ("energy",)),
+    (50, False, ("trade",)),
+    (61, True, ("trade", "diplomacy")),
+    (70, True, ("trade", "diplomacy")),
+    (75, True, ("trade", "diplomacy")),
     (100, True, ()),
     (200, True, ("energy",)),
 ]
 
 
 def newsmon(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline.app.cli", *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=300, check=False, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.app.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
 
 
 def classified(n: int, minutes: int, relevant: bool, topics: tuple[str, ...]) -> ClassifiedArticle:
     when = unix_to_iso(DAY + minutes * 60)
-    article = Article(article_id=f"trend{n:04d}", url=f"https://trends.example/{n}", title=f"Story {n}",
-                      summary="US and India", source="Trends Test", feed_url="https://trends.example/rss",
-                      language="en", published_at=when, seen_at=when)
-    return ClassifiedArticle(article, Classification(relevant=relevant, relevance_score=0.9 if relevant else 0.1,
-                                                     topics=topics))
+    article = Article(
+        article_id=f"trend{n:04d}",
+        url=f"https://trends.example/{n}",
+        title=f"Story {n}",
+        summary="US and India",
+        source="Trends Test",
+        feed_url="https://trends.example/rss",
+        language="en",
+        published_at=when,
+        seen_at=when,
+    )
+    return ClassifiedArticle(
+        article, Classification(relevant=relevant, relevance_score=0.9 if relevant else 0.1, topics=topics)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +114,12 @@ def test_json_counts_share_and_alert_marks(indices: tuple[str, str], search_url:
     assert [b["topics"]["trade"]["share"] for b in buckets] == [0.6667, 0.75, None, 0.0]
     assert [b["topics"]["trade"]["alert"] for b in buckets] == [False, True, False, False]
     assert not any(b["topics"]["energy"]["alert"] for b in buckets)
-    assert out["topics"]["trade"] == {"total": 5, "share": 0.625, "alert_buckets": 1,
-                                      "peak": {"start": unix_to_iso(DAY + H), "count": 3, "share": 0.75}}
+    assert out["topics"]["trade"] == {
+        "total": 5,
+        "share": 0.625,
+        "alert_buckets": 1,
+        "peak": {"start": unix_to_iso(DAY + H), "count": 3, "share": 0.75},
+    }
     assert [a["topic"] for a in out["alerts"]] == ["trade"]
 
 

@@ -65,8 +65,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 _DURATION = r"(?:\d+(?:ms|[smhdwy]))+"
-_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000,
-            "y": 31_536_000_000}
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
 
 
 def scaled(duration: str, factor: float) -> str:
@@ -80,8 +79,7 @@ def scale_rules(path: Path, factor: float) -> dict[str, Any]:
     for group in doc["groups"]:
         for rule in group["rules"]:
             expr = re.sub(rf"\[({_DURATION})\]", lambda m: f"[{scaled(m.group(1), factor)}]", rule["expr"])
-            rule["expr"] = re.sub(rf"\boffset\s+({_DURATION})", lambda m: f"offset {scaled(m.group(1), factor)}",
-                                  expr)
+            rule["expr"] = re.sub(rf"\boffset\s+({_DURATION})", lambda m: f"offset {scaled(m.group(1), factor)}", expr)
             if "for" in rule:
                 rule["for"] = scaled(rule["for"], factor)
     return doc
@@ -183,19 +181,27 @@ class Services:
                 proc.wait()
 
 
-def start_prometheus(services: Services, target_port: int, job: str = "newsmon",
-                     rules: tuple[Path, ...] = ()) -> str:
+def start_prometheus(services: Services, target_port: int, job: str = "newsmon", rules: tuple[Path, ...] = ()) -> str:
     """The deployments' Prometheus release scraping ``127.0.0.1:target_port`` every second (with ``rules``);
     its base URL."""
     config = services.tmp / f"prometheus-{job}.yml"
-    config.write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(r) for r in rules],
-        "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [f"127.0.0.1:{target_port}"]}]}],
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                "rule_files": [str(r) for r in rules],
+                "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [f"127.0.0.1:{target_port}"]}]}],
+            }
+        )
+    )
     port = free_port()
-    services.start(f"prometheus-{job}", prometheus3(), f"--config.file={config}",
-                   f"--storage.tsdb.path={services.tmp / f'prom-data-{job}'}", f"--web.listen-address=127.0.0.1:{port}")
+    services.start(
+        f"prometheus-{job}",
+        prometheus3(),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={services.tmp / f'prom-data-{job}'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    )
     return f"http://127.0.0.1:{port}"
 
 
@@ -205,12 +211,20 @@ def start_alertmanager(services: Services, sink: WebhookSink) -> str:
     check = run(binary("amtool"), "check-config", str(config))
     assert check.returncode == 0, check.stdout + check.stderr
     port = free_port()
-    services.start("alertmanager", binary("prometheus-alertmanager", "alertmanager"), f"--config.file={config}",
-                   f"--storage.path={services.tmp / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}",
-                   "--cluster.listen-address=")
+    services.start(
+        "alertmanager",
+        binary("prometheus-alertmanager", "alertmanager"),
+        f"--config.file={config}",
+        f"--storage.path={services.tmp / 'am-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+    )
     base = f"http://127.0.0.1:{port}"
-    wait_for("Alertmanager to be ready", lambda: urllib.request.urlopen(f"{base}/-/ready", timeout=5).status == 200,
-             services.logs)
+    wait_for(
+        "Alertmanager to be ready",
+        lambda: urllib.request.urlopen(f"{base}/-/ready", timeout=5).status == 200,
+        services.logs,
+    )
     return base
 
 

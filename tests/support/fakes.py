@@ -75,8 +75,16 @@ class FakeEngine:
         docs = []
         for index, doc_id in wanted:
             source = self.docs.get(index, {}).get(doc_id)
-            docs.append({"_index": index, "_id": doc_id, "found": source is not None, "_source": source,
-                         "_seq_no": 0, "_primary_term": 1})
+            docs.append(
+                {
+                    "_index": index,
+                    "_id": doc_id,
+                    "found": source is not None,
+                    "_source": source,
+                    "_seq_no": 0,
+                    "_primary_term": 1,
+                }
+            )
         return {"docs": docs}
 
 

@@ -38,8 +38,9 @@ def _versions_env(key: str) -> str:
 
 
 def _stack(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(STACK), *args], capture_output=True, text=True, timeout=timeout,
-                          check=False, cwd=REPO)
+    return subprocess.run(
+        ["bash", str(STACK), *args], capture_output=True, text=True, timeout=timeout, check=False, cwd=REPO
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -152,11 +153,20 @@ def flink_run_args(tmp: Path, job_name: str, checkpoint_ms: int = 5000) -> list[
     """`newsmon run` arguments for a streaming job on the local cluster, PROCESS SDK workers."""
     scratch = tmp / "flink-client"
     scratch.mkdir(exist_ok=True)
-    return ["--runner", "FlinkRunner", "--flink_master=127.0.0.1:" + str(FlinkCluster().port),
-            f"--flink_version={_versions_env('FLINK_MINOR')}", f"--flink_job_server_jar={JOB_SERVER_JAR}",
-            "--environment_type=PROCESS", f'--environment_config={{"command": "{SDK_WORKER}"}}',
-            f"--checkpointing_interval={checkpoint_ms}", "--parallelism=1", f"--job_name={job_name}",
-            f"--job_server_jvm_properties=-Djava.io.tmpdir={scratch}", f"--artifacts_dir={scratch / 'artifacts'}"]
+    return [
+        "--runner",
+        "FlinkRunner",
+        "--flink_master=127.0.0.1:" + str(FlinkCluster().port),
+        f"--flink_version={_versions_env('FLINK_MINOR')}",
+        f"--flink_job_server_jar={JOB_SERVER_JAR}",
+        "--environment_type=PROCESS",
+        f'--environment_config={{"command": "{SDK_WORKER}"}}',
+        f"--checkpointing_interval={checkpoint_ms}",
+        "--parallelism=1",
+        f"--job_name={job_name}",
+        f"--job_server_jvm_properties=-Djava.io.tmpdir={scratch}",
+        f"--artifacts_dir={scratch / 'artifacts'}",
+    ]
 
 
 def unique_job_name() -> str:

@@ -60,14 +60,37 @@ class Job:
         self.env: dict[str, str] = {}  # extra environment
 
     def start(self, search_url: str | None = None) -> None:
-        env = {**os.environ, "ELASTICSEARCH_URL": search_url or self.search_url,
-               "NEWSMON_PRISM_LOCATION": self.prism, "NEWSMON_DEADLETTER_PATH": str(self.deadletter), **self.env}
+        env = {
+            **os.environ,
+            "ELASTICSEARCH_URL": search_url or self.search_url,
+            "NEWSMON_PRISM_LOCATION": self.prism,
+            "NEWSMON_DEADLETTER_PATH": str(self.deadletter),
+            **self.env,
+        }
         self.proc = subprocess.Popen(
-            [*self.wrapper, sys.executable, "-m", "pipeline.app.cli", "run", "--config", str(self.config),
-             "--index", self.index, "--metrics-port", str(self.metrics_port), "--tick", "1", *self.extra],
-            env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, cwd=REPO,
+            [
+                *self.wrapper,
+                sys.executable,
+                "-m",
+                "pipeline.app.cli",
+                "run",
+                "--config",
+                str(self.config),
+                "--index",
+                self.index,
+                "--metrics-port",
+                str(self.metrics_port),
+                "--tick",
+                "1",
+                *self.extra,
+            ],
+            env=env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
             # Its own process group, as in a terminal: `interrupt()` sends Ctrl-C to the whole group.
-            start_new_session=True)
+            start_new_session=True,
+        )
 
     def stop(self) -> int:
         assert self.proc is not None
@@ -101,8 +124,10 @@ class Job:
             if value:
                 return value
             if not self.alive():
-                pytest.fail(f"newsmon run exited with {self.proc and self.proc.returncode} while waiting for "
-                            f"{what}:\n{self.log.read_text()[-3000:]}")
+                pytest.fail(
+                    f"newsmon run exited with {self.proc and self.proc.returncode} while waiting for "
+                    f"{what}:\n{self.log.read_text()[-3000:]}"
+                )
             time.sleep(0.5)
         pytest.fail(f"timed out after {timeout}s waiting for {what}:\n{self.log.read_text()[-3000:]}")
 
@@ -143,8 +168,9 @@ class Job:
         """Spike alert documents whose examples include any of ``urls``."""
         with contextlib.suppress(SearchError):
             self.client.request("POST", "/news-alerts/_refresh")
-            hits = self.client.request("POST", "/news-alerts/_search", {
-                "size": 20, "query": {"terms": {"examples.url": urls}}})["hits"]["hits"]
+            hits = self.client.request(
+                "POST", "/news-alerts/_search", {"size": 20, "query": {"terms": {"examples.url": urls}}}
+            )["hits"]["hits"]
             return [h["_source"] for h in hits]
         return []
 

@@ -40,7 +40,7 @@ def decode_address(hex_address: str) -> tuple[str, int]:
     """``0100007F:1F90`` -> ``("127.0.0.1", 8080)``; IPv6 as four host-order 32-bit words."""
     host, port = hex_address.split(":")
     raw = bytes.fromhex(host)
-    packed = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    packed = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     return str(ipaddress.ip_address(packed)), int(port, 16)
 
 

@@ -20,18 +20,25 @@ W = 900  # the default 15-minute window
 T0 = 1_748_736_000  # 2025-06-01T00:00:00Z, a window start
 
 
-def article(topics: Sequence[str], n: int, window: int, *, score: float = 0.5,
-            relevant: bool = True) -> ClassifiedArticle:
+def article(
+    topics: Sequence[str], n: int, window: int, *, score: float = 0.5, relevant: bool = True
+) -> ClassifiedArticle:
     url = f"https://news.example/{'-'.join(topics) or 'none'}/{window}/{n}"
     return ClassifiedArticle(
-        Article(article_id=f"{window}-{n}", url=url, title=f"{'/'.join(topics)} story {window}.{n}",
-                source="Wire", published_at=None),
+        Article(
+            article_id=f"{window}-{n}",
+            url=url,
+            title=f"{'/'.join(topics)} story {window}.{n}",
+            source="Wire",
+            published_at=None,
+        ),
         Classification(relevant=relevant, relevance_score=score, topics=tuple(topics)),
     )
 
 
-def stream(windows: Sequence[Sequence[ClassifiedArticle]], *,
-           watermark_each_window: bool = True) -> test_stream.TestStream:
+def stream(
+    windows: Sequence[Sequence[ClassifiedArticle]], *, watermark_each_window: bool = True
+) -> test_stream.TestStream:
     """One batch of articles per window, stamped inside it.
 
     The watermark closes each window in turn, or with ``watermark_each_window=False``
@@ -59,8 +66,14 @@ def streaming_pipeline() -> test_pipeline.TestPipeline:
 
 
 def summary(alert: dict[str, Any]) -> tuple[Any, ...]:
-    return (alert["topic"], alert["window_start"], alert["count"], alert["baseline"], alert["ratio"],
-            tuple(e["title"] for e in alert["examples"]))
+    return (
+        alert["topic"],
+        alert["window_start"],
+        alert["count"],
+        alert["baseline"],
+        alert["ratio"],
+        tuple(e["title"] for e in alert["examples"]),
+    )
 
 
 def steady(topic: str, per_window: int, windows: int) -> list[list[ClassifiedArticle]]:
@@ -87,13 +100,35 @@ def test_burst_in_one_window_raises_one_alert_with_the_top_examples() -> None:
     p, ts = streaming_pipeline(), stream(windows)
     with p:
         alerts = p | ts | DetectSpikes()
-        assert_that(alerts | beam.Map(summary), equal_to([(
-            "trade", "2025-06-01T01:30:00Z", 10, 2.0, 5.0,
-            ("trade/energy story 6.9", "trade story 6.8", "trade story 6.7", "trade story 6.6", "trade story 6.5"),
-        )]), label="OneTradeAlert")
-        assert_that(alerts | beam.Map(lambda a: (a["alert_id"], a["window_end"], a["@timestamp"], a["severity"])),
-                    equal_to([(alert_id("trade", "2025-06-01T01:45:00Z"), "2025-06-01T01:45:00Z",
-                               "2025-06-01T01:45:00Z", "warning")]), label="StableId")
+        assert_that(
+            alerts | beam.Map(summary),
+            equal_to(
+                [
+                    (
+                        "trade",
+                        "2025-06-01T01:30:00Z",
+                        10,
+                        2.0,
+                        5.0,
+                        (
+                            "trade/energy story 6.9",
+                            "trade story 6.8",
+                            "trade story 6.7",
+                            "trade story 6.6",
+                            "trade story 6.5",
+                        ),
+                    )
+                ]
+            ),
+            label="OneTradeAlert",
+        )
+        assert_that(
+            alerts | beam.Map(lambda a: (a["alert_id"], a["window_end"], a["@timestamp"], a["severity"])),
+            equal_to(
+                [(alert_id("trade", "2025-06-01T01:45:00Z"), "2025-06-01T01:45:00Z", "2025-06-01T01:45:00Z", "warning")]
+            ),
+            label="StableId",
+        )
     ratio = REGISTRY.get_sample_value("newsmon_topic_spike_ratio", {"topic": "defense"})
     assert ratio == 1.0  # the gauge follows every judged window
 
@@ -106,8 +141,10 @@ def test_windows_closing_together_are_judged_in_order() -> None:
     p, ts = streaming_pipeline(), stream(windows, watermark_each_window=False)
     with p:
         alerts = p | ts | DetectSpikes()
-        assert_that(alerts | beam.Map(lambda a: (a["topic"], a["window_start"], a["baseline"], a["ratio"])),
-                    equal_to([("diplomacy", "2025-06-01T01:00:00Z", 1.0, 6.0)]))
+        assert_that(
+            alerts | beam.Map(lambda a: (a["topic"], a["window_start"], a["baseline"], a["ratio"])),
+            equal_to([("diplomacy", "2025-06-01T01:00:00Z", 1.0, 6.0)]),
+        )
 
 
 def test_new_topic_burst_without_history_raises_nothing() -> None:
@@ -120,12 +157,15 @@ def test_new_topic_burst_without_history_raises_nothing() -> None:
 def test_bounded_input_gives_the_same_alert_as_the_stream() -> None:
     # Backfills run DetectSpikes over a bounded, timestamped PCollection on the batch DirectRunner.
     windows = [*steady("immigration", 1, 4), [article(["immigration"], n, 4) for n in range(6)]]
-    stamped = [TimestampedValue(item, T0 + w * W + 1 + k) for w, items in enumerate(windows)
-               for k, item in enumerate(items)]
+    stamped = [
+        TimestampedValue(item, T0 + w * W + 1 + k) for w, items in enumerate(windows) for k, item in enumerate(items)
+    ]
     with test_pipeline.TestPipeline() as p:
         alerts = p | beam.Create(stamped) | DetectSpikes()
-        assert_that(alerts | beam.Map(lambda a: (a["topic"], a["window_start"], a["count"], a["ratio"])),
-                    equal_to([("immigration", "2025-06-01T01:00:00Z", 6, 6.0)]))
+        assert_that(
+            alerts | beam.Map(lambda a: (a["topic"], a["window_start"], a["count"], a["ratio"])),
+            equal_to([("immigration", "2025-06-01T01:00:00Z", 6, 6.0)]),
+        )
 
 
 def test_a_burst_of_one_syndicated_story_is_labelled_as_one_story() -> None:
@@ -140,8 +180,15 @@ def test_a_burst_of_one_syndicated_story_is_labelled_as_one_story() -> None:
     mixed = [replace(article(["trade"], n, 7), story=wire) for n in range(4)] + other
     p, ts = streaming_pipeline(), stream([*quiet, syndicated, mixed])
     with p:
-        alerts = (p | ts | DetectSpikes()
-                  | beam.Map(lambda a: (a["count"], a["stories"], a["single_story"],
-                                        sorted(e["story_id"] for e in a["examples"]))))
-        assert_that(alerts, equal_to([(7, 1, True, ["story-wire"]),
-                                      (7, 4, False, ["story-0", "story-1", "story-2", "story-wire"])]))
+        alerts = (
+            p
+            | ts
+            | DetectSpikes()
+            | beam.Map(
+                lambda a: (a["count"], a["stories"], a["single_story"], sorted(e["story_id"] for e in a["examples"]))
+            )
+        )
+        assert_that(
+            alerts,
+            equal_to([(7, 1, True, ["story-wire"]), (7, 4, False, ["story-0", "story-1", "story-2", "story-wire"])]),
+        )

@@ -36,9 +36,11 @@ def test_process_feeds_parses_dedupes_across_feeds_and_classifies(tmp_path: Path
     with TestPipeline() as p:
         out = process_feeds(p | beam.Create(results), search=None, deadletter_path=str(deadletter))
         summary = out | beam.Map(
-            lambda c: (c.article.url, c.classification.relevant, "trade" in c.classification.topics))
-        assert_that(summary, equal_to([("https://news.example/pact", True, True),
-                                       ("https://news.example/nba", False, False)]))
+            lambda c: (c.article.url, c.classification.relevant, "trade" in c.classification.topics)
+        )
+        assert_that(
+            summary, equal_to([("https://news.example/pact", True, True), ("https://news.example/nba", False, False)])
+        )
     lines = deadletter.read_text().splitlines()
     assert len(lines) == 1 and '"not_a_feed"' in lines[0]
 
@@ -71,8 +73,11 @@ def _environments_by_step(lanes: int) -> dict[str, str]:
     p = beam.Pipeline()
     build_streaming(p, feeds, SearchSettings(url="http://127.0.0.1:9"), lanes=lanes)
     proto = p.to_runner_api()
-    return {t.unique_name: t.environment_id for t in proto.components.transforms.values()
-            if t.environment_id and not t.subtransforms}
+    return {
+        t.unique_name: t.environment_id
+        for t in proto.components.transforms.values()
+        if t.environment_id and not t.subtransforms
+    }
 
 
 def test_one_lane_runs_in_one_environment() -> None:
@@ -83,8 +88,10 @@ def test_one_lane_runs_in_one_environment() -> None:
 
 def test_each_lane_is_an_environment_of_its_own_so_prism_gives_it_a_worker() -> None:
     envs = _environments_by_step(3)
-    lane_env = {lane: {env for name, env in envs.items() if name.startswith(prefix)}
-                for lane, prefix in enumerate(("PollFeeds/", "PollFeedsLane1/", "PollFeedsLane2/"))}
+    lane_env = {
+        lane: {env for name, env in envs.items() if name.startswith(prefix)}
+        for lane, prefix in enumerate(("PollFeeds/", "PollFeedsLane1/", "PollFeedsLane2/"))
+    }
     assert all(len(found) == 1 for found in lane_env.values()), lane_env
     assert len(set.union(*lane_env.values())) == 3
     # The whole chain of a lane shares its environment (its per-process memory stays whole) …

@@ -31,8 +31,15 @@ FEED = "https://desk.example/rss"
 
 
 def article(n: int, title: str, summary: str = "") -> ClassifiedArticle:
-    a = Article(article_id=f"a{n}", url=f"https://desk.example/{n}", title=title, feed_url=FEED, summary=summary,
-                published_at="2026-11-30T08:00:00+00:00", seen_at=to_iso(utc_now()))
+    a = Article(
+        article_id=f"a{n}",
+        url=f"https://desk.example/{n}",
+        title=title,
+        feed_url=FEED,
+        summary=summary,
+        published_at="2026-11-30T08:00:00+00:00",
+        seen_at=to_iso(utc_now()),
+    )
     return ClassifiedArticle(a, classify(a.title, a.summary, a.body, a.language))
 
 
@@ -51,9 +58,11 @@ def value(registry: CollectorRegistry, name: str, **labels: str) -> float:
 
 def test_index_articles_creates_new_ones_counts_existing_and_dead_letters_refused(tmp_path: Path) -> None:
     engine, registry, writer, telemetry = fakes()
-    new, there, refused = (article(1, "US and India sign trade pact on tariffs"),
-                           article(2, "India and US agree defence deal on jet engines"),
-                           article(3, "US, India talks on H-1B visas resume"))
+    new, there, refused = (
+        article(1, "US and India sign trade pact on tariffs"),
+        article(2, "India and US agree defence deal on jet engines"),
+        article(3, "US, India talks on H-1B visas resume"),
+    )
     local = article(4, "Pacers beat Celtics in Indianapolis", "A late three-pointer settled it.")
     assert all(c.classification.relevant for c in (new, there, refused)) and not local.classification.relevant
     doc = to_document(there, to_iso(utc_now()))
@@ -61,22 +70,30 @@ def test_index_articles_creates_new_ones_counts_existing_and_dead_letters_refuse
     engine.refuse["a3"] = "mapper_parsing_exception"
     settings = SearchSettings(url="http://engine.invalid", deadletter_path=str(tmp_path / "dl.jsonl"))
 
-    beam_counts = run(lambda p: p | beam.Create([new, there, refused, local])
-                      | IndexArticles(settings, writer=writer, telemetry=telemetry))
+    beam_counts = run(
+        lambda p: (
+            p | beam.Create([new, there, refused, local]) | IndexArticles(settings, writer=writer, telemetry=telemetry)
+        )
+    )
 
     stored = {doc_id for docs in engine.docs.values() for doc_id in docs}
     assert stored == {"a1", "a2"} | set(engine.index(DEADLETTER_INDEX)), "an irrelevant article was indexed"
     assert engine.index("news-articles-2026")["a1"]["title"] == new.article.title
     [letter] = [json.loads(line) for line in (tmp_path / "dl.jsonl").read_text().splitlines()]
     assert (letter["stage"], letter["reason"], json.loads(letter["payload"])["article_id"]) == (
-        "index", "mapper_parsing_exception", "a3")
+        "index",
+        "mapper_parsing_exception",
+        "a3",
+    )
     [indexed_letter] = engine.index(DEADLETTER_INDEX).values()
     assert indexed_letter["reason"] == "mapper_parsing_exception" and indexed_letter["feed_url"] == FEED
 
-    expected = {(metrics.DOCUMENTS_INDEXED, ("result", "created")): 1,
-                (metrics.DOCUMENTS_INDEXED, ("result", "exists")): 1,
-                (metrics.INDEX_ERRORS, ("reason", "mapper_parsing_exception")): 1,
-                (metrics.DEADLETTERS, ("stage", "index")): 1}
+    expected = {
+        (metrics.DOCUMENTS_INDEXED, ("result", "created")): 1,
+        (metrics.DOCUMENTS_INDEXED, ("result", "exists")): 1,
+        (metrics.INDEX_ERRORS, ("reason", "mapper_parsing_exception")): 1,
+        (metrics.DEADLETTERS, ("stage", "index")): 1,
+    }
     for (name, (label, label_value)), n in expected.items():
         assert value(registry, name, **{label: label_value}) == n, name
         assert beam_counts[metrics.beam_name(name, **{label: label_value})] == n, name
@@ -88,12 +105,15 @@ def test_index_articles_creates_new_ones_counts_existing_and_dead_letters_refuse
 
 def test_index_articles_a_rerun_creates_nothing(tmp_path: Path) -> None:
     engine, registry, writer, telemetry = fakes()
-    items = [article(1, "US and India sign trade pact on tariffs"),
-             article(2, "India and US agree defence deal on jet engines")]
+    items = [
+        article(1, "US and India sign trade pact on tariffs"),
+        article(2, "India and US agree defence deal on jet engines"),
+    ]
     settings = SearchSettings(url="http://engine.invalid", deadletter_path=str(tmp_path / "dl.jsonl"))
     for _ in range(2):
-        beam_counts = run(lambda p: p | beam.Create(items) | IndexArticles(settings, writer=writer,
-                                                                           telemetry=telemetry))
+        beam_counts = run(
+            lambda p: p | beam.Create(items) | IndexArticles(settings, writer=writer, telemetry=telemetry)
+        )
     assert sorted(engine.index("news-articles-2026")) == ["a1", "a2"]
     assert value(registry, metrics.DOCUMENTS_INDEXED, result="created") == 2  # both from the first run
     assert value(registry, metrics.DOCUMENTS_INDEXED, result="exists") == 2
@@ -104,9 +124,11 @@ def test_index_articles_a_rerun_creates_nothing(tmp_path: Path) -> None:
 
 def test_write_dead_letters_appends_indexes_once_and_counts_by_stage(tmp_path: Path) -> None:
     engine, registry, writer, telemetry = fakes()
-    failures = [Failure("parse", "no_link", "entry without a link", FEED, "<item><title>x</title></item>"),
-                Failure("parse", "not_a_feed", "an HTML page", "https://b.example/rss", "<html>"),
-                Failure("read", "unreadable", "permission denied", "file:///feeds/c.xml")]
+    failures = [
+        Failure("parse", "no_link", "entry without a link", FEED, "<item><title>x</title></item>"),
+        Failure("parse", "not_a_feed", "an HTML page", "https://b.example/rss", "<html>"),
+        Failure("read", "unreadable", "permission denied", "file:///feeds/c.xml"),
+    ]
     path = tmp_path / "dead" / "letters.jsonl"
     settings = SearchSettings(url="http://engine.invalid")
 
@@ -118,11 +140,14 @@ def test_write_dead_letters_appends_indexes_once_and_counts_by_stage(tmp_path: P
 
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert sorted((r["stage"], r["reason"], r["feed_url"]) for r in lines) == sorted(
-        [(f.stage, f.reason, f.feed_url) for f in failures] * 2)
-    assert all(r["at"] and r["payload"] == next(f.payload for f in failures if f.reason == r["reason"])
-               for r in lines)
+        [(f.stage, f.reason, f.feed_url) for f in failures] * 2
+    )
+    assert all(r["at"] and r["payload"] == next(f.payload for f in failures if f.reason == r["reason"]) for r in lines)
     assert sorted(d["reason"] for d in engine.index(DEADLETTER_INDEX).values()) == [
-        "no_link", "not_a_feed", "unreadable"], "the index files each failure once"
+        "no_link",
+        "not_a_feed",
+        "unreadable",
+    ], "the index files each failure once"
     assert value(registry, metrics.DEADLETTERS, stage="parse") == 4
     assert value(registry, metrics.DEADLETTERS, stage="read") == 2
     assert metrics.beam_by_label(first, metrics.DEADLETTERS, "stage") == {"parse": 2, "read": 1}
@@ -132,28 +157,34 @@ def test_write_dead_letters_without_an_engine_writes_the_file_only(tmp_path: Pat
     engine, registry, writer, telemetry = fakes()
     path = tmp_path / "dl.jsonl"
     failure = Failure("fetch", "timeout", "no answer in 20 s", FEED)
-    beam_counts = run(lambda p: p | beam.Create([failure]) | WriteDeadLetters(str(path), None, writer=writer,
-                                                                              telemetry=telemetry))
+    beam_counts = run(
+        lambda p: p | beam.Create([failure]) | WriteDeadLetters(str(path), None, writer=writer, telemetry=telemetry)
+    )
     [line] = path.read_text().splitlines()
     assert json.loads(line)["reason"] == "timeout" and engine.docs == {}
     assert value(registry, metrics.DEADLETTERS, stage="fetch") == 1
     assert beam_counts == {metrics.beam_name(metrics.DEADLETTERS, stage="fetch"): 1}
 
 
-def test_index_batches_passes_on_and_counts_only_what_the_engine_created_then_commits_the_feed(
-        tmp_path: Path) -> None:
+def test_index_batches_passes_on_and_counts_only_what_the_engine_created_then_commits_the_feed(tmp_path: Path) -> None:
     engine, registry, writer, telemetry = fakes()
     feed = Feed(url=FEED, name="Desk")
-    items = (article(1, "US and India sign trade pact on tariffs"),
-             article(2, "Pacers beat Celtics in Indianapolis", "A late three-pointer settled it."))
-    batch = FeedBatch(feed, tuple(c.article for c in items), FeedCommit(FEED, '"v1"', None, "h1", ("a1", "a2")),
-                      classified=items)
+    items = (
+        article(1, "US and India sign trade pact on tariffs"),
+        article(2, "Pacers beat Celtics in Indianapolis", "A late three-pointer settled it."),
+    )
+    batch = FeedBatch(
+        feed, tuple(c.article for c in items), FeedCommit(FEED, '"v1"', None, "h1", ("a1", "a2")), classified=items
+    )
     settings = SearchSettings(url="http://engine.invalid", deadletter_path=str(tmp_path / "dl.jsonl"))
     passed_on = []
     for _ in range(2):  # the second time: a replay after a restart
         keep, created = collector()
-        beam_counts = run(lambda p, keep=keep: p | beam.Create([batch])
-                          | IndexBatches(settings, writer=writer, telemetry=telemetry) | beam.Map(keep))
+        beam_counts = run(
+            lambda p, keep=keep: (
+                p | beam.Create([batch]) | IndexBatches(settings, writer=writer, telemetry=telemetry) | beam.Map(keep)
+            )
+        )
         passed_on.append(([c.article.article_id for c in created], beam_counts))
 
     (first, first_counts), (second, second_counts) = passed_on
@@ -173,8 +204,15 @@ def test_a_dead_letter_the_index_refuses_is_counted_and_stays_in_the_file(tmp_pa
     refused = Failure("parse", "not_a_feed", "an HTML page", FEED, "<html>")
     engine.refuse[deadletter_id(refused.to_dict())] = "mapper_parsing_exception"
     path = tmp_path / "dl.jsonl"
-    run(lambda p: p | beam.Create([kept, refused])
-        | WriteDeadLetters(str(path), SearchSettings(url="http://engine.invalid"), writer=writer, telemetry=telemetry))
+    run(
+        lambda p: (
+            p
+            | beam.Create([kept, refused])
+            | WriteDeadLetters(
+                str(path), SearchSettings(url="http://engine.invalid"), writer=writer, telemetry=telemetry
+            )
+        )
+    )
 
     assert sorted(json.loads(line)["reason"] for line in path.read_text().splitlines()) == ["no_link", "not_a_feed"]
     assert [d["reason"] for d in engine.index(DEADLETTER_INDEX).values()] == ["no_link"]
@@ -184,8 +222,17 @@ def test_a_dead_letter_the_index_refuses_is_counted_and_stays_in_the_file(tmp_pa
 
 def test_index_alerts_writes_each_alert_once_and_dead_letters_one_the_engine_refuses(tmp_path: Path) -> None:
     engine, registry, writer, telemetry = fakes()
-    alerts = [{"alert_id": f"trade-{n}", "topic": "trade", "count": 9, "baseline": 2.0, "ratio": 4.5,
-               "window_end": "2026-11-30T08:15:00Z"} for n in (1, 2)]
+    alerts = [
+        {
+            "alert_id": f"trade-{n}",
+            "topic": "trade",
+            "count": 9,
+            "baseline": 2.0,
+            "ratio": 4.5,
+            "window_end": "2026-11-30T08:15:00Z",
+        }
+        for n in (1, 2)
+    ]
     engine.refuse["trade-2"] = "mapper_parsing_exception"
     settings = SearchSettings(url="http://engine.invalid", deadletter_path=str(tmp_path / "dl.jsonl"))
 

@@ -33,8 +33,7 @@ def transforms(runner: str, *options: str) -> dict[str, str]:
 
 
 @pytest.mark.integration
-def test_flink_runner_ticks_from_javas_generate_sequence_as_a_primitive_read(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flink_runner_ticks_from_javas_generate_sequence_as_a_primitive_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSMON_FLINK_EXPANSION_JAR", raising=False)
     if not JOB_SERVER_JAR.is_file() or shutil.which("java") is None:
         pytest.fail(f"needs java and {JOB_SERVER_JAR} with its expansion service — run deploy/local/install.sh flink")
@@ -47,7 +46,8 @@ def test_flink_runner_ticks_from_javas_generate_sequence_as_a_primitive_read(
 
 
 def test_flink_runner_without_an_expansion_service_ticks_from_flinks_streaming_impulse(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("NEWSMON_FLINK_EXPANSION_JAR", raising=False)
     on_flink = transforms("FlinkRunner")
     assert FLINK_IMPULSE_URN in on_flink.values()

@@ -33,8 +33,9 @@ def registry_with_a_backfill() -> CollectorRegistry:
 
 
 def test_counts_add_parsed_and_unread_documents_and_every_failure_once() -> None:
-    assert counts(registry_with_a_backfill()) == BackfillCounts(feeds_done=10, entries=120, relevant=9, indexed=8,
-                                                                failures=6)
+    assert counts(registry_with_a_backfill()) == BackfillCounts(
+        feeds_done=10, entries=120, relevant=9, indexed=8, failures=6
+    )
     assert counts(CollectorRegistry()) == BackfillCounts()
 
 
@@ -49,8 +50,10 @@ def test_estimate_rate_and_time_left_at_the_mean_rate() -> None:
 def test_the_line_and_its_fields() -> None:
     now = BackfillCounts(feeds_done=25, entries=500, relevant=12, indexed=10, failures=3)
     text, fields = report_line(now, estimate(now, 100, 10.0))
-    assert text == ("backfill: 25/100 feeds (25%), 500 entries, 12 relevant, 10 indexed, 3 failures so far; "
-                    "2.5 feeds/s, 50.0 entries/s, ETA 0:30 (elapsed 0:10)")
+    assert text == (
+        "backfill: 25/100 feeds (25%), 500 entries, 12 relevant, 10 indexed, 3 failures so far; "
+        "2.5 feeds/s, 50.0 entries/s, ETA 0:30 (elapsed 0:10)"
+    )
     assert fields["feeds_done"] == 25 and fields["eta_seconds"] == 30.0 and fields["percent"] == 25.0
     text, fields = report_line(BackfillCounts(), estimate(BackfillCounts(), 100, 0.5))
     assert "- feeds/s" in text and "ETA --:--" in text and fields["eta_seconds"] is None
@@ -89,17 +92,21 @@ class _Tty(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("env", "log_format", "every", "tty", "mode"), [
-    (None, None, 10.0, True, "bar"),
-    (None, "text", 10.0, False, "lines"),
-    (None, "json", 10.0, True, "lines"),
-    (None, None, 0.0, True, "off"),
-    ("0", None, 10.0, True, "off"),
-    ("lines", None, 10.0, True, "lines"),
-    ("bar", "json", 10.0, False, "bar"),
-])
-def test_progress_mode(monkeypatch: pytest.MonkeyPatch, env: str | None, log_format: str | None, every: float,
-                       tty: bool, mode: str) -> None:
+@pytest.mark.parametrize(
+    ("env", "log_format", "every", "tty", "mode"),
+    [
+        (None, None, 10.0, True, "bar"),
+        (None, "text", 10.0, False, "lines"),
+        (None, "json", 10.0, True, "lines"),
+        (None, None, 0.0, True, "off"),
+        ("0", None, 10.0, True, "off"),
+        ("lines", None, 10.0, True, "lines"),
+        ("bar", "json", 10.0, False, "bar"),
+    ],
+)
+def test_progress_mode(
+    monkeypatch: pytest.MonkeyPatch, env: str | None, log_format: str | None, every: float, tty: bool, mode: str
+) -> None:
     if env is None:
         monkeypatch.delenv("NEWSMON_PROGRESS", raising=False)
     else:

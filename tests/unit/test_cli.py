@@ -18,8 +18,9 @@ def _exit_code(argv: list[str]) -> int:
         return int(done.code or 0)
 
 
-@pytest.mark.parametrize("command", ["run", "backfill", "classify", "serve-feeds", "search", "eval",
-                                     "dashboards", "feeds"])
+@pytest.mark.parametrize(
+    "command", ["run", "backfill", "classify", "serve-feeds", "search", "eval", "dashboards", "feeds"]
+)
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main([command, "--help"])
@@ -98,8 +99,22 @@ def test_a_bad_metrics_port_does_not_break_help_and_stops_run_with_the_fix(
 def test_an_invalid_spike_rule_is_a_configuration_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/rss\n")
-    assert main(["run", "--config", str(feeds), "--spike-min-history", "999999", "--spike-history", "60",
-                 "--metrics-port", "0"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(feeds),
+                "--spike-min-history",
+                "999999",
+                "--spike-history",
+                "60",
+                "--metrics-port",
+                "0",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "--spike-history" in err and "fix:" in err
 
@@ -132,22 +147,33 @@ def test_process_workers_are_told_where_to_write_their_metrics() -> None:
 
     argv = ["--environment_type=PROCESS", '--environment_config={"command": "/opt/boot"}']
     assert _json.loads(environment(argv, "/var/m") or "") == {
-        "command": "/opt/boot", "env": {"PROMETHEUS_MULTIPROC_DIR": "/var/m"}}
+        "command": "/opt/boot",
+        "env": {"PROMETHEUS_MULTIPROC_DIR": "/var/m"},
+    }
     assert environment(argv, None) == '{"command": "/opt/boot"}'  # single process: nothing to say
     assert environment(["--environment_type=LOOPBACK"], "/var/m") is None
-    chosen = ["--environment_type=PROCESS",
-              '--environment_config={"command": "b", "env": {"PROMETHEUS_MULTIPROC_DIR": "/mine"}}']
+    chosen = [
+        "--environment_type=PROCESS",
+        '--environment_config={"command": "b", "env": {"PROMETHEUS_MULTIPROC_DIR": "/mine"}}',
+    ]
     assert _json.loads(environment(chosen, "/var/m") or "")["env"] == {"PROMETHEUS_MULTIPROC_DIR": "/mine"}
 
 
-@pytest.mark.parametrize(("argv", "env", "expected"), [
-    (["--sdk-workers", "0"], None, "argument --sdk-workers: 0 is out of range — fix:"),
-    (["--sdk-workers", "2", "--runner", "FlinkRunner"], None, "set the runner's parallelism"),
-    (["--sdk-workers", "2", "--environment_type=PROCESS"], None, "without --environment_type"),
-    ([], "two", "NEWSMON_SDK_WORKERS='two': fix:"),
-])
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["--sdk-workers", "0"], None, "argument --sdk-workers: 0 is out of range — fix:"),
+        (["--sdk-workers", "2", "--runner", "FlinkRunner"], None, "set the runner's parallelism"),
+        (["--sdk-workers", "2", "--environment_type=PROCESS"], None, "without --environment_type"),
+        ([], "two", "NEWSMON_SDK_WORKERS='two': fix:"),
+    ],
+)
 def test_bad_worker_counts_stop_run_with_the_fix(
-    argv: list[str], env: str | None, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    env: str | None,
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if env is not None:
@@ -162,15 +188,17 @@ def test_bad_worker_counts_stop_run_with_the_fix(
 
 def test_logging_options_work_after_the_command_too() -> None:
     """`newsmon run --log-format text` used to reach Beam as an unparseable pipeline option."""
-    args, extra = build_parser().parse_known_args(["run", "--config", "f.yaml", "--log-format", "text",
-                                                   "--log-level", "DEBUG"])
+    args, extra = build_parser().parse_known_args(
+        ["run", "--config", "f.yaml", "--log-format", "text", "--log-level", "DEBUG"]
+    )
     assert (args.log_format, args.log_level, extra) == ("text", "DEBUG", [])
     args, _ = build_parser().parse_known_args(["--log-format", "json", "search", "tariffs"])
     assert args.log_format == "json"  # before the command, as before
 
 
 def test_the_worker_variable_is_a_host_default_that_other_runners_leave_to_themselves(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A deployment sets NEWSMON_SDK_WORKERS once; its Flink overlay reuses the same settings."""
     from pipeline.app.options import run_settings

@@ -11,8 +11,11 @@ from typing import Any
 from pipeline.app.cli import classify_stream
 from pipeline.core.topics import TOPICS
 
-GOOD = {"id": "a1", "title": "US and India agree to cut tariffs on farm goods",
-        "summary": "Negotiators from Washington and New Delhi reached an interim trade deal."}
+GOOD = {
+    "id": "a1",
+    "title": "US and India agree to cut tariffs on farm goods",
+    "summary": "Negotiators from Washington and New Delhi reached an interim trade deal.",
+}
 OTHER = {"id": "b2", "title": "Pacers win in Indianapolis", "summary": "Indiana's team beat Boston."}
 
 
@@ -36,8 +39,15 @@ def test_one_output_per_input_in_order_with_contract_fields() -> None:
 
 
 def test_bad_lines_get_an_error_object_and_a_nonzero_exit_but_good_lines_still_run() -> None:
-    code, out = run(["{not json", json.dumps(GOOD), json.dumps({"title": "no id"}), "[1, 2]",
-                     json.dumps({"id": 5, "title": "x", "summary": 3})])
+    code, out = run(
+        [
+            "{not json",
+            json.dumps(GOOD),
+            json.dumps({"title": "no id"}),
+            "[1, 2]",
+            json.dumps({"id": 5, "title": "x", "summary": 3}),
+        ]
+    )
     assert code == 1
     assert len(out) == 5
     assert out[0]["line"] == 1 and "error" in out[0]
@@ -46,7 +56,13 @@ def test_bad_lines_get_an_error_object_and_a_nonzero_exit_but_good_lines_still_r
 
 
 def test_console_script_end_to_end() -> None:
-    proc = subprocess.run([sys.executable, "-m", "pipeline.app.cli", "classify"], input=json.dumps(GOOD) + "\n",
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.app.cli", "classify"],
+        input=json.dumps(GOOD) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["id"] == "a1"

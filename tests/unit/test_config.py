@@ -11,9 +11,11 @@ from pipeline.core.errors import ConfigError
 
 def test_valid_file(tmp_path: Path) -> None:
     p = tmp_path / "feeds.yaml"
-    p.write_text("defaults: {interval: 5m, language: en}\nfeeds:\n"
-                 "  - url: https://a.example/rss\n    name: A\n    tags: [india]\n"
-                 "  - url: http://b.example/atom\n    interval: 90s\n    language: hi\n")
+    p.write_text(
+        "defaults: {interval: 5m, language: en}\nfeeds:\n"
+        "  - url: https://a.example/rss\n    name: A\n    tags: [india]\n"
+        "  - url: http://b.example/atom\n    interval: 90s\n    language: hi\n"
+    )
     a, b = load_feeds(p)
     assert (a.url, a.name, a.interval_s, a.language, a.tags) == ("https://a.example/rss", "A", 300.0, "en", ("india",))
     assert (b.name, b.interval_s, b.language) == ("b.example", 90.0, "hi")
@@ -53,8 +55,9 @@ def test_missing_file() -> None:
         load_feeds("/nonexistent/feeds.yaml")
 
 
-@pytest.mark.parametrize(("raw", "seconds"), [(300, 300.0), ("90s", 90.0), ("5m", 300.0), ("1h", 3600.0),
-                                              ("1500ms", 1.5)])
+@pytest.mark.parametrize(
+    ("raw", "seconds"), [(300, 300.0), ("90s", 90.0), ("5m", 300.0), ("1h", 3600.0), ("1500ms", 1.5)]
+)
 def test_durations(raw: object, seconds: float) -> None:
     assert parse_duration(raw, "x") == seconds
 
@@ -71,11 +74,15 @@ def test_secrets_from_env_or_file_and_not_in_repr(tmp_path: Path) -> None:
         search_settings({"ELASTICSEARCH_URL": "es:9200"})
 
 
-@pytest.mark.parametrize(("raw", "value"), [
-    *[(s, True) for s in ("1", "true", "yes", "on", "TRUE", " On ")],
-    *[(s, False) for s in ("0", "false", "no", "off", "OFF", " No ")],
-    ("", None), ("   ", None),  # unset: the default
-])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        *[(s, True) for s in ("1", "true", "yes", "on", "TRUE", " On ")],
+        *[(s, False) for s in ("0", "false", "no", "off", "OFF", " No ")],
+        ("", None),
+        ("   ", None),  # unset: the default
+    ],
+)
 def test_every_yes_no_variable_is_read_by_one_function(raw: str, value: bool | None) -> None:
     from pipeline.core.config import env_bool
 
@@ -96,8 +103,7 @@ def test_the_url_error_names_where_the_url_came_from() -> None:
         search_settings({"NEWSMON_SEARCH_URL": "engine:9200"})
     with pytest.raises(ConfigError, match=r"^--search-url='ftp://x'"):
         search_settings({"ELASTICSEARCH_URL": "http://fine:9200"}, url="ftp://x")
-    s = search_settings({"ELASTICSEARCH_URL": "http://e:9200", "NEWSMON_INDEX": "mine"}, index="theirs",
-                        index_all=True)
+    s = search_settings({"ELASTICSEARCH_URL": "http://e:9200", "NEWSMON_INDEX": "mine"}, index="theirs", index_all=True)
     assert (s.url, s.index, s.index_all) == ("http://e:9200", "theirs", True)
 
 
@@ -110,7 +116,12 @@ def test_choices_numbers_and_logging_from_the_environment() -> None:
     assert log_settings({"NEWSMON_LOG_LEVEL": "debug"}) == log_settings({}, level="DEBUG")
     assert log_settings({"NEWSMON_LOG_FORMAT": "json"}, fmt="text").format == "text"  # the flag wins
     assert [progress_mode({"NEWSMON_PROGRESS": v}) for v in ("", "0", "off", "Bar", "lines")] == [
-        None, "off", "off", "bar", "lines"]
+        None,
+        "off",
+        "off",
+        "bar",
+        "lines",
+    ]
     assert positive_float({"S": "0.5"}, "S", 1.0, "1") == 0.5 and positive_float({}, "S", 1.0, "1") == 1.0
     for bad in ("0", "-2", "fast", "inf", "nan"):
         with pytest.raises(ConfigError, match=rf"S='{bad}': fix: use a number greater than 0"):

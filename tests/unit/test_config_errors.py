@@ -42,33 +42,63 @@ CASES = [
     Case("flag-log-level", ["--log-level", "LOUD", "classify"], "argument --log-level"),
     # Beam pass-through options
     Case("beam-bad-value", [*RUN, "--parallelism=many"], "argument --parallelism: invalid int value"),
-    Case("beam-environment-config", [*RUN, "--environment_type=PROCESS", "--environment_config=boot"],
-         "--environment_config=boot: not a JSON object"),
+    Case(
+        "beam-environment-config",
+        [*RUN, "--environment_type=PROCESS", "--environment_config=boot"],
+        "--environment_config=boot: not a JSON object",
+    ),
     # environment variables
-    Case("env-port", ["run", "--config", "{feeds}", "--engine-wait", "0"], "NEWSMON_METRICS_PORT='nine'",
-         {"NEWSMON_METRICS_PORT": "nine"}),
+    Case(
+        "env-port",
+        ["run", "--config", "{feeds}", "--engine-wait", "0"],
+        "NEWSMON_METRICS_PORT='nine'",
+        {"NEWSMON_METRICS_PORT": "nine"},
+    ),
     Case("env-workers", RUN, "NEWSMON_SDK_WORKERS='two'", {"NEWSMON_SDK_WORKERS": "two"}),
     Case("env-bool", RUN, "NEWSMON_INDEX_ALL='maybe'", {"NEWSMON_INDEX_ALL": "maybe"}),
-    Case("env-bool-tls", RUN, "NEWSMON_SEARCH_VERIFY_CERTS='sometimes'",
-         {"NEWSMON_SEARCH_VERIFY_CERTS": "sometimes"}),
+    Case("env-bool-tls", RUN, "NEWSMON_SEARCH_VERIFY_CERTS='sometimes'", {"NEWSMON_SEARCH_VERIFY_CERTS": "sometimes"}),
     Case("env-choice", RUN, "NEWSMON_SEARCH_ENGINE='solr'", {"NEWSMON_SEARCH_ENGINE": "solr"}),
     Case("env-url", RUN, "ELASTICSEARCH_URL='ftp://engine'", {"ELASTICSEARCH_URL": "ftp://engine"}),
     Case("env-days", RUN, "NEWSMON_RETENTION_DAYS='-3'", {"NEWSMON_RETENTION_DAYS": "-3"}),
     Case("env-log-level", ["classify"], "NEWSMON_LOG_LEVEL='LOUD'", {"NEWSMON_LOG_LEVEL": "LOUD"}),
     Case("env-log-format", RUN, "NEWSMON_LOG_FORMAT='xml'", {"NEWSMON_LOG_FORMAT": "xml"}),
-    Case("env-prism", RUN, "NEWSMON_PRISM_LOCATION='/nonexistent/prism'",
-         {"NEWSMON_PRISM_LOCATION": "/nonexistent/prism"}),
-    Case("env-progress", ["backfill", "--input", "{feeds}", "--no-index"], "NEWSMON_PROGRESS='sometimes'",
-         {"NEWSMON_PROGRESS": "sometimes"}),
-    Case("env-demo-scale", ["demo", "--feeds-port", "0", "--feeds-dir", "{tmp}"], "NEWSMON_DEMO_TIME_SCALE='fast'",
-         {"NEWSMON_DEMO_TIME_SCALE": "fast"}),
-    Case("env-kibana-bool", ["dashboards", "import", "--wait", "0"], "KIBANA_VERIFY_CERTS='perhaps'",
-         {"KIBANA_VERIFY_CERTS": "perhaps"}),
+    Case(
+        "env-prism",
+        RUN,
+        "NEWSMON_PRISM_LOCATION='/nonexistent/prism'",
+        {"NEWSMON_PRISM_LOCATION": "/nonexistent/prism"},
+    ),
+    Case(
+        "env-progress",
+        ["backfill", "--input", "{feeds}", "--no-index"],
+        "NEWSMON_PROGRESS='sometimes'",
+        {"NEWSMON_PROGRESS": "sometimes"},
+    ),
+    Case(
+        "env-demo-scale",
+        ["demo", "--feeds-port", "0", "--feeds-dir", "{tmp}"],
+        "NEWSMON_DEMO_TIME_SCALE='fast'",
+        {"NEWSMON_DEMO_TIME_SCALE": "fast"},
+    ),
+    Case(
+        "env-kibana-bool",
+        ["dashboards", "import", "--wait", "0"],
+        "KIBANA_VERIFY_CERTS='perhaps'",
+        {"KIBANA_VERIFY_CERTS": "perhaps"},
+    ),
     # secret files
-    Case("secret-file-missing", RUN, "ELASTICSEARCH_API_KEY_FILE=/nonexistent/key",
-         {"ELASTICSEARCH_API_KEY_FILE": "/nonexistent/key"}),
-    Case("secret-file-is-a-folder", ["search", "tariffs"], "ELASTICSEARCH_PASSWORD_FILE=/",
-         {"ELASTICSEARCH_PASSWORD_FILE": "/"}),
+    Case(
+        "secret-file-missing",
+        RUN,
+        "ELASTICSEARCH_API_KEY_FILE=/nonexistent/key",
+        {"ELASTICSEARCH_API_KEY_FILE": "/nonexistent/key"},
+    ),
+    Case(
+        "secret-file-is-a-folder",
+        ["search", "tariffs"],
+        "ELASTICSEARCH_PASSWORD_FILE=/",
+        {"ELASTICSEARCH_PASSWORD_FILE": "/"},
+    ),
     # feeds.yaml
     Case("feeds-url", RUN, "feeds[1].url", feeds=GOOD_FEEDS + "  - url: ftp://example.org/rss\n"),
     Case("feeds-interval", RUN, "feeds[0].interval", feeds=GOOD_FEEDS + "    interval: 0.1s\n"),
@@ -82,12 +112,19 @@ CASES = [
 def _clean_environment(tmp: Path) -> dict[str, str]:
     """This process's environment without newsmon's settings, the engine on a closed port, and a Prism
     binary that exists (nothing gets far enough to run it)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NEWSMON_", "ELASTICSEARCH_", "KIBANA_", "PROMETHEUS_MULTIPROC"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEWSMON_", "ELASTICSEARCH_", "KIBANA_", "PROMETHEUS_MULTIPROC"))
+    }
     repo = str(Path(__file__).resolve().parents[2])  # this checkout's pipeline package, not an installed one
     env["PYTHONPATH"] = os.pathsep.join([repo, *filter(None, [env.get("PYTHONPATH")])])
-    env.update(ELASTICSEARCH_URL="http://127.0.0.1:9", KIBANA_URL="http://127.0.0.1:9",
-               NEWSMON_PRISM_LOCATION=sys.executable, NEWSMON_DEADLETTER_PATH=str(tmp / "dead.jsonl"))
+    env.update(
+        ELASTICSEARCH_URL="http://127.0.0.1:9",
+        KIBANA_URL="http://127.0.0.1:9",
+        NEWSMON_PRISM_LOCATION=sys.executable,
+        NEWSMON_DEADLETTER_PATH=str(tmp / "dead.jsonl"),
+    )
     return env
 
 
@@ -97,8 +134,15 @@ def test_a_configuration_error_exits_2_naming_the_source_and_the_fix(case: Case,
     feeds.write_text(case.feeds, encoding="utf-8")
     argv = [a.replace("{feeds}", str(feeds)).replace("{tmp}", str(tmp_path)) for a in case.argv]
     env = {**_clean_environment(tmp_path), **case.env}
-    done = subprocess.run([sys.executable, "-m", "pipeline.app.cli", *argv], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.app.cli", *argv],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 2, done.stderr
     assert case.needle in done.stderr, done.stderr
@@ -110,8 +154,15 @@ def test_the_environment_of_the_cases_alone_is_valid(tmp_path: Path) -> None:
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(GOOD_FEEDS, encoding="utf-8")
     argv = [a.replace("{feeds}", str(feeds)) for a in RUN]
-    done = subprocess.run([sys.executable, "-m", "pipeline.app.cli", *argv], env=_clean_environment(tmp_path),
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.app.cli", *argv],
+        env=_clean_environment(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 3, done.stderr
     assert "ELASTICSEARCH_URL" in done.stderr

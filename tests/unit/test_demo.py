@@ -44,6 +44,7 @@ def by_phase(phase: str) -> list[Story]:
 
 # --- the bank ---------------------------------------------------------------------------------------------
 
+
 def _parsed(stories: list[Story], feed: str = "wire") -> list[Any]:
     items = [(1_780_000_000.0 + n, f"https://demo.newsmon.invalid/t/{s.id}", s) for n, s in enumerate(stories)]
     body = render_feed(feed, items).encode()
@@ -60,12 +61,25 @@ def test_every_demo_story_gets_the_verdict_the_bank_states(story: Story) -> None
 
 def test_the_bank_mixes_topics_outsiders_and_false_friends_and_bursts_on_trade() -> None:
     relevant = [s for s in BANK if s.relevant]
-    assert {t for s in relevant for t in s.topics} == {"trade", "defense", "immigration", "energy", "diplomacy",
-                                                        "technology"}
+    assert {t for s in relevant for t in s.topics} == {
+        "trade",
+        "defense",
+        "immigration",
+        "energy",
+        "diplomacy",
+        "technology",
+    }
     assert len([s for s in BANK if not s.relevant]) >= 8
     titles = " ".join(s.title for s in BANK if not s.relevant)
-    for false_friend in ("Indiana", "Indianapolis", "Indian Wells", "Native American", "India Pale Ale",
-                         "West Indies", "Washington state"):
+    for false_friend in (
+        "Indiana",
+        "Indianapolis",
+        "Indian Wells",
+        "Native American",
+        "India Pale Ale",
+        "West Indies",
+        "Washington state",
+    ):
         assert false_friend in titles
     burst = by_phase("burst")
     assert all(s.relevant and s.topics == ("trade",) for s in burst)
@@ -73,6 +87,7 @@ def test_the_bank_mixes_topics_outsiders_and_false_friends_and_bursts_on_trade()
 
 
 # --- the timeline -----------------------------------------------------------------------------------------
+
 
 def test_round_one_publishes_every_steady_and_burst_story_once_in_time_order() -> None:
     first = [p for p in itertools.islice(publications(BANK), 200) if p.round == 1]
@@ -117,13 +132,34 @@ def test_the_burst_comes_after_the_history_a_verdict_needs_and_fills_a_window() 
 
 
 def test_run_args_are_the_production_spike_rule_30_times_faster() -> None:
-    assert run_args() == ["--tick", "2", "--spike-window", "30", "--spike-history", "2880",
-                          "--spike-min-history", "120", "--spike-ratio", "3", "--spike-min-count", "5"]
-    assert run_args(0.5)[:8] == ["--tick", "1", "--spike-window", "15", "--spike-history", "1440",
-                                 "--spike-min-history", "60"]
+    assert run_args() == [
+        "--tick",
+        "2",
+        "--spike-window",
+        "30",
+        "--spike-history",
+        "2880",
+        "--spike-min-history",
+        "120",
+        "--spike-ratio",
+        "3",
+        "--spike-min-count",
+        "5",
+    ]
+    assert run_args(0.5)[:8] == [
+        "--tick",
+        "1",
+        "--spike-window",
+        "15",
+        "--spike-history",
+        "1440",
+        "--spike-min-history",
+        "60",
+    ]
 
 
 # --- the feeds --------------------------------------------------------------------------------------------
+
 
 def test_a_rendered_feed_is_newest_first_and_keeps_the_newest_items() -> None:
     stories = list(BANK) * 2
@@ -179,15 +215,21 @@ _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 def _ms(expr: str) -> str:
     """Every duration in ``expr`` as milliseconds, whitespace squeezed: expressions compare by meaning."""
+
     def one(m: re.Match[str]) -> str:
         total = sum(int(n) * _UNIT_MS[u] for n, u in re.findall(r"(\d+)(ms|[smhd])", m.group(0)))
         return f"{total}ms"
+
     return " ".join(re.sub(r"(?<![\w:])(?:\d+(?:ms|[smhd]))+(?![\w:])", one, expr).split())
 
 
 def _spike_rules(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    rules = [r for g in doc["groups"] for r in g["rules"]
-             if r.get("record", "").startswith(("topic:", "demo:")) or "TopicSpike" in r.get("alert", "")]
+    rules = [
+        r
+        for g in doc["groups"]
+        for r in g["rules"]
+        if r.get("record", "").startswith(("topic:", "demo:")) or "TopicSpike" in r.get("alert", "")
+    ]
     return sorted(rules, key=lambda r: "alert" in r)  # recording rules first, in file order
 
 
@@ -221,8 +263,9 @@ def test_newsmon_demo_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert done.value.code == 0 and "--time-scale" in capsys.readouterr().out
 
 
-def test_newsmon_demo_hands_other_arguments_to_run_after_its_own(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_newsmon_demo_hands_other_arguments_to_run_after_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # A later --spike-window overrides the demo's; run refuses it before any engine or runner starts,
     # and the newsroom (feeds.yaml written, port released) is stopped on the way out.
     assert main(["demo", "--feeds-port", "0", "--feeds-dir", str(tmp_path), "--spike-window", "0"]) == 2

@@ -53,12 +53,19 @@ def env_names_read_by_code() -> set[str]:
     for path in (REPO / "pipeline").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and re.fullmatch(r"(NEWSMON|ELASTICSEARCH|KIBANA)_[A-Z0-9_]+", node.value):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and re.fullmatch(r"(NEWSMON|ELASTICSEARCH|KIBANA)_[A-Z0-9_]+", node.value)
+            ):
                 names.add(node.value)
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("secret") \
-                    and len(node.args) == 2 and isinstance(node.args[1], ast.Constant) \
-                    and isinstance(node.args[1].value, str):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "").endswith("secret")
+                and len(node.args) == 2
+                and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
+            ):
                 names.add(f"{node.args[1].value}_FILE")
     return names
 
@@ -128,8 +135,12 @@ def test_dockerfile_runs_as_non_root_with_healthcheck_and_entrypoint() -> None:
     assert env["NEWSMON_METRICS_PORT"] == "9108"
     prism_copy = [rest for word, rest in instructions if word == "COPY" and "--from=prism" in rest]
     assert prism_copy and prism_copy[0].split()[-1] == env["NEWSMON_PRISM_LOCATION"]
-    assert set(env) - GENERIC_ENV - {"PIP_DISABLE_PIP_VERSION_CHECK", "PIP_NO_CACHE_DIR", "CGO_ENABLED",
-                                     "GOTOOLCHAIN", "GOFLAGS"} <= env_names_read_by_code()
+    assert (
+        set(env)
+        - GENERIC_ENV
+        - {"PIP_DISABLE_PIP_VERSION_CHECK", "PIP_NO_CACHE_DIR", "CGO_ENABLED", "GOTOOLCHAIN", "GOFLAGS"}
+        <= env_names_read_by_code()
+    )
 
 
 def test_dockerignore_lets_in_what_the_dockerfile_copies() -> None:
@@ -211,8 +222,13 @@ def env_example() -> dict[str, str]:
 
 def make_env(path: Path) -> dict[str, str]:
     """Run compose/make-env.sh on ``path`` and return the variables it holds."""
-    run = subprocess.run(["bash", str(DEPLOY / "compose" / "make-env.sh"), str(path)], capture_output=True,
-                         text=True, timeout=60, check=False)
+    run = subprocess.run(
+        ["bash", str(DEPLOY / "compose" / "make-env.sh"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#"))
 
@@ -225,8 +241,9 @@ def service_uid(service: dict[str, Any]) -> str:
 def test_secrets_reach_containers_only_as_files(compose: dict[str, Any]) -> None:
     """Every secret is a top-level secret whose value is a deploy/.env variable; no container environment
     holds one: services get NAME_FILE=/run/secrets/<a secret they list>."""
-    code = "\n".join(line for line in COMPOSE.read_text(encoding="utf-8").splitlines()
-                     if not line.lstrip().startswith("#"))
+    code = "\n".join(
+        line for line in COMPOSE.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
+    )
     assert set(re.findall(r"\$\{(\w+):\?", code)) == {MARKER}, "only the marker is interpolated"
     sources = {name: spec["environment"] for name, spec in compose["secrets"].items()}
     assert all(set(spec) == {"environment"} for spec in compose["secrets"].values())
@@ -287,8 +304,9 @@ def test_one_shots_run_unprivileged_and_only_setup_is_the_superuser(compose: dic
             assert service_uid(service) != "0", f"{name} runs as root"
     for name in ("setup", "dashboards"):
         assert services[name].get("user"), f"{name}: no explicit user"
-    holders = {name for name, svc in services.items()
-               if "elastic_password" in {s["source"] for s in svc.get("secrets", [])}}
+    holders = {
+        name for name, svc in services.items() if "elastic_password" in {s["source"] for s in svc.get("secrets", [])}
+    }
     assert holders == {"elasticsearch", "setup"}, "only the bootstrap and setup get the superuser password"
     env = services["dashboards"]["environment"]
     assert env["KIBANA_USERNAME"] == "newsmon_dashboards"
@@ -322,8 +340,10 @@ def test_compose_prometheus_scrapes_newsmon_and_alerts_alertmanager(compose: dic
     mounts = compose["services"]["prometheus"]["volumes"]
     assert "./prometheus/rules:/etc/prometheus/rules:ro" in mounts
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
-    assert "./alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro" in \
-        compose["services"]["alertmanager"]["volumes"]
+    assert (
+        "./alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro"
+        in compose["services"]["alertmanager"]["volumes"]
+    )
 
 
 def test_prometheus_image_promtool_and_module_versions_agree(compose: dict[str, Any]) -> None:
@@ -386,8 +406,10 @@ def test_deployment_env_is_real_and_secret_comes_from_a_secret(deployment: dict[
     known = env_names_read_by_code() | GENERIC_ENV
     env = {e["name"]: e for e in container["env"]}
     assert set(env) <= known
-    assert env["ELASTICSEARCH_API_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "newsmon-elasticsearch",
-                                                                       "key": "api-key"}
+    assert env["ELASTICSEARCH_API_KEY"]["valueFrom"]["secretKeyRef"] == {
+        "name": "newsmon-elasticsearch",
+        "key": "api-key",
+    }
     kustomizations = [yaml.safe_load(p.read_text()) for p in K8S.rglob("kustomization.yaml")]
     for k in kustomizations:
         for gen in k.get("configMapGenerator", []):
@@ -436,12 +458,16 @@ def test_prometheusrule_is_the_rule_files_copy() -> None:
     [rule] = k8s_docs(K8S / "base" / "prometheusrule.yaml")
     assert rule["spec"]["groups"] == groups, (
         "deploy/k8s/base/prometheusrule.yaml differs from deploy/prometheus/rules — "
-        "fix: python deploy/k8s/gen_prometheusrule.py")
+        "fix: python deploy/k8s/gen_prometheusrule.py"
+    )
     assert gen.main(["--check"]) == 0
 
 
-KIBANA_KEYS = ("xpack.security.encryptionKey", "xpack.encryptedSavedObjects.encryptionKey",
-               "xpack.reporting.encryptionKey")
+KIBANA_KEYS = (
+    "xpack.security.encryptionKey",
+    "xpack.encryptedSavedObjects.encryptionKey",
+    "xpack.reporting.encryptionKey",
+)
 
 
 def kibana_entrypoint_pairs() -> dict[str, str]:
@@ -490,8 +516,7 @@ def test_kibana_entrypoint_exports_the_secret_files_and_runs_the_command(tmp_pat
     exported = dict(line.split("=", 1) for line in run.stdout.splitlines() if "=" in line)
     assert {k: exported[k] for k in pairs} == {k: f"value-of-{k}" for k in pairs}
     (tmp_path / next(iter(pairs.values()))).unlink()
-    missing = subprocess.run(["bash", script, "env"], env=env, capture_output=True, text=True, timeout=30,
-                             check=False)
+    missing = subprocess.run(["bash", script, "env"], env=env, capture_output=True, text=True, timeout=30, check=False)
     assert missing.returncode == 2 and "make-env.sh" in missing.stderr
 
 
@@ -555,26 +580,56 @@ def test_setup_script_against_a_fake_elasticsearch(tmp_path: Path) -> None:
     thread.start()
     try:
         # As compose runs it: every password from a NAME_FILE.
-        secrets = {"ELASTIC_PASSWORD": "elastic-pw", "KIBANA_SYSTEM_PASSWORD": "kibana-system-pw-1",
-                   "NEWSMON_ES_PASSWORD": "newsmon-pw-12345", "NEWSMON_DASHBOARDS_PASSWORD": "dashboards-pw-123"}
+        secrets = {
+            "ELASTIC_PASSWORD": "elastic-pw",
+            "KIBANA_SYSTEM_PASSWORD": "kibana-system-pw-1",
+            "NEWSMON_ES_PASSWORD": "newsmon-pw-12345",
+            "NEWSMON_DASHBOARDS_PASSWORD": "dashboards-pw-123",
+        }
         for name, value in secrets.items():
             (tmp_path / name.lower()).write_text(value + "\n")
-        env = {"PATH": "/usr/bin:/bin:/usr/local/bin",
-               "ELASTICSEARCH_URL": f"http://127.0.0.1:{server.server_address[1]}", "TMPDIR": str(tmp_path),
-               **{f"{name}_FILE": str(tmp_path / name.lower()) for name in secrets}}
-        run = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], env=env, capture_output=True,
-                             text=True, timeout=60, check=False)
+        env = {
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "ELASTICSEARCH_URL": f"http://127.0.0.1:{server.server_address[1]}",
+            "TMPDIR": str(tmp_path),
+            **{f"{name}_FILE": str(tmp_path / name.lower()) for name in secrets},
+        }
+        run = subprocess.run(
+            ["bash", str(DEPLOY / "compose" / "setup.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert run.returncode == 0, run.stderr
-        no_file = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], capture_output=True, text=True,
-                                 env={**env, "NEWSMON_ES_PASSWORD_FILE": str(tmp_path / "absent")}, timeout=60,
-                                 check=False)
+        no_file = subprocess.run(
+            ["bash", str(DEPLOY / "compose" / "setup.sh")],
+            capture_output=True,
+            text=True,
+            env={**env, "NEWSMON_ES_PASSWORD_FILE": str(tmp_path / "absent")},
+            timeout=60,
+            check=False,
+        )
         assert no_file.returncode == 2 and "NEWSMON_ES_PASSWORD_FILE" in no_file.stderr
         env = {k: v for k, v in env.items() if not k.endswith("_FILE")} | secrets
-        plain = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], env=env, capture_output=True,
-                               text=True, timeout=60, check=False)
+        plain = subprocess.run(
+            ["bash", str(DEPLOY / "compose" / "setup.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert plain.returncode == 0, plain.stderr  # plain variables work too (docker compose run -e ...)
-        bad = subprocess.run(["bash", str(DEPLOY / "compose" / "setup.sh")], capture_output=True, text=True,
-                             env={**env, "NEWSMON_ES_PASSWORD": 'has"quote'}, timeout=60, check=False)
+        bad = subprocess.run(
+            ["bash", str(DEPLOY / "compose" / "setup.sh")],
+            capture_output=True,
+            text=True,
+            env={**env, "NEWSMON_ES_PASSWORD": 'has"quote'},
+            timeout=60,
+            check=False,
+        )
         assert bad.returncode == 2 and "make-env.sh" in bad.stderr
     finally:
         server.shutdown()
@@ -596,11 +651,17 @@ def test_grafana_mounts_match_its_provisioning(compose: dict[str, Any]) -> None:
     provisioning = REPO / "dashboards" / "grafana" / "provisioning"
     mounts = dict(str(v).split(":")[:2] for v in compose["services"]["grafana"]["volumes"] if str(v).startswith("."))
     assert mounts["../dashboards/grafana/provisioning"] == "/etc/grafana/provisioning"
-    paths = [p["options"]["path"] for f in (provisioning / "dashboards").glob("*.y*ml")
-             for p in yaml.safe_load(f.read_text(encoding="utf-8"))["providers"]]
+    paths = [
+        p["options"]["path"]
+        for f in (provisioning / "dashboards").glob("*.y*ml")
+        for p in yaml.safe_load(f.read_text(encoding="utf-8"))["providers"]
+    ]
     assert paths and all(p == mounts["../dashboards/grafana"] for p in paths), paths
-    urls = [d["url"] for f in (provisioning / "datasources").glob("*.y*ml")
-            for d in yaml.safe_load(f.read_text(encoding="utf-8"))["datasources"]]
+    urls = [
+        d["url"]
+        for f in (provisioning / "datasources").glob("*.y*ml")
+        for d in yaml.safe_load(f.read_text(encoding="utf-8"))["datasources"]
+    ]
     assert urls and all(u == "http://prometheus:9090" for u in urls), urls
 
 
@@ -624,14 +685,20 @@ REQUIRED: list[tuple[str, str | tuple[str, str]]] = [
     ("newsmon status and trends: alert searches, document counts per index", ("news-alerts*", "read")),
     ("newsmon status: dead-letter count", ("news-deadletter*", "read")),
     ("the feeds index made on first write", ("news-feeds*", "create_index")),
-    ("new template fields added to existing article indices (PUT _mapping)",
-     ("news-articles*", "indices:admin/mapping/put")),
-    ("new template fields added to the existing alerts index (PUT _mapping)",
-     ("news-alerts*", "indices:admin/mapping/put")),
+    (
+        "new template fields added to existing article indices (PUT _mapping)",
+        ("news-articles*", "indices:admin/mapping/put"),
+    ),
+    (
+        "new template fields added to the existing alerts index (PUT _mapping)",
+        ("news-alerts*", "indices:admin/mapping/put"),
+    ),
     ("story_id for documents older than stories (_update_by_query)", ("news-articles*", "index")),
     ("story band claims: realtime _mget", ("news-stories*", "read")),
-    ("story band claims: create, replace an expired one (index with if_seq_no); story records (upsert)",
-     ("news-stories*", "index")),
+    (
+        "story band claims: create, replace an expired one (index with if_seq_no); story records (upsert)",
+        ("news-stories*", "index"),
+    ),
     ("the stories index made on first write", ("news-stories*", "create_index")),
     ("expired band claims: _delete_by_query", ("news-stories*", "delete")),
 ]
@@ -668,8 +735,11 @@ def test_every_one_shot_service_is_adopted_so_up_wait_succeeds(compose: dict[str
     assert one_shots == {"setup", "dashboards"}
     for name in one_shots:
         completed = "service_completed_successfully"
-        adopters = [other for other, svc in services.items() if other not in one_shots
-                    and (svc.get("depends_on") or {}).get(name, {}).get("condition") == completed]
+        adopters = [
+            other
+            for other, svc in services.items()
+            if other not in one_shots and (svc.get("depends_on") or {}).get(name, {}).get("condition") == completed
+        ]
         assert adopters, f"no long-running service waits for {name} to complete"
     for readme in (REPO / "README.md", DEPLOY / "README.md"):
         assert "up -d --build --wait" in readme.read_text() or "up -d --wait" in readme.read_text(), readme
@@ -686,8 +756,11 @@ def test_the_network_policy_admits_only_the_metrics_port_from_monitoring() -> No
     assert spec["podSelector"]["matchLabels"].items() <= template_labels.items()
     [rule] = spec["ingress"]
     assert [p["port"] for p in rule["ports"]] == ["metrics"]
-    ports = {p["name"]: p["containerPort"] for c in deployment["spec"]["template"]["spec"]["containers"]
-             for p in c.get("ports", [])}
+    ports = {
+        p["name"]: p["containerPort"]
+        for c in deployment["spec"]["template"]["spec"]["containers"]
+        for p in c.get("ports", [])
+    }
     assert set(ports) == {"metrics"}  # Prism's and the worker pool's ports are not declared, and not admitted
     assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
 
@@ -700,8 +773,11 @@ def test_the_lock_pins_every_dependency_with_plain_versions() -> None:
     """deploy/constraints.txt (deploy/lock.sh) is what install.sh and the image install with."""
     import tomllib
 
-    lines = [line for line in (DEPLOY / "constraints.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line
+        for line in (DEPLOY / "constraints.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     pinned = {}
     for line in lines:
         assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.+!\-]+", line), f"not name==version: {line}"
@@ -712,4 +788,4 @@ def test_the_lock_pins_every_dependency_with_plain_versions() -> None:
     names = {_canonical(re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0]) for spec in wanted}
     assert names - set(pinned) == set(), "run deploy/lock.sh after changing pyproject.toml"
     assert "-c constraints.txt" in DOCKERFILE.read_text()
-    assert "install -c \"$constraints\"" in (DEPLOY / "local" / "install.sh").read_text()
+    assert 'install -c "$constraints"' in (DEPLOY / "local" / "install.sh").read_text()

@@ -14,8 +14,9 @@ from pipeline.devtools.calibrate import SIGNS, Example, fit, fit_thresholds, fit
 FEATURE_NAMES = list(weights.PRIOR_WEIGHTS)
 
 
-def example(relevant: bool, topics: dict[str, float] | None = None, gold: set[str] | None = None,
-            **values: float) -> Example:
+def example(
+    relevant: bool, topics: dict[str, float] | None = None, gold: set[str] | None = None, **values: float
+) -> Example:
     features = dict.fromkeys(FEATURE_NAMES, 0.0)
     features.update(values)
     return Example(features, relevant, topics or {}, False, frozenset(gold or ()))
@@ -43,8 +44,11 @@ def test_items_decided_by_a_gate_are_not_fitted() -> None:
 
 
 def test_topic_thresholds_separate_gold_topics() -> None:
-    data = [example(True, {"trade": 1.2}, {"trade"}), example(True, {"trade": 0.4}, set()),
-            example(True, {"trade": 0.9}, {"trade"})]
+    data = [
+        example(True, {"trade": 1.2}, {"trade"}),
+        example(True, {"trade": 0.4}, set()),
+        example(True, {"trade": 0.9}, {"trade"}),
+    ]
     assert 0.4 < fit_thresholds(data, relative=0.0)["trade"] <= 0.9
     thresholds, relative = fit_topics(data)
     assert set(thresholds) == set(weights.TOPIC_THRESHOLDS)
@@ -60,9 +64,16 @@ def test_score_reports_relevance_and_topic_f1() -> None:
 
 def test_main_prints_a_weights_module_without_writing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gold = tmp_path / "gold.jsonl"
-    rows = [{"id": "a", "title": "India, US sign trade pact", "summary": "Tariffs will fall.", "relevant": True,
-             "topics": ["trade"]},
-            {"id": "b", "title": "USA beat India in T20 thriller", "summary": "", "relevant": False, "topics": []}]
+    rows = [
+        {
+            "id": "a",
+            "title": "India, US sign trade pact",
+            "summary": "Tariffs will fall.",
+            "relevant": True,
+            "topics": ["trade"],
+        },
+        {"id": "b", "title": "USA beat India in T20 thriller", "summary": "", "relevant": False, "topics": []},
+    ]
     gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     before = Path(weights.__file__).read_text(encoding="utf-8")
     assert calibrate.main([str(gold), "--l2", "1000"]) == 0

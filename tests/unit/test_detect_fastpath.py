@@ -30,9 +30,14 @@ def labelled() -> list[GoldItem]:
 
 def test_spaced_is_the_boundary_translation(labelled: list[GoldItem]) -> None:
     crafted = [
-        BOUNDARY_CHARS, BOUNDARY_CHARS[::-1] + "India’s “US–India” ties — भारत। है॥ x",
-        "\udcff lone surrogate, " + BOUNDARY_CHARS, "İstanbul’s", "", "plain ascii, no change",
-        "é" + "".join(f"{ch}a" for ch in BOUNDARY_CHARS), "数据：中国‘美国’",
+        BOUNDARY_CHARS,
+        BOUNDARY_CHARS[::-1] + "India’s “US–India” ties — भारत। है॥ x",
+        "\udcff lone surrogate, " + BOUNDARY_CHARS,
+        "İstanbul’s",
+        "",
+        "plain ascii, no change",
+        "é" + "".join(f"{ch}a" for ch in BOUNDARY_CHARS),
+        "数据：中国‘美国’",
     ]
     texts = crafted + [text for item in labelled for text in (item.title, item.summary, item.body.lower())]
     for text in texts:
@@ -52,8 +57,9 @@ def _same(item: GoldItem, use_stage2: bool = True) -> None:
 def test_fast_path_gives_the_general_paths_verdicts(labelled: list[GoldItem]) -> None:
     for item in labelled:
         _same(item)
-    gated = [item for item in labelled
-             if classify(item.title, item.summary, item.body).evidence["rule"].startswith("no_")]
+    gated = [
+        item for item in labelled if classify(item.title, item.summary, item.body).evidence["rule"].startswith("no_")
+    ]
     assert len(gated) > 300  # the fast path is what most of these items take
 
 

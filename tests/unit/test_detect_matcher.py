@@ -9,17 +9,19 @@ from pipeline.detect.lexicon import ALL_TERMS
 from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher, surface_variants, validate
 from pipeline.detect.terms import GUARD_US_CAPS, Term, false_friend, india, topic, us
 
-SMALL = Matcher([
-    india("India", entity="India"),
-    india("Indian", entity="India"),
-    india("भारत", entity="India", prefix=True),
-    topic("energy", 1.0, "तेल"),
-    false_friend("ocean", "Indian Ocean", entity="Indian Ocean"),
-    us("US", cs=True, guard=GUARD_US_CAPS),
-    us("Quad", cs=True),
-    us("India-US", entity="dyad"),
-    topic("immigration", 1.0, "वीज़ा"),
-])
+SMALL = Matcher(
+    [
+        india("India", entity="India"),
+        india("Indian", entity="India"),
+        india("भारत", entity="India", prefix=True),
+        topic("energy", 1.0, "तेल"),
+        false_friend("ocean", "Indian Ocean", entity="Indian Ocean"),
+        us("US", cs=True, guard=GUARD_US_CAPS),
+        us("Quad", cs=True),
+        us("India-US", entity="dyad"),
+        topic("immigration", 1.0, "वीज़ा"),
+    ]
+)
 
 
 def surfaces(text: str, matcher: Matcher = SMALL) -> list[str]:
@@ -27,15 +29,18 @@ def surfaces(text: str, matcher: Matcher = SMALL) -> list[str]:
     return [surface for _, _, surface, _ in hits]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("India's envoy", ["India"]),
-    ("Indiana and Indianapolis", []),
-    ("Indians", []),  # "Indians" is its own lexicon entry, not a prefix of "Indian"
-    ("pro-India stance", ["India"]),
-    ("(India)", ["India"]),
-    ("IndiaUS", []),
-    ("India_US", []),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("India's envoy", ["India"]),
+        ("Indiana and Indianapolis", []),
+        ("Indians", []),  # "Indians" is its own lexicon entry, not a prefix of "Indian"
+        ("pro-India stance", ["India"]),
+        ("(India)", ["India"]),
+        ("IndiaUS", []),
+        ("India_US", []),
+    ],
+)
 def test_word_boundaries(text: str, expected: list[str]) -> None:
     assert surfaces(text) == expected
 
@@ -90,13 +95,16 @@ def test_full_lexicon_compiles_and_every_topic_is_known() -> None:
         assert all(s == s.strip() and s for s in term.surfaces), term.surfaces
 
 
-@pytest.mark.parametrize(("term", "message"), [
-    (Term(("x",), topics=(("sports", 1.0),)), "not one of"),
-    (Term(("x",), topics=(("trade", 1.5),)), "topic weight"),
-    (Term(("x",), us=2.0), "us weight"),
-    (Term(("x",), guard="nope"), "unknown guard"),
-    (Term(("",)), "non-blank"),
-])
+@pytest.mark.parametrize(
+    ("term", "message"),
+    [
+        (Term(("x",), topics=(("sports", 1.0),)), "not one of"),
+        (Term(("x",), topics=(("trade", 1.5),)), "topic weight"),
+        (Term(("x",), us=2.0), "us weight"),
+        (Term(("x",), guard="nope"), "unknown guard"),
+        (Term(("",)), "non-blank"),
+    ],
+)
 def test_malformed_terms_fail_fast_naming_the_term(term: Term, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         validate(term)
@@ -120,7 +128,10 @@ def test_find_fields_scans_once_and_keeps_offsets_per_field() -> None:
     title, summary, body = "India and US", "Quad meets", "Indian Ocean in India"
     found = SMALL.find_fields(title, summary, body)
     assert [[(s, e, surface) for s, e, surface, _ in hits] for hits, _ in found] == [
-        [(0, 5, "India"), (10, 12, "US")], [(0, 4, "Quad")], [(0, 12, "Indian Ocean"), (16, 21, "India")]]
+        [(0, 5, "India"), (10, 12, "US")],
+        [(0, 4, "Quad")],
+        [(0, 12, "Indian Ocean"), (16, 21, "India")],
+    ]
     assert found == [SMALL.find(text) for text in (title, summary, body)]
 
 

@@ -116,7 +116,8 @@ def test_real_topics_cross_validated(real_cv: tuple[list[GoldItem], list[Classif
 
 
 def test_stage2_is_more_precise_than_stage1_on_held_out_real_items(
-        real_cv: tuple[list[GoldItem], list[Classification]]) -> None:
+    real_cv: tuple[list[GoldItem], list[Classification]],
+) -> None:
     items, verdicts = real_cv
     baseline = [classify(item.title, item.summary, item.body, None, use_stage2=False) for item in items]
     ours, theirs = evaluate(items, verdicts=verdicts).relevance, evaluate(items, verdicts=baseline).relevance

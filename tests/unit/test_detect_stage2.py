@@ -43,8 +43,10 @@ def test_parallel_not_bilateral() -> None:
 
 
 def test_parallel_pattern_lowers_the_score_and_names_the_rule() -> None:
-    result = classify("US, Indian fuel exporters profiting from supply uncertainty during wars",
-                      "Refiners in both countries sold more diesel to Europe.")
+    result = classify(
+        "US, Indian fuel exporters profiting from supply uncertainty during wars",
+        "Refiners in both countries sold more diesel to Europe.",
+    )
     assert result.evidence["score"]["contributions"]["parallel"] < 0
 
 
@@ -77,13 +79,22 @@ def test_training_is_deterministic_and_learns() -> None:
 
 def test_training_is_deterministic_across_hash_seeds() -> None:
     # n-gram sets iterate in a hash-seed order; the weights must not depend on it.
-    code = ("from pipeline.devtools import train; from pipeline.devtools.evaluate import load_gold; "
-            f"print(train.fit(train.examples(load_gold({str(DEV)!r})[:120]), inner_folds=1).to_json())")
+    code = (
+        "from pipeline.devtools import train; from pipeline.devtools.evaluate import load_gold; "
+        f"print(train.fit(train.examples(load_gold({str(DEV)!r})[:120]), inner_folds=1).to_json())"
+    )
     outputs = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
-                              timeout=300, cwd=Path(__file__).resolve().parents[2])
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=300,
+            cwd=Path(__file__).resolve().parents[2],
+        )
         outputs.add(proc.stdout)
     assert len(outputs) == 1
 

@@ -3,9 +3,18 @@ from __future__ import annotations
 from pipeline.core.model import Article, Classification, ClassifiedArticle
 from pipeline.sinks.document import DOCUMENT_FIELDS, articles_template, template_version, to_document
 
-ARTICLE = Article(article_id="a" * 32, url="https://e.org/1", title="T", summary="S", body="B", source="Src",
-                  feed_url="https://e.org/rss", language="en", published_at="2026-01-01T00:00:00Z",
-                  seen_at="2026-01-02T00:00:00Z")
+ARTICLE = Article(
+    article_id="a" * 32,
+    url="https://e.org/1",
+    title="T",
+    summary="S",
+    body="B",
+    source="Src",
+    feed_url="https://e.org/rss",
+    language="en",
+    published_at="2026-01-01T00:00:00Z",
+    seen_at="2026-01-02T00:00:00Z",
+)
 VERDICT = Classification(True, 0.9, ("trade",), ("Narendra Modi",), ("tariff",), {"rule": "x"})
 
 

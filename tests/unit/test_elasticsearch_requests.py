@@ -54,20 +54,37 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        self.server.requests.append({"method": self.command, "path": self.path, "headers": headers,
-                                     "body": raw.decode()})
+        self.server.requests.append(
+            {"method": self.command, "path": self.path, "headers": headers, "body": raw.decode()}
+        )
         if self.server.status_for_auth != 200:
-            self._answer(self.server.status_for_auth, {"error": {"type": "security_exception",
-                                                                 "reason": "unable to authenticate"}})
+            self._answer(
+                self.server.status_for_auth,
+                {"error": {"type": "security_exception", "reason": "unable to authenticate"}},
+            )
             return
         if self.server.forbid and self.path.startswith(self.server.forbid):
-            self._answer(403, {"error": {"type": "security_exception", "reason": (
-                "action [cluster:admin/ilm/put] is unauthorized for user [newsmon] with effective roles "
-                "[newsmon_writer], this action is granted by the cluster privileges [manage_ilm,manage,all]")}})
+            self._answer(
+                403,
+                {
+                    "error": {
+                        "type": "security_exception",
+                        "reason": (
+                            "action [cluster:admin/ilm/put] is unauthorized for user [newsmon] with effective roles "
+                            "[newsmon_writer], this action is granted by the cluster privileges [manage_ilm,manage,all]"
+                        ),
+                    }
+                },
+            )
             return
         if self.path == "/" and self.command == "GET":
-            self._answer(200, {"version": {"number": self.server.version, "build_flavor": "default"},
-                               "tagline": "You Know, for Search"})
+            self._answer(
+                200,
+                {
+                    "version": {"number": self.server.version, "build_flavor": "default"},
+                    "tagline": "You Know, for Search",
+                },
+            )
         elif self.path.startswith("/_index_template/") and self.command == "GET":
             self._answer(404, {"error": {"type": "resource_not_found_exception", "reason": "missing"}})
         elif self.path.startswith("/_bulk"):
@@ -100,8 +117,12 @@ def settings(es: FakeElasticsearch, **kw: Any) -> SearchSettings:
 
 
 def doc(n: int, year: str = "2026") -> dict[str, Any]:
-    return {"article_id": f"id{n}", "title": f"t{n}", "published_at": f"{year}-02-01T00:00:00Z",
-            "published_at_estimated": False}
+    return {
+        "article_id": f"id{n}",
+        "title": f"t{n}",
+        "published_at": f"{year}-02-01T00:00:00Z",
+        "published_at_estimated": False,
+    }
 
 
 def test_connect_uses_the_elasticsearch_client(es: FakeElasticsearch) -> None:
@@ -114,8 +135,13 @@ def test_templates_and_ilm_policy_requests(es: FakeElasticsearch) -> None:
     writer = SearchWriter(settings(es, retention_days=365))
     writer.connect()
     written = writer.ensure_templates()
-    assert written == ["newsmon-news-articles", "newsmon-alerts", "newsmon-deadletter", "newsmon-feeds",
-                       "newsmon-stories"]
+    assert written == [
+        "newsmon-news-articles",
+        "newsmon-alerts",
+        "newsmon-deadletter",
+        "newsmon-feeds",
+        "newsmon-stories",
+    ]
     puts = {r["path"]: json.loads(r["body"]) for r in es.requests if r["method"] == "PUT"}
     # Indices made by an older template get the fields a newer one added (strict mappings refuse them).
     extended = puts["/news-articles-*/_mapping?allow_no_indices=true"]["properties"]
@@ -141,8 +167,12 @@ def test_bulk_request_is_create_only_routed_by_year(es: FakeElasticsearch) -> No
     assert bulk["method"] in {"PUT", "POST"}
     assert bulk["headers"]["content-type"].startswith("application/vnd.elasticsearch+x-ndjson")
     lines = [json.loads(line) for line in bulk["body"].splitlines()]
-    assert lines == [{"create": {"_index": "news-articles-2026", "_id": "id1"}}, doc(1),
-                     {"create": {"_index": "news-articles-2025", "_id": "id2"}}, doc(2, "2025")]
+    assert lines == [
+        {"create": {"_index": "news-articles-2026", "_id": "id1"}},
+        doc(1),
+        {"create": {"_index": "news-articles-2025", "_id": "id2"}},
+        doc(2, "2025"),
+    ]
 
 
 def test_only_failed_items_are_retried_and_permanent_ones_reported(es: FakeElasticsearch) -> None:
@@ -178,9 +208,14 @@ def test_a_missing_privilege_is_named_not_taken_for_bad_credentials(es: FakeElas
     assert "credentials rejected" not in text
 
 
-@pytest.mark.parametrize(("version", "engine", "message"), [
-    ("7.17.0", "auto", "not support"), ("8.19.3", "auto", "compatible-with=9"),
-    ("9.1.2", "opensearch", "NEWSMON_SEARCH_ENGINE=opensearch")])
+@pytest.mark.parametrize(
+    ("version", "engine", "message"),
+    [
+        ("7.17.0", "auto", "not support"),
+        ("8.19.3", "auto", "compatible-with=9"),
+        ("9.1.2", "opensearch", "NEWSMON_SEARCH_ENGINE=opensearch"),
+    ],
+)
 def test_wrong_version_or_engine_is_named(es: FakeElasticsearch, version: str, engine: str, message: str) -> None:
     es.version = version
     with pytest.raises(SearchError, match=message):

@@ -10,7 +10,8 @@ from pipeline.sinks.engines import Endpoint, HttpClient
 
 def test_an_api_key_wins_over_basic_auth_and_secrets_stay_out_of_repr() -> None:
     assert Endpoint("https://k", api_key="aWQ6a2V5", username="u", password="p").auth_headers() == {
-        "Authorization": "ApiKey aWQ6a2V5"}
+        "Authorization": "ApiKey aWQ6a2V5"
+    }
     basic = Endpoint("https://k", username="elastic", password="pw").auth_headers()["Authorization"]
     assert base64.b64decode(basic.removeprefix("Basic ")) == b"elastic:pw"
     assert Endpoint("http://k").auth_headers() == {}
@@ -28,11 +29,21 @@ def test_tls_settings_become_the_pool_settings() -> None:
 
 
 def test_the_engine_client_is_made_from_the_settings_endpoint() -> None:
-    settings = search_settings({"ELASTICSEARCH_URL": "https://es:9200", "ELASTICSEARCH_USERNAME": "newsmon",
-                                "ELASTICSEARCH_PASSWORD": "s3cret", "ELASTICSEARCH_CA_CERTS": "/etc/ca.pem"})
+    settings = search_settings(
+        {
+            "ELASTICSEARCH_URL": "https://es:9200",
+            "ELASTICSEARCH_USERNAME": "newsmon",
+            "ELASTICSEARCH_PASSWORD": "s3cret",
+            "ELASTICSEARCH_CA_CERTS": "/etc/ca.pem",
+        }
+    )
     endpoint = Endpoint.of(settings)
     assert (endpoint.url, endpoint.username, endpoint.password, endpoint.ca_certs) == (
-        "https://es:9200", "newsmon", "s3cret", "/etc/ca.pem")
+        "https://es:9200",
+        "newsmon",
+        "s3cret",
+        "/etc/ca.pem",
+    )
     client = HttpClient(settings)
     assert client._headers == endpoint.auth_headers()
     assert client._pool.connection_pool_kw["ca_certs"] == "/etc/ca.pem"

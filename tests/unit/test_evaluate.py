@@ -37,17 +37,27 @@ def write(tmp_path: Path, *lines: str) -> Path:
 
 
 def row(**fields: object) -> str:
-    base: dict[str, object] = {"id": "a", "title": "India, US sign pact", "summary": "", "relevant": True,
-                               "topics": ["trade"]}
+    base: dict[str, object] = {
+        "id": "a",
+        "title": "India, US sign pact",
+        "summary": "",
+        "relevant": True,
+        "topics": ["trade"],
+    }
     base.update(fields)
     return json.dumps({k: v for k, v in base.items() if v is not ...})
 
 
 # --- loading --------------------------------------------------------------------------------
 
+
 def test_load_gold_reads_items_and_categories(tmp_path: Path) -> None:
-    path = write(tmp_path, row(), "", row(id=7, relevant=False, topics=[], body="B", language="hi",
-                                          category=["hindi", "hard_negative:x"]))
+    path = write(
+        tmp_path,
+        row(),
+        "",
+        row(id=7, relevant=False, topics=[], body="B", language="hi", category=["hindi", "hard_negative:x"]),
+    )
     items = load_gold(path)
     assert items[0] == GoldItem(id="a", title="India, US sign pact", relevant=True, topics=("trade",))
     assert items[1].id == "7" and items[1].body == "B" and items[1].language == "hi"
@@ -58,22 +68,25 @@ def test_topics_are_kept_in_topic_set_order(tmp_path: Path) -> None:
     assert load_gold(write(tmp_path, row(topics=["technology", "trade"])))[0].topics == ("trade", "technology")
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "expected a JSON object"),
-    (row(id=...), "'id' must be"),
-    (row(id=""), "'id' must be"),
-    (row(title=""), "'title' must be a non-empty string"),
-    (row(summary=3), "'summary' must be a string"),
-    (row(relevant="yes"), "'relevant' must be true or false"),
-    (row(topics="trade"), "'topics' must be a list"),
-    (row(topics=["sports"]), "unknown topic(s) ['sports']"),
-    (row(relevant=False), "cannot have topics"),
-    (row(topics=["trade", "trade"]), "lists a topic twice"),
-    (row(category=3), "'category' must be"),
-    (row(category="hard_negative:us_china_trade"), "must have relevant: false"),
-    (row(language=5), "'language' must be a string"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        (row(id=...), "'id' must be"),
+        (row(id=""), "'id' must be"),
+        (row(title=""), "'title' must be a non-empty string"),
+        (row(summary=3), "'summary' must be a string"),
+        (row(relevant="yes"), "'relevant' must be true or false"),
+        (row(topics="trade"), "'topics' must be a list"),
+        (row(topics=["sports"]), "unknown topic(s) ['sports']"),
+        (row(relevant=False), "cannot have topics"),
+        (row(topics=["trade", "trade"]), "lists a topic twice"),
+        (row(category=3), "'category' must be"),
+        (row(category="hard_negative:us_china_trade"), "must have relevant: false"),
+        (row(language=5), "'language' must be a string"),
+    ],
+)
 def test_each_bad_line_is_named_with_file_line_and_problem(tmp_path: Path, line: str, message: str) -> None:
     path = write(tmp_path, row(id="ok"), line)
     with pytest.raises(GoldFileError) as caught:
@@ -99,10 +112,12 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
 
 # --- metrics --------------------------------------------------------------------------------
 
+
 def fake(verdicts: dict[str, tuple[bool, tuple[str, ...]]]) -> object:
     def classify(title: str, summary: str, body: str, language: str | None) -> Classification:
         relevant, topics = verdicts[title]
         return Classification(relevant, 0.9 if relevant else 0.1, topics, evidence={"rule": "r", "language": "en"})
+
     return classify
 
 
@@ -125,8 +140,11 @@ def test_metrics_are_computed_over_all_items() -> None:
     assert report.categories["hard_negative:sports"].accuracy == 0.5
     assert report.categories["false_friend:indiana"].accuracy == 1.0
     assert report.language_checked == 3 and report.language_correct == 2
-    assert [(m.id, m.kind) for m in report.misses] == [("1", "topics"), ("2", "false_negative"),
-                                                       ("3", "false_positive")]
+    assert [(m.id, m.kind) for m in report.misses] == [
+        ("1", "topics"),
+        ("2", "false_negative"),
+        ("3", "false_positive"),
+    ]
     assert report.targets()["relevance_f1"] == (0.5, TARGETS["relevance_f1"], False)
     assert not report.targets_met
 
@@ -135,8 +153,18 @@ def test_report_text_and_json() -> None:
     items = [GoldItem("x1", "a", relevant=True, topics=("trade",))]
     report = evaluate(items, fake({"a": (False, ())}))  # type: ignore[arg-type]
     text = format_report(report)
-    for needle in ("relevance:", "precision", "micro", "trade", "hard negatives", "targets:", "NOT MET",
-                   "misclassified (1)", "x1 [false_negative]", "rule r"):
+    for needle in (
+        "relevance:",
+        "precision",
+        "micro",
+        "trade",
+        "hard negatives",
+        "targets:",
+        "NOT MET",
+        "misclassified (1)",
+        "x1 [false_negative]",
+        "rule r",
+    ):
         assert needle in text, needle
     assert "misclassified" not in format_report(report, show_errors=False)
     data = json.loads(json.dumps(report.to_dict()))
@@ -165,6 +193,7 @@ def test_run_eval_exit_codes_and_outputs(tmp_path: Path) -> None:
 
 # --- the development set and the quality gate -------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def dev_report() -> EvalReport:
     return evaluate(load_gold(DEV))
@@ -179,12 +208,27 @@ def test_dev_set_covers_the_spec() -> None:
     assert all(topics[name] >= 25 for name in TOPICS), topics
     assert sum(1 for item in items if len(item.topics) > 1) >= 50
     categories = {tag for item in items for tag in item.categories}
-    for case in ("us_china_trade", "us_mexico_immigration", "india_pakistan_defence", "india_china_defence",
-                 "india_domestic_politics", "us_domestic_politics", "india_russia_oil", "list_of_countries",
-                 "sports"):
+    for case in (
+        "us_china_trade",
+        "us_mexico_immigration",
+        "india_pakistan_defence",
+        "india_china_defence",
+        "india_domestic_politics",
+        "us_domestic_politics",
+        "india_russia_oil",
+        "list_of_countries",
+        "sports",
+    ):
         assert f"hard_negative:{case}" in categories, case
-    for case in ("indiana", "indianapolis", "indian_wells", "american_indian", "west_indies", "indian_ocean",
-                 "india_pale_ale"):
+    for case in (
+        "indiana",
+        "indianapolis",
+        "indian_wells",
+        "american_indian",
+        "west_indies",
+        "indian_ocean",
+        "india_pale_ale",
+    ):
         assert f"false_friend:{case}" in categories, case
     hindi = [item for item in items if item.language == "hi"]
     assert any(item.relevant for item in hindi) and any(not item.relevant for item in hindi)

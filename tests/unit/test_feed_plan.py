@@ -37,7 +37,8 @@ def test_every_feed_is_in_exactly_one_of_the_fixed_shards(feeds_file: Path) -> N
 
 
 def test_an_edit_is_picked_up_and_an_invalid_one_keeps_the_last_good_list(
-        feeds_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    feeds_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     clock = [100.0]
     monkeypatch.setattr("pipeline.transforms.poll.time.monotonic", lambda: clock[0])
     plan = FeedPlan(load_feeds(feeds_file), 4, str(feeds_file))

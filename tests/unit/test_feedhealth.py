@@ -5,15 +5,40 @@ from __future__ import annotations
 from pipeline.app.feedhealth import feed_rows, render, status_of
 
 DOCS = [
-    {"feed_url": "https://ok.example/rss", "name": "Fine", "failures": 0, "last_poll": "2026-12-01T10:00:00+00:00",
-     "last_success": "2026-12-01T10:00:00+00:00", "next_due": "2026-12-01T10:05:00+00:00", "items_seen": 30,
-     "last_outcome": "not_modified"},
-    {"feed_url": "https://bad.example/rss", "name": "Broken", "failures": 4, "last_poll": "2026-12-01T09:59:00+00:00",
-     "last_outcome": "timeout", "last_error": "no answer within 30s"},
-    {"feed_url": "https://old.example/rss", "name": "Old", "gone": True, "failures": 1,
-     "last_poll": "2026-12-01T09:00:00+00:00", "last_outcome": "gone", "last_error": "HTTP 410 Gone"},
-    {"feed_url": "https://moved.example/rss", "name": "Moved", "fetch_url": "https://new.example/rss",
-     "failures": 0, "last_poll": "2026-12-01T10:00:00+00:00"},
+    {
+        "feed_url": "https://ok.example/rss",
+        "name": "Fine",
+        "failures": 0,
+        "last_poll": "2026-12-01T10:00:00+00:00",
+        "last_success": "2026-12-01T10:00:00+00:00",
+        "next_due": "2026-12-01T10:05:00+00:00",
+        "items_seen": 30,
+        "last_outcome": "not_modified",
+    },
+    {
+        "feed_url": "https://bad.example/rss",
+        "name": "Broken",
+        "failures": 4,
+        "last_poll": "2026-12-01T09:59:00+00:00",
+        "last_outcome": "timeout",
+        "last_error": "no answer within 30s",
+    },
+    {
+        "feed_url": "https://old.example/rss",
+        "name": "Old",
+        "gone": True,
+        "failures": 1,
+        "last_poll": "2026-12-01T09:00:00+00:00",
+        "last_outcome": "gone",
+        "last_error": "HTTP 410 Gone",
+    },
+    {
+        "feed_url": "https://moved.example/rss",
+        "name": "Moved",
+        "fetch_url": "https://new.example/rss",
+        "failures": 0,
+        "last_poll": "2026-12-01T10:00:00+00:00",
+    },
 ]
 NOW = 1_796_119_500.0  # 2026-12-01T10:05:00Z
 

@@ -16,17 +16,38 @@ FEED = Feed(url="https://a.example/rss", name="A", interval_s=300, tags=("india"
 
 
 def test_a_restart_resumes_the_schedule_as_polled_and_validators_as_committed() -> None:
-    live = PollState(etag='"new"', last_modified="m2", body_hash="h2", next_due=2000.0, failures=1,
-                     url="https://b.example/rss", unchanged_polls=3, floor_s=900.0, last_poll=1700.0,
-                     last_success=1600.0, last_outcome="timeout", last_error="timed out", seen_ids=("x",))
+    live = PollState(
+        etag='"new"',
+        last_modified="m2",
+        body_hash="h2",
+        next_due=2000.0,
+        failures=1,
+        url="https://b.example/rss",
+        unchanged_polls=3,
+        floor_s=900.0,
+        last_poll=1700.0,
+        last_success=1600.0,
+        last_outcome="timeout",
+        last_error="timed out",
+        seen_ids=("x",),
+    )
     doc = schedule_doc(FEED, live, now=1700.0)
     # The indexer committed an older body: its articles are the last ones known to be in the engine.
     doc |= commit_doc(FeedCommit(FEED.url, '"old"', "m1", "h1", ("a", "b")), now=1650.0)
     resumed = state_from_doc(doc)
-    assert (resumed.etag, resumed.last_modified, resumed.body_hash, resumed.seen_ids) == ('"old"', "m1", "h1",
-                                                                                        ("a", "b"))
+    assert (resumed.etag, resumed.last_modified, resumed.body_hash, resumed.seen_ids) == (
+        '"old"',
+        "m1",
+        "h1",
+        ("a", "b"),
+    )
     assert (resumed.next_due, resumed.failures, resumed.url, resumed.unchanged_polls, resumed.floor_s) == (
-        2000.0, 1, "https://b.example/rss", 3, 900.0)
+        2000.0,
+        1,
+        "https://b.example/rss",
+        3,
+        900.0,
+    )
     assert (resumed.last_outcome, resumed.last_error, resumed.last_poll) == ("timeout", "timed out", 1700.0)
     assert doc["healthy"] is False and doc["feed_group"] == "india" and doc["items_seen"] == 2
 

@@ -42,8 +42,13 @@ def exprs() -> list[str]:
 
 
 def recording_rule_names() -> set[str]:
-    return {r["record"] for path in RULES for g in yaml.safe_load(path.read_text())["groups"]
-            for r in g["rules"] if "record" in r}
+    return {
+        r["record"]
+        for path in RULES
+        for g in yaml.safe_load(path.read_text())["groups"]
+        for r in g["rules"]
+        if "record" in r
+    }
 
 
 def test_dashboard_is_valid_json_with_identity() -> None:
@@ -81,8 +86,12 @@ def test_every_query_uses_the_datasource_variable() -> None:
 
 def test_every_metric_is_defined_in_pipeline_metrics_or_a_recording_rule() -> None:
     defined = metrics.exported_names() | recording_rule_names()
-    used = {tok for e in exprs() for tok in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", e)
-            if tok.startswith(metrics.PREFIX) or tok.startswith("topic:")}
+    used = {
+        tok
+        for e in exprs()
+        for tok in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", e)
+        if tok.startswith(metrics.PREFIX) or tok.startswith("topic:")
+    }
     assert used - defined == set(), f"not in pipeline/telemetry/metrics.py or the recording rules: {used - defined}"
     # The dashboard shows every metric newsmon exports (histograms through their buckets).
     shown = {re.sub(r"_bucket$", "", tok) for tok in used}

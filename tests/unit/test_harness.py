@@ -52,14 +52,20 @@ def test_each_worker_process_numbers_its_metric_short_ids_apart() -> None:
     import subprocess
     import sys
 
-    code = ("from pipeline.runtime.worker import separate_short_ids\n"
-            "from apache_beam.runners.worker import sdk_worker\n"
-            "from apache_beam.metrics import monitoring_infos as mi\n"
-            "import sys\n"
-            "separate_short_ids(int(sys.argv[1]))\n"
-            "info = mi.int64_counter(mi.ELEMENT_COUNT_URN, 1, pcollection='p')\n"
-            "print(sdk_worker.SHORT_ID_CACHE.get_short_id(info))\n")
+    code = (
+        "from pipeline.runtime.worker import separate_short_ids\n"
+        "from apache_beam.runners.worker import sdk_worker\n"
+        "from apache_beam.metrics import monitoring_infos as mi\n"
+        "import sys\n"
+        "separate_short_ids(int(sys.argv[1]))\n"
+        "info = mi.int64_counter(mi.ELEMENT_COUNT_URN, 1, pcollection='p')\n"
+        "print(sdk_worker.SHORT_ID_CACHE.get_short_id(info))\n"
+    )
     repo = str(Path(__file__).resolve().parents[2])
-    ids = [subprocess.run([sys.executable, "-c", code, str(n)], capture_output=True, text=True, check=True,
-                          cwd=repo).stdout.strip() for n in (0, 1, 2)]
+    ids = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(n)], capture_output=True, text=True, check=True, cwd=repo
+        ).stdout.strip()
+        for n in (0, 1, 2)
+    ]
     assert len(set(ids)) == 3, ids

@@ -36,7 +36,6 @@ def test_a_minimum_gap_between_two_starts_to_one_host() -> None:
 
 
 def test_host_key_ignores_port_and_case() -> None:
-    assert host_of("https://News.Example.org:8443/rss") == host_of("http://news.example.org/feed") == \
-        "news.example.org"
+    assert host_of("https://News.Example.org:8443/rss") == host_of("http://news.example.org/feed") == "news.example.org"
     with pytest.raises(ValueError):
         HostLimiter(per_host=0)

@@ -79,7 +79,8 @@ def test_every_line_is_one_saved_object() -> None:
 def test_committed_file_is_the_build_scripts_output() -> None:
     build = _build_module()
     assert NDJSON.read_text(encoding="utf-8") == build.render(build.build_objects()), (
-        "dashboards/kibana/newsmon.ndjson is out of date — fix: python dashboards/kibana/build.py")
+        "dashboards/kibana/newsmon.ndjson is out of date — fix: python dashboards/kibana/build.py"
+    )
     assert build.main(["--check"]) == 0
 
 
@@ -142,9 +143,13 @@ def test_dashboard_shows_the_required_panels(objects: list[dict[str, Any]]) -> N
     refs = {r["name"]: r for r in dash["references"]}
     shown = {refs[f"{p['panelIndex']}:{p['panelRefName']}"]["id"] for p in panels}
     lens_fields = {
-        obj_id: {c.get("sourceField") for layer in by_id[obj_id]["attributes"]["state"]["datasourceStates"]
-                 ["formBased"]["layers"].values() for c in layer["columns"].values()}
-        for obj_id in shown if by_id[obj_id]["type"] == "lens"
+        obj_id: {
+            c.get("sourceField")
+            for layer in by_id[obj_id]["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()
+            for c in layer["columns"].values()
+        }
+        for obj_id in shown
+        if by_id[obj_id]["type"] == "lens"
     }
     # volume per topic over time, share of topics, top sources, top entities
     assert {"topics", "published_at"} <= lens_fields["newsmon-lens-topic-volume"]
@@ -180,12 +185,26 @@ def test_load_rejects_broken_lines(tmp_path: Path) -> None:
 
 def test_check_references_reports_what_is_missing() -> None:
     objs: list[dict[str, Any]] = [
-        {"id": "d", "type": "dashboard", "references": [{"name": "p1:panel_p1", "type": "lens", "id": "gone"}],
-         "attributes": {"panelsJSON": json.dumps([{"panelIndex": "p1", "panelRefName": "panel_p1"},
-                                                  {"panelIndex": "p2", "panelRefName": "panel_p2"}])}},
-        {"id": "s", "type": "search", "references": [],
-         "attributes": {"kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps(
-             {"indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index"})}}},
+        {
+            "id": "d",
+            "type": "dashboard",
+            "references": [{"name": "p1:panel_p1", "type": "lens", "id": "gone"}],
+            "attributes": {
+                "panelsJSON": json.dumps(
+                    [{"panelIndex": "p1", "panelRefName": "panel_p1"}, {"panelIndex": "p2", "panelRefName": "panel_p2"}]
+                )
+            },
+        },
+        {
+            "id": "s",
+            "type": "search",
+            "references": [],
+            "attributes": {
+                "kibanaSavedObjectMeta": {
+                    "searchSourceJSON": json.dumps({"indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index"})
+                }
+            },
+        },
         {"id": "s", "type": "search", "references": [], "attributes": {}},
     ]
     problems = "\n".join(check_references(objs))
@@ -197,26 +216,71 @@ def test_check_references_reports_what_is_missing() -> None:
 
 def test_fields_used_reads_queries_columns_and_lens_columns() -> None:
     objs: list[dict[str, Any]] = [
-        {"id": "s", "type": "search", "references": [{"type": "index-pattern", "id": "v", "name": "x"}],
-         "attributes": {"columns": ["title"], "sort": [["published_at", "desc"]],
-                        "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps(
-                            {"query": {"query": 'topics : "trade: tariffs" and relevance_score >= 0.5',
-                                       "language": "kuery"}})}}},
-        {"id": "l", "type": "lens", "references": [{"type": "index-pattern", "id": "v", "name": "x"}],
-         "attributes": {"state": {"query": {"query": "language:en"}, "filters": [], "datasourceStates": {
-             "formBased": {"layers": {"a": {"columns": {
-                 "c": {"sourceField": "___records___", "filter": {"query": "source.text : bbc"}},
-                 "d": {"sourceField": "entities"}}}}}}}}},
+        {
+            "id": "s",
+            "type": "search",
+            "references": [{"type": "index-pattern", "id": "v", "name": "x"}],
+            "attributes": {
+                "columns": ["title"],
+                "sort": [["published_at", "desc"]],
+                "kibanaSavedObjectMeta": {
+                    "searchSourceJSON": json.dumps(
+                        {
+                            "query": {
+                                "query": 'topics : "trade: tariffs" and relevance_score >= 0.5',
+                                "language": "kuery",
+                            }
+                        }
+                    )
+                },
+            },
+        },
+        {
+            "id": "l",
+            "type": "lens",
+            "references": [{"type": "index-pattern", "id": "v", "name": "x"}],
+            "attributes": {
+                "state": {
+                    "query": {"query": "language:en"},
+                    "filters": [],
+                    "datasourceStates": {
+                        "formBased": {
+                            "layers": {
+                                "a": {
+                                    "columns": {
+                                        "c": {"sourceField": "___records___", "filter": {"query": "source.text : bbc"}},
+                                        "d": {"sourceField": "entities"},
+                                    }
+                                }
+                            }
+                        }
+                    },
+                }
+            },
+        },
     ]
-    assert fields_used(objs) == {"title", "published_at", "topics", "relevance_score", "language",
-                                 "source.text", "entities"}
+    assert fields_used(objs) == {
+        "title",
+        "published_at",
+        "topics",
+        "relevance_score",
+        "language",
+        "source.text",
+        "entities",
+    }
 
 
 def test_import_options_from_env(tmp_path: Path) -> None:
     key_file = tmp_path / "key"
     key_file.write_text("abc==\n", encoding="utf-8")
-    opts = import_options_from_env({"KIBANA_URL": "https://k:5601", "KIBANA_API_KEY_FILE": str(key_file),
-                                    "KIBANA_SPACE": "news", "KIBANA_VERIFY_CERTS": "false"})
+    opts = import_options_from_env(
+        {
+            "KIBANA_URL": "https://k:5601",
+            "KIBANA_API_KEY_FILE": str(key_file),
+            "KIBANA_SPACE": "news",
+            "KIBANA_VERIFY_CERTS": "false",
+        }
+    )
     assert opts["kibana_url"] == "https://k:5601" and opts["api_key"] == "abc=="
     assert opts["space"] == "news" and opts["verify"] is False and opts["username"] is None
     assert import_options_from_env({})["kibana_url"] == "http://127.0.0.1:5601"
@@ -229,7 +293,8 @@ def test_the_package_ships_the_same_saved_objects_as_dashboards() -> None:
     packaged = dashboards.packaged_objects()
     assert packaged.is_relative_to(Path(dashboards.__file__).resolve().parents[1])  # inside the package
     assert packaged.read_bytes() == NDJSON.read_bytes(), (
-        f"{packaged} differs from {NDJSON} — fix: python dashboards/kibana/build.py")
+        f"{packaged} differs from {NDJSON} — fix: python dashboards/kibana/build.py"
+    )
 
 
 # ------------------------------------------------------------ import client vs a fake Kibana
@@ -250,19 +315,26 @@ def _handler(kibana: FakeKibana) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             parts = urlsplit(self.path)
             message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                f"Content-Type: {self.headers.get('Content-Type')}\r\n\r\n".encode() + body)
+                f"Content-Type: {self.headers.get('Content-Type')}\r\n\r\n".encode() + body
+            )
             files = {p.get_param("name", header="content-disposition"): p for p in message.iter_parts()}
-            kibana.requests.append({
-                "path": parts.path, "query": parse_qs(parts.query), "xsrf": self.headers.get("kbn-xsrf"),
-                "auth": self.headers.get("Authorization"),
-                "multipart": message.get_content_type() == "multipart/form-data",
-                "filename": files["file"].get_filename() if "file" in files else None,
-                "file": files["file"].get_payload(decode=True) if "file" in files else None,
-            })
+            kibana.requests.append(
+                {
+                    "path": parts.path,
+                    "query": parse_qs(parts.query),
+                    "xsrf": self.headers.get("kbn-xsrf"),
+                    "auth": self.headers.get("Authorization"),
+                    "multipart": message.get_content_type() == "multipart/form-data",
+                    "filename": files["file"].get_filename() if "file" in files else None,
+                    "file": files["file"].get_payload(decode=True) if "file" in files else None,
+                }
+            )
             status, answer = kibana.answers.pop(0) if kibana.answers else (500, {"message": "no answer"})
             if self.headers.get("kbn-xsrf") is None:  # Kibana refuses writes without it
-                status, answer = 400, {"statusCode": 400, "error": "Bad Request",
-                                       "message": 'Request must contain a kbn-xsrf header.'}
+                status, answer = (
+                    400,
+                    {"statusCode": 400, "error": "Bad Request", "message": "Request must contain a kbn-xsrf header."},
+                )
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -291,8 +363,9 @@ def _ok(count: int) -> tuple[int, dict[str, Any]]:
     return 200, {"success": True, "successCount": count, "successResults": [], "warnings": []}
 
 
-def test_import_posts_the_file_as_multipart_with_xsrf_and_api_key(kibana: tuple[FakeKibana, str],
-                                                                  objects: list[dict[str, Any]]) -> None:
+def test_import_posts_the_file_as_multipart_with_xsrf_and_api_key(
+    kibana: tuple[FakeKibana, str], objects: list[dict[str, Any]]
+) -> None:
     fake, url = kibana
     fake.answers.append(_ok(len(objects)))
     result = import_saved_objects(url + "/", NDJSON, api_key="aWQ6a2V5")
@@ -331,12 +404,32 @@ def test_import_other_refusals_carry_kibanas_message(kibana: tuple[FakeKibana, s
 
 def test_import_reports_each_refused_object(kibana: tuple[FakeKibana, str]) -> None:
     fake, url = kibana
-    fake.answers.append((200, {"success": False, "successCount": 15, "errors": [
-        {"id": "newsmon-overview", "type": "dashboard", "meta": {"title": "newsmon"},
-         "error": {"type": "missing_references", "references": [{"type": "lens", "id": "newsmon-lens-x"}]}},
-        {"id": "newsmon-articles", "type": "index-pattern", "meta": {"title": "news-articles*"},
-         "error": {"type": "conflict"}},
-    ]}))
+    fake.answers.append(
+        (
+            200,
+            {
+                "success": False,
+                "successCount": 15,
+                "errors": [
+                    {
+                        "id": "newsmon-overview",
+                        "type": "dashboard",
+                        "meta": {"title": "newsmon"},
+                        "error": {
+                            "type": "missing_references",
+                            "references": [{"type": "lens", "id": "newsmon-lens-x"}],
+                        },
+                    },
+                    {
+                        "id": "newsmon-articles",
+                        "type": "index-pattern",
+                        "meta": {"title": "news-articles*"},
+                        "error": {"type": "conflict"},
+                    },
+                ],
+            },
+        )
+    )
     with pytest.raises(DashboardError) as caught:
         import_saved_objects(url, NDJSON)
     text = str(caught.value)
@@ -373,9 +466,12 @@ def test_import_rejects_a_bad_url_or_file_before_any_request(tmp_path: Path) -> 
         import_saved_objects("http://127.0.0.1:9", tmp_path / "none.ndjson")
 
 
-def test_cli_dashboards_import_uses_env_credentials(kibana: tuple[FakeKibana, str], objects: list[dict[str, Any]],
-                                                    monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_dashboards_import_uses_env_credentials(
+    kibana: tuple[FakeKibana, str],
+    objects: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from pipeline.app.cli import main
 
     fake, url = kibana
@@ -391,7 +487,7 @@ def test_cli_dashboards_import_uses_env_credentials(kibana: tuple[FakeKibana, st
 
 def test_the_readme_names_the_saved_objects_as_the_ndjson_does(objects: list[dict[str, Any]]) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("**Kibana.** `newsmon dashboards import"):][:900]
+    section = readme[readme.index("**Kibana.** `newsmon dashboards import") :][:900]
     section = " ".join(section.split())
     for obj in objects:
         if obj["type"] == "index-pattern":
@@ -401,7 +497,7 @@ def test_the_readme_names_the_saved_objects_as_the_ndjson_does(objects: list[dic
 
 
 def test_the_spike_alert_links_to_a_saved_search_that_exists(objects: list[dict[str, Any]]) -> None:
-    rules = (Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules" / "newsmon-alerts.yml")
+    rules = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules" / "newsmon-alerts.yml"
     text = rules.read_text(encoding="utf-8")
     link = next(line for line in text.splitlines() if "kibana_url:" in line)
     assert "#/view/newsmon-search-topic-{{ $labels.topic }}" in link

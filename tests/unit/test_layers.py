@@ -15,11 +15,16 @@ PACKAGE = ROOT / "pipeline"
 # (the commands on top may start the demo and the development tools).
 RANK = {
     "core": 0,
-    "detect": 1, "stories": 1, "alerting": 1, "telemetry": 1,
-    "sources": 2, "sinks": 2,
+    "detect": 1,
+    "stories": 1,
+    "alerting": 1,
+    "telemetry": 1,
+    "sources": 2,
+    "sinks": 2,
     "transforms": 3,
     "runtime": 4,
-    "demo": 5, "devtools": 5,
+    "demo": 5,
+    "devtools": 5,
     "app": 6,
 }
 PURE = ("core", "detect", "stories", "alerting")  # no Beam, no network clients
@@ -82,8 +87,7 @@ def test_pure_layers_import_no_beam_and_no_clients(layer: str) -> None:
 def test_the_runtime_never_imports_the_development_tools() -> None:
     offenders = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
-        for layer in ("core", "detect", "stories", "alerting", "telemetry", "sources", "sinks", "transforms",
-                      "runtime")
+        for layer in ("core", "detect", "stories", "alerting", "telemetry", "sources", "sinks", "transforms", "runtime")
         for path in sorted((PACKAGE / layer).rglob("*.py"))
         for line, module in _imports(path)
         if module.startswith("pipeline.devtools")

@@ -9,8 +9,9 @@ from pipeline.telemetry.logs import SAID, JsonFormatter, TextFormatter
 
 
 def _record(**extra: object) -> logging.LogRecord:
-    record = logging.makeLogRecord({"name": "newsmon.progress", "levelno": logging.INFO, "levelname": "INFO",
-                                    "msg": "last 10s: 3 feeds polled"})
+    record = logging.makeLogRecord(
+        {"name": "newsmon.progress", "levelno": logging.INFO, "levelname": "INFO", "msg": "last 10s: 3 feeds polled"}
+    )
     record.__dict__.update(extra)
     return record
 

@@ -19,8 +19,11 @@ def test_every_metric_is_prefixed_and_named_once() -> None:
     text = generate_latest(registry).decode()
     names = set(re.findall(r"^# TYPE (\S+)", text, re.M))
     assert names and all(n.startswith("newsmon_") for n in names)
-    constants = [v for k, v in vars(metrics).items() if k.isupper() and isinstance(v, str)
-                 and v.startswith("newsmon_") and v != metrics.PREFIX]
+    constants = [
+        v
+        for k, v in vars(metrics).items()
+        if k.isupper() and isinstance(v, str) and v.startswith("newsmon_") and v != metrics.PREFIX
+    ]
     assert len(constants) == len(set(constants))
     for const in constants:
         base = const.removesuffix("_total")
@@ -46,8 +49,9 @@ def test_a_run_starts_with_an_empty_multiprocess_directory(tmp_path: Path) -> No
     assert metrics.clear_multiprocess_dir({}) == 0  # single process: nothing to clear
 
 
-def test_export_metrics_without_a_directory_says_how_to_fix_it(monkeypatch: pytest.MonkeyPatch,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_metrics_without_a_directory_says_how_to_fix_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from pipeline.app import cli
 
     monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
@@ -64,8 +68,12 @@ def test_beam_counter_names_are_derived_from_the_prometheus_series() -> None:
     for each in (name, two, metrics.ENTRIES_PARSED):
         metric, labels = metrics.parse_beam_name(each)
         assert metrics.beam_name(metric, **labels) == each
-    counts = {name: 3, metrics.beam_name(metrics.DOCUMENTS_INDEXED, result="exists"): 2, two: 5,
-              metrics.beam_name(metrics.FEEDS_PARSED, parser="none", fallback="error"): 1}
+    counts = {
+        name: 3,
+        metrics.beam_name(metrics.DOCUMENTS_INDEXED, result="exists"): 2,
+        two: 5,
+        metrics.beam_name(metrics.FEEDS_PARSED, parser="none", fallback="error"): 1,
+    }
     assert metrics.beam_total(counts, metrics.DOCUMENTS_INDEXED) == 5
     assert metrics.beam_total(counts, metrics.DOCUMENTS_INDEXED, result="exists") == 2
     assert metrics.beam_by_label(counts, metrics.FEEDS_PARSED, "parser") == {"fast": 5, "none": 1}
@@ -106,10 +114,14 @@ def test_one_telemetry_call_counts_in_prometheus_and_in_beam() -> None:
         return int(cell.get_cumulative())
 
     for metric, labels, n in [
-        (metrics.FEED_POLLS, {"outcome": "ok"}, 1), (metrics.FEED_POLLS, {"outcome": "timeout"}, 1),
-        (metrics.ARTICLES_DUPLICATE, {}, 4), (metrics.ARTICLES_CLASSIFIED, {"relevant": "true"}, 2),
-        (metrics.RELEVANT_ARTICLES, {"topic": "trade"}, 1), (metrics.RELEVANT_ARTICLES, {"topic": "none"}, 1),
-        (metrics.DOCUMENTS_INDEXED, {"result": "created"}, 3), (metrics.DOCUMENTS_INDEXED, {"result": "exists"}, 1),
+        (metrics.FEED_POLLS, {"outcome": "ok"}, 1),
+        (metrics.FEED_POLLS, {"outcome": "timeout"}, 1),
+        (metrics.ARTICLES_DUPLICATE, {}, 4),
+        (metrics.ARTICLES_CLASSIFIED, {"relevant": "true"}, 2),
+        (metrics.RELEVANT_ARTICLES, {"topic": "trade"}, 1),
+        (metrics.RELEVANT_ARTICLES, {"topic": "none"}, 1),
+        (metrics.DOCUMENTS_INDEXED, {"result": "created"}, 3),
+        (metrics.DOCUMENTS_INDEXED, {"result": "exists"}, 1),
         (metrics.ENTRY_FAILURES, {"reason": "no_link"}, 2),
     ]:
         assert registry.get_sample_value(metric, labels) == n, (metric, labels)
@@ -126,11 +138,13 @@ def test_worker_processes_count_through_telemetry_into_the_multiprocess_director
 
     folder = tmp_path / "metrics"
     folder.mkdir()
-    code = ("from pipeline.core.model import Feed\n"
-            "from pipeline.transforms.telemetry import process_telemetry\n"
-            "t = process_telemetry()\n"
-            "t.polled(Feed(url='https://a.example/rss', name='A'), 'ok')\n"
-            "t.indexed(created=2, existing=0, seconds=0.1)\n")
+    code = (
+        "from pipeline.core.model import Feed\n"
+        "from pipeline.transforms.telemetry import process_telemetry\n"
+        "t = process_telemetry()\n"
+        "t.polled(Feed(url='https://a.example/rss', name='A'), 'ok')\n"
+        "t.indexed(created=2, existing=0, seconds=0.1)\n"
+    )
     env = {**os.environ, metrics.MULTIPROC_ENV: str(folder)}
     for _ in range(2):  # two worker processes
         subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)

@@ -48,21 +48,30 @@ def _rules() -> dict[str, str]:
 def prometheus_spike_rule() -> SpikeRule:
     """The spike rule the Prometheus rule files implement, read from their expressions."""
     exprs = _rules()
-    window = re.search(r"increase\(newsmon_relevant_articles_total\{[^}]*\}\[(\w+)\]\)",
-                       exprs["topic:newsmon_relevant_articles:increase15m"])
+    window = re.search(
+        r"increase\(newsmon_relevant_articles_total\{[^}]*\}\[(\w+)\]\)",
+        exprs["topic:newsmon_relevant_articles:increase15m"],
+    )
     baseline = exprs["topic:newsmon_relevant_articles:increase15m_avg1d"]
     history = re.search(r"\[(\w+)\] offset (\w+)", baseline)
     present_since = re.search(r"increase15m offset (\w+)$", baseline)
     floor = re.search(r"clamp_min\([^,]+, ([\d.]+)\)", exprs["topic:newsmon_relevant_articles:spike_ratio"])
-    alert = re.search(r"spike_ratio >= ([\d.]+) and on \(namespace, topic\) "
-                      r"topic:newsmon_relevant_articles:increase15m >= (\d+)", exprs["NewsmonTopicSpike"])
+    alert = re.search(
+        r"spike_ratio >= ([\d.]+) and on \(namespace, topic\) "
+        r"topic:newsmon_relevant_articles:increase15m >= (\d+)",
+        exprs["NewsmonTopicSpike"],
+    )
     assert window and history and present_since and floor and alert, exprs
     window_s = _seconds(window.group(1))
     assert _seconds(history.group(2)) == window_s  # the baseline leaves the current window out
-    return SpikeRule(window_s=window_s, history_windows=_seconds(history.group(1)) // window_s,
-                     min_history_windows=(_seconds(present_since.group(1)) - window_s) // window_s,
-                     min_count=int(alert.group(2)), ratio_threshold=float(alert.group(1)),
-                     baseline_floor=float(floor.group(1)))
+    return SpikeRule(
+        window_s=window_s,
+        history_windows=_seconds(history.group(1)) // window_s,
+        min_history_windows=(_seconds(present_since.group(1)) - window_s) // window_s,
+        min_count=int(alert.group(2)),
+        ratio_threshold=float(alert.group(1)),
+        baseline_floor=float(floor.group(1)),
+    )
 
 
 def test_the_prometheus_rules_and_the_code_define_the_same_spike() -> None:
@@ -71,8 +80,12 @@ def test_the_prometheus_rules_and_the_code_define_the_same_spike() -> None:
 
 def test_the_run_options_default_to_the_code_spike_rule() -> None:
     args = build_parser().parse_args(["run", "--config", "f.yaml"])
-    assert spike_rule(args.spike_window, args.spike_history, args.spike_min_history, args.spike_ratio,
-                      args.spike_min_count) == DEFAULT_RULE
+    assert (
+        spike_rule(
+            args.spike_window, args.spike_history, args.spike_min_history, args.spike_ratio, args.spike_min_count
+        )
+        == DEFAULT_RULE
+    )
 
 
 def test_the_run_options_default_to_the_streaming_graphs_own_defaults() -> None:
@@ -81,9 +94,16 @@ def test_the_run_options_default_to_the_streaming_graphs_own_defaults() -> None:
 
     graph = inspect.signature(build_streaming).parameters
     args = build_parser().parse_args(["run", "--config", "f.yaml"])
-    pairs = {"tick_s": "tick", "fetch_timeout_s": "fetch_timeout", "max_feed_bytes": "max_feed_bytes",
-             "fetch_concurrency": "fetch_concurrency", "feed_shards": "feed_shards", "per_host": "per_host",
-             "host_gap_s": "host_gap", "max_stretch": "max_interval_stretch"}
+    pairs = {
+        "tick_s": "tick",
+        "fetch_timeout_s": "fetch_timeout",
+        "max_feed_bytes": "max_feed_bytes",
+        "fetch_concurrency": "fetch_concurrency",
+        "feed_shards": "feed_shards",
+        "per_host": "per_host",
+        "host_gap_s": "host_gap",
+        "max_stretch": "max_interval_stretch",
+    }
     assert {k: graph[k].default for k in pairs} == {k: getattr(args, v) for k, v in pairs.items()}
 
 
@@ -105,8 +125,19 @@ def _settings(tmp_path: Path, *argv: str, env: dict[str, str] | None = None) -> 
 
 
 def test_run_settings_carry_every_option_into_one_beam_options_object(tmp_path: Path) -> None:
-    s = _settings(tmp_path, "--tick", "3", "--spike-window", "60", "--spike-history", "600",
-                  "--spike-min-history", "120", "--sdk_worker_parallelism=1", env={"NEWSMON_METRICS_PORT": "9200"})
+    s = _settings(
+        tmp_path,
+        "--tick",
+        "3",
+        "--spike-window",
+        "60",
+        "--spike-history",
+        "600",
+        "--spike-min-history",
+        "120",
+        "--sdk_worker_parallelism=1",
+        env={"NEWSMON_METRICS_PORT": "9200"},
+    )
     assert (s.tick_s, s.metrics_port, s.metrics_addr, s.progress_every_s) == (3.0, 9200, "127.0.0.1", 45.0)
     assert (s.spike_rule.window_s, s.spike_rule.history_windows, s.spike_rule.min_history_windows) == (60, 10, 2)
     assert s.own_prism and s.own_harness and s.prism_binary == sys.executable and s.sdk_workers == 1
@@ -117,7 +148,10 @@ def test_run_settings_carry_every_option_into_one_beam_options_object(tmp_path: 
     attach_endpoints(s.beam, job_endpoint="localhost:4000", worker_pool="127.0.0.1:5000")
     portable = s.beam.view_as(PortableOptions)
     assert (portable.job_endpoint, portable.environment_type, portable.environment_config) == (
-        "localhost:4000", "EXTERNAL", "127.0.0.1:5000")
+        "localhost:4000",
+        "EXTERNAL",
+        "127.0.0.1:5000",
+    )
     assert s.in_process
 
 

@@ -23,11 +23,14 @@ def rss(items: str, extra: str = "") -> bytes:
 
 
 def test_entry_is_normalised() -> None:
-    doc = rss("""<item><title>India &amp; US <b>sign</b> pact</title>
+    doc = rss(
+        """<item><title>India &amp; US <b>sign</b> pact</title>
       <link>https://example.org/a?utm_source=rss#x</link>
       <pubDate>Fri, 09 Jan 2026 18:30:00 +0530</pubDate>
       <description>&lt;p&gt;The deal covers&amp;nbsp;<![CDATA[ defence ]]>.&lt;/p&gt;SCRIPT</description>
-      </item>""".replace("SCRIPT", "&lt;script&gt;x()&lt;/script&gt;"), "<language>en-IN</language>")
+      </item>""".replace("SCRIPT", "&lt;script&gt;x()&lt;/script&gt;"),
+        "<language>en-IN</language>",
+    )
     out = parse_feed(doc, FEED, now=NOW)
     assert out.error is None
     assert out.entries == 1
@@ -45,8 +48,7 @@ def test_entry_is_normalised() -> None:
 
 
 def test_entry_without_link_uses_guid_and_without_date_has_none() -> None:
-    out = parse_feed(rss("<item><title>No link</title><guid isPermaLink='false'>abc-1</guid></item>"),
-                     FEED, now=NOW)
+    out = parse_feed(rss("<item><title>No link</title><guid isPermaLink='false'>abc-1</guid></item>"), FEED, now=NOW)
     [a] = out.articles
     assert a.url == ""
     assert a.article_id == article_id(None, "abc-1", FEED.url)
@@ -54,16 +56,27 @@ def test_entry_without_link_uses_guid_and_without_date_has_none() -> None:
 
 
 def test_entry_without_title_takes_summary_and_empty_entry_is_a_failure() -> None:
-    out = parse_feed(rss("<item><description>Only a summary here</description><link>https://e.org/1</link></item>"
-                         "<item><link>https://e.org/2</link></item>"), FEED, now=NOW)
+    out = parse_feed(
+        rss(
+            "<item><description>Only a summary here</description><link>https://e.org/1</link></item>"
+            "<item><link>https://e.org/2</link></item>"
+        ),
+        FEED,
+        now=NOW,
+    )
     assert [a.title for a in out.articles] == ["Only a summary here"]
     assert [f.reason for f in out.failures] == ["empty_entry"]
     assert out.failures[0].feed_url == FEED.url
 
 
 def test_future_and_ancient_dates_are_dropped() -> None:
-    out = parse_feed(rss("<item><title>t</title><link>https://e.org/1</link>"
-                         "<pubDate>Sat, 01 Jan 2050 00:00:00 GMT</pubDate></item>"), FEED, now=NOW)
+    out = parse_feed(
+        rss(
+            "<item><title>t</title><link>https://e.org/1</link><pubDate>Sat, 01 Jan 2050 00:00:00 GMT</pubDate></item>"
+        ),
+        FEED,
+        now=NOW,
+    )
     assert out.articles[0].published_at is None
 
 
@@ -92,23 +105,30 @@ def test_unusable_documents_are_reported_not_raised(body: bytes, reason: str) ->
 
 
 def test_broken_xml_keeps_the_entries_it_could_read() -> None:
-    doc = rss("<item><title>Good one</title><link>https://e.org/1</link></item>"
-              "<item><title>Broken & unescaped</title><link>https://e.org/2</link></item>")
+    doc = rss(
+        "<item><title>Good one</title><link>https://e.org/1</link></item>"
+        "<item><title>Broken & unescaped</title><link>https://e.org/2</link></item>"
+    )
     out = parse_feed(doc, FEED, now=NOW)
     assert "Good one" in [a.title for a in out.articles]
 
 
 def test_wrong_declared_charset_does_not_crash() -> None:
-    doc = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title>' \
-          '<item><title>Café résumé</title><link>https://e.org/c</link></item></channel></rss>'
+    doc = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title>'
+        "<item><title>Café résumé</title><link>https://e.org/c</link></item></channel></rss>"
+    )
     out = parse_feed(doc.encode("latin-1"), FEED, {"content-type": "text/xml; charset=utf-8"}, now=NOW)
     assert len(out.articles) == 1
     assert out.articles[0].title.startswith("Caf")
 
 
 def test_feed_title_names_the_source_when_config_has_no_name() -> None:
-    out = parse_feed(rss("<item><title>t</title><link>https://e.org/1</link></item>"),
-                     Feed(url="file:///x/feed.xml", name=""), now=NOW)
+    out = parse_feed(
+        rss("<item><title>t</title><link>https://e.org/1</link></item>"),
+        Feed(url="file:///x/feed.xml", name=""),
+        now=NOW,
+    )
     assert out.articles[0].source == "Example"
 
 
@@ -155,8 +175,9 @@ def test_content_location_header_is_the_base_after_a_redirect(fast: bool) -> Non
 
 
 def test_a_relative_content_location_is_resolved_against_the_feed_url() -> None:
-    headers = feedparser_headers({"content-location": "/v2/feed.xml"}, Feed(url="http://example.test/a/feed.xml",
-                                                                           name="x"))
+    headers = feedparser_headers(
+        {"content-location": "/v2/feed.xml"}, Feed(url="http://example.test/a/feed.xml", name="x")
+    )
     assert headers["content-location"] == "http://example.test/v2/feed.xml"
     assert headers["content-type"] == "application/xml"
 

@@ -71,8 +71,7 @@ def test_expansion_is_measured_through_nested_entities_and_cycles() -> None:
 
 def test_a_small_declared_entity_still_expands_through_feedparser() -> None:
     # (feedparser keeps only declarations that start a line and whose value is plain text)
-    out = parse_feed(feed_doc('<!DOCTYPE rss [\n<!ENTITY who "India and the US">\n]>', "Talks: &who;"), FEED,
-                     now=NOW)
+    out = parse_feed(feed_doc('<!DOCTYPE rss [\n<!ENTITY who "India and the US">\n]>', "Talks: &who;"), FEED, now=NOW)
     assert out.fallback == "doctype" and out.parser == "feedparser"
     assert [a.title for a in out.articles] == ["Talks: India and the US"]
 
@@ -127,8 +126,11 @@ def test_the_fast_paths_xml_parser_does_not_expand_a_bomb() -> None:
 
 
 def hostile_files(corpus: Path) -> list[Path]:
-    return sorted(p for p in (corpus / "hostile").rglob("*")
-                  if p.is_file() and "LICENSES" not in p.parts and p.name != "SOURCES.md")
+    return sorted(
+        p
+        for p in (corpus / "hostile").rglob("*")
+        if p.is_file() and "LICENSES" not in p.parts and p.name != "SOURCES.md"
+    )
 
 
 def test_every_hostile_corpus_file_is_handled_without_raising(corpus: Path) -> None:

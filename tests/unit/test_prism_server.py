@@ -15,7 +15,8 @@ from pipeline.runtime.prism import PrismServer
 def _fake_prism(tmp_path: Path) -> Path:
     """Listens on --job_port like Prism, logs JSON lines on a signal file, like Prism at a cancel."""
     script = tmp_path / "prism"
-    script.write_text(textwrap.dedent(f"""\
+    script.write_text(
+        textwrap.dedent(f"""\
         #!/usr/bin/env python3
         import json, socket, sys, time, pathlib
         port = int(next(a for a in sys.argv if a.startswith("--job_port=")).split("=")[1])
@@ -26,7 +27,8 @@ def _fake_prism(tmp_path: Path) -> Path:
             time.sleep(0.05)
         print(json.dumps({{"level": "ERROR", "msg": "Bundle Failed."}}), flush=True)
         time.sleep(60)
-        """))
+        """)
+    )
     script.chmod(0o755)
     return script
 

@@ -27,8 +27,10 @@ def test_a_cycle_line_says_what_changed_since_the_last() -> None:
     m.indexed.labels(result="exists").inc(9)  # already there: not news
     m.deadletters.labels(stage="parse").inc(1)
     text, fields = cycle(before, snapshot(registry), 60.0)
-    assert text == ("last 60s: 10 feeds polled, 2 changed, 1 failed; 60 entries, 4 new relevant "
-                    "(defense 1, trade 3); 4 indexed, 1 dead-lettered")
+    assert text == (
+        "last 60s: 10 feeds polled, 2 changed, 1 failed; 60 entries, 4 new relevant "
+        "(defense 1, trade 3); 4 indexed, 1 dead-lettered"
+    )
     assert fields["relevant_by_topic"] == {"trade": 3, "defense": 1}
     assert (fields["feeds_polled"], fields["feeds_failed"], fields["indexed"]) == (10, 1, 4)
 

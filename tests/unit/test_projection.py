@@ -20,10 +20,19 @@ from pipeline.detect import classify
 from pipeline.sinks.document import DOCUMENT_FIELDS, to_document
 from pipeline.transforms.graph import export_line
 
-ARTICLE = Article(article_id="a1", url="https://e.org/1", title="US and India agree to cut tariffs on farm goods",
-                  summary="Negotiators from Washington and New Delhi reached an interim trade deal.",
-                  body="", source="Example", feed_url="https://e.org/feed", language="en",
-                  published_at="2026-01-02T00:00:00Z", seen_at="2026-01-02T00:00:03Z", guid="g-1")
+ARTICLE = Article(
+    article_id="a1",
+    url="https://e.org/1",
+    title="US and India agree to cut tariffs on farm goods",
+    summary="Negotiators from Washington and New Delhi reached an interim trade deal.",
+    body="",
+    source="Example",
+    feed_url="https://e.org/feed",
+    language="en",
+    published_at="2026-01-02T00:00:00Z",
+    seen_at="2026-01-02T00:00:03Z",
+    guid="g-1",
+)
 ITEM = ClassifiedArticle(ARTICLE, classify(ARTICLE.title, ARTICLE.summary, ARTICLE.body, "en"))
 
 

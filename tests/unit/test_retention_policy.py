@@ -88,8 +88,10 @@ def test_an_ism_policy_is_installed_then_rewritten_when_the_retention_changes() 
     writer(fake, 30)._install_lifecycle()
     assert ages(fake, "newsmon-articles-news-articles") == ["30d"]
     assert fake.policies["newsmon-articles-news-articles"][1] == 1
-    assert ("PUT", "/_plugins/_ism/policies/newsmon-articles-news-articles?if_seq_no=0&if_primary_term=1") \
-        in fake.requests
+    assert (
+        "PUT",
+        "/_plugins/_ism/policies/newsmon-articles-news-articles?if_seq_no=0&if_primary_term=1",
+    ) in fake.requests
     # the indices the old version manages are moved onto the new one
     assert ("POST", "/_plugins/_ism/change_policy/news-articles-*") in fake.requests
 
@@ -101,17 +103,25 @@ def test_a_policy_written_by_another_worker_meanwhile_is_read_again() -> None:
     writer(fake, 30)._install_lifecycle()
     assert ages(fake, "newsmon-articles-news-articles") == ["30d"]
     puts = [path for method, path in fake.requests if method == "PUT"]
-    assert puts[-2:] == ["/_plugins/_ism/policies/newsmon-articles-news-articles?if_seq_no=0&if_primary_term=1",
-                         "/_plugins/_ism/policies/newsmon-articles-news-articles?if_seq_no=1&if_primary_term=1"]
+    assert puts[-2:] == [
+        "/_plugins/_ism/policies/newsmon-articles-news-articles?if_seq_no=0&if_primary_term=1",
+        "/_plugins/_ism/policies/newsmon-articles-news-articles?if_seq_no=1&if_primary_term=1",
+    ]
 
 
-@pytest.mark.parametrize("error", [
-    SearchError(f"{URL}/_plugins/_ism/policies/p: HTTP 400: no handler found for uri "
-                "[/_plugins/_ism/policies/p] and method [GET]"),
-    SearchError(f"{URL}/_plugins/_ism/policies/p: HTTP 404: not found"),
-])
-def test_an_engine_without_the_api_gets_a_warning_and_no_policy(error: SearchError,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        SearchError(
+            f"{URL}/_plugins/_ism/policies/p: HTTP 400: no handler found for uri "
+            "[/_plugins/_ism/policies/p] and method [GET]"
+        ),
+        SearchError(f"{URL}/_plugins/_ism/policies/p: HTTP 404: not found"),
+    ],
+)
+def test_an_engine_without_the_api_gets_a_warning_and_no_policy(
+    error: SearchError, caplog: pytest.LogCaptureFixture
+) -> None:
     fake = FakeIsm()
     fake.fail = error
     assert no_such_api(error)
@@ -119,20 +129,42 @@ def test_an_engine_without_the_api_gets_a_warning_and_no_policy(error: SearchErr
     assert "no lifecycle API" in caplog.text
 
 
-@pytest.mark.parametrize(("error", "kind", "says"), [
-    (SearchAuthError(f"{URL}/_plugins/_ism/policies/p: HTTP 401: credentials rejected — fix: check "
-                     "ELASTICSEARCH_API_KEY"), SearchAuthError, "ELASTICSEARCH_API_KEY"),
-    (SearchAuthError(f"{URL}/_plugins/_ism/policies/p: HTTP 403: a privilege is missing: security_exception: "
-                     "no permissions for [cluster:admin/opendistro/ism/policy/write]"), SearchAuthError,
-     "ism/policy/write"),
-    (SearchUnavailable(f"{URL}: unreachable: ConnectionError: refused"), SearchUnavailable, "fix: start the engine"),
-    (SearchUnavailable(f"{URL}/_plugins/_ism/policies/p: HTTP 503: cluster_block_exception"), SearchUnavailable,
-     "HTTP 503"),
-    (SearchError(f"{URL}/_plugins/_ism/policies/p: HTTP 400: illegal_argument_exception: bad min_index_age"),
-     SearchError, "bad min_index_age"),
-])
-def test_auth_unavailability_and_refusals_stop_start_up(error: SearchError, kind: type[SearchError],
-                                                         says: str) -> None:
+@pytest.mark.parametrize(
+    ("error", "kind", "says"),
+    [
+        (
+            SearchAuthError(
+                f"{URL}/_plugins/_ism/policies/p: HTTP 401: credentials rejected — fix: check ELASTICSEARCH_API_KEY"
+            ),
+            SearchAuthError,
+            "ELASTICSEARCH_API_KEY",
+        ),
+        (
+            SearchAuthError(
+                f"{URL}/_plugins/_ism/policies/p: HTTP 403: a privilege is missing: security_exception: "
+                "no permissions for [cluster:admin/opendistro/ism/policy/write]"
+            ),
+            SearchAuthError,
+            "ism/policy/write",
+        ),
+        (
+            SearchUnavailable(f"{URL}: unreachable: ConnectionError: refused"),
+            SearchUnavailable,
+            "fix: start the engine",
+        ),
+        (
+            SearchUnavailable(f"{URL}/_plugins/_ism/policies/p: HTTP 503: cluster_block_exception"),
+            SearchUnavailable,
+            "HTTP 503",
+        ),
+        (
+            SearchError(f"{URL}/_plugins/_ism/policies/p: HTTP 400: illegal_argument_exception: bad min_index_age"),
+            SearchError,
+            "bad min_index_age",
+        ),
+    ],
+)
+def test_auth_unavailability_and_refusals_stop_start_up(error: SearchError, kind: type[SearchError], says: str) -> None:
     assert not no_such_api(error)
     fake = FakeIsm()
     fake.fail = error
@@ -163,8 +195,13 @@ class FakeIlm:
         if method == "GET":
             if self.stored is None:
                 return {"_status": 404}
-            return {lifecycle.POLICY_NAME: {"version": self.version, "modified_date": "2026-12-01T19:00:00Z",
-                                            "policy": copy.deepcopy(self.stored)}}
+            return {
+                lifecycle.POLICY_NAME: {
+                    "version": self.version,
+                    "modified_date": "2026-12-01T19:00:00Z",
+                    "policy": copy.deepcopy(self.stored),
+                }
+            }
         self.stored, self.version, self.puts = body["policy"], self.version + 1, self.puts + 1
         return {"acknowledged": True}
 

@@ -17,7 +17,7 @@ def test_delays_grow_to_the_cap_and_stay_within_their_jitter() -> None:
     rng = random.Random(7)
     policy = Backoff(base_s=0.5, cap_s=30.0, jitter=0.5)
     for attempt in range(1, 12):
-        ceiling = min(30.0, 0.5 * 2 ** attempt)
+        ceiling = min(30.0, 0.5 * 2**attempt)
         assert ceiling / 2 <= policy.delay(attempt, rng) <= ceiling
     fixed = Backoff(base_s=0.5, cap_s=10.0, jitter=0.0)
     assert [fixed.delay(n, rng) for n in range(1, 7)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
@@ -38,8 +38,13 @@ def test_retryable_failures_are_retried_others_raised_at_once() -> None:
     slept: list[float] = []
     flaky = Flaky([SearchUnavailable("503"), SearchUnavailable("503")])
     told: list[int] = []
-    got = retry_call(flaky, Backoff(), lambda e: isinstance(e, SearchUnavailable), sleep=slept.append,
-                     on_retry=lambda attempt, exc, delay: told.append(attempt))
+    got = retry_call(
+        flaky,
+        Backoff(),
+        lambda e: isinstance(e, SearchUnavailable),
+        sleep=slept.append,
+        on_retry=lambda attempt, exc, delay: told.append(attempt),
+    )
     assert (got, flaky.calls, told, len(slept)) == ("ok", 3, [1, 2], 2)
     refused = Flaky([SearchError("400 mapping")])
     with pytest.raises(SearchError, match="400 mapping"):
@@ -58,8 +63,13 @@ def test_the_policy_gives_up_by_attempts_or_by_time_budget() -> None:
 
     flaky = Flaky([SearchUnavailable(str(n)) for n in range(10)])
     with pytest.raises(SearchUnavailable):
-        retry_call(flaky, Backoff(base_s=0.5, cap_s=10.0, jitter=0.0, wait_s=8.0), lambda e: True,
-                   sleep=sleep, clock=lambda: now[0])
+        retry_call(
+            flaky,
+            Backoff(base_s=0.5, cap_s=10.0, jitter=0.0, wait_s=8.0),
+            lambda e: True,
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
     assert now[0] == 7.0 and flaky.calls == 4  # slept 1 + 2 + 4; the next 8 s would pass the budget
 
 
@@ -90,16 +100,26 @@ class FakeBulk:
     def bulk(self, actions: list[dict[str, Any]]) -> dict[str, Any]:
         self.sent.append(actions)
         statuses = self.answers.pop(0)
-        return {"items": [{"create": {"status": s, **({"error": {"type": "mapper_parsing_exception",
-                                                                  "reason": "bad"}} if s == 400 else {})}}
-                          for s in statuses]}
+        return {
+            "items": [
+                {
+                    "create": {
+                        "status": s,
+                        **({"error": {"type": "mapper_parsing_exception", "reason": "bad"}} if s == 400 else {}),
+                    }
+                }
+                for s in statuses
+            ]
+        }
 
 
 def test_dead_letters_and_alerts_retry_429_and_5xx_per_item_under_deterministic_ids() -> None:
     fake = FakeBulk([[201, 429, 503, 400], [201, 409]])
     writer = SearchWriter(SearchSettings(), client=fake, sleep=lambda s: None)
-    records = [{"stage": "parse", "reason": r, "detail": "d", "feed_url": "u", "payload": "p", "at": "t"}
-               for r in ("a", "b", "c", "d")]
+    records = [
+        {"stage": "parse", "reason": r, "detail": "d", "feed_url": "u", "payload": "p", "at": "t"}
+        for r in ("a", "b", "c", "d")
+    ]
     report = writer.write_deadletters(records)
     assert (report.created, report.existing, report.attempts) == (2, 1, 2)
     assert [reason for _, reason, _ in report.failed] == ["mapper_parsing_exception"]
@@ -112,7 +132,8 @@ def test_dead_letters_and_alerts_retry_429_and_5xx_per_item_under_deterministic_
     assert [a["create"]["_id"] for a in again.sent[0][::2]] == first_ids  # the same failure, the same id
     alerts = FakeBulk([[503], [201]])
     report = SearchWriter(SearchSettings(), client=alerts, sleep=lambda s: None).write_raw(
-        "news-alerts", [{"alert_id": "trade-2026", "topic": "trade"}], id_field="alert_id")
+        "news-alerts", [{"alert_id": "trade-2026", "topic": "trade"}], id_field="alert_id"
+    )
     assert report.created == 1 and [a[0]["create"]["_id"] for a in alerts.sent] == ["trade-2026"] * 2
 
 

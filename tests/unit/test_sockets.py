@@ -15,12 +15,17 @@ TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retr
    1: 0100007F:D431 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0 20 4 30 10 -1
    2: 00000000:238C 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4444 1 0 100 0 0 10 0
 """
-_TCP6_ROW = ("   {n}: {local} " + "0" * 32
-             + ":0000 0A 00000000:00000000 00:00000000 00000000  1000 0 {inode} 1 0 100 0 0 10 0")
-TCP6 = "\n".join(["  sl  local_address remote_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode",
-                  _TCP6_ROW.format(n=0, local="0" * 32 + ":1F91", inode=5151),
-                  _TCP6_ROW.format(n=1, local="0" * 24 + "01000000:1F92", inode=5252),
-                  _TCP6_ROW.format(n=2, local="0000000000000000FFFF00000100007F:1F93", inode=5353)])
+_TCP6_ROW = (
+    "   {n}: {local} " + "0" * 32 + ":0000 0A 00000000:00000000 00:00000000 00000000  1000 0 {inode} 1 0 100 0 0 10 0"
+)
+TCP6 = "\n".join(
+    [
+        "  sl  local_address remote_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode",
+        _TCP6_ROW.format(n=0, local="0" * 32 + ":1F91", inode=5151),
+        _TCP6_ROW.format(n=1, local="0" * 24 + "01000000:1F92", inode=5252),
+        _TCP6_ROW.format(n=2, local="0000000000000000FFFF00000100007F:1F93", inode=5353),
+    ]
+)
 
 
 def test_decode_ipv4_and_ipv6_addresses() -> None:
@@ -38,8 +43,14 @@ def test_loopback_includes_ipv6_and_mapped_ipv4() -> None:
     def listener(address: str) -> Listener:
         return Listener(1, "x", address, 1)
 
-    assert [listener(a).loopback for a in ("127.0.0.1", "::1", MAPPED, "0.0.0.0", "::", "10.0.0.5")] \
-        == [True, True, True, False, False, False]
+    assert [listener(a).loopback for a in ("127.0.0.1", "::1", MAPPED, "0.0.0.0", "::", "10.0.0.5")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
     assert str(listener("::")) == "[::]:1 (pid 1, x)"
 
 

@@ -32,6 +32,7 @@ T0 = 1_750_000_500 - 1_750_000_500 % W  # a window start
 
 # --- baseline, ratio, verdict -------------------------------------------------------------------------------------
 
+
 def test_default_thresholds_are_the_documented_ones() -> None:
     # Same numbers as deploy/prometheus/rules/ and its README: change them together.
     r = DEFAULT_RULE
@@ -99,16 +100,25 @@ def test_floor_only_applies_below_it() -> None:
     assert spike_ratio(6, 0.25, 0.5) == 12.0
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"window_s": 0}, {"min_history_windows": 0}, {"history_windows": 2, "min_history_windows": 3},
-    {"baseline_floor": 0}, {"ratio_threshold": 1.0}, {"min_count": 0}, {"max_examples": -1},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"window_s": 0},
+        {"min_history_windows": 0},
+        {"history_windows": 2, "min_history_windows": 3},
+        {"baseline_floor": 0},
+        {"ratio_threshold": 1.0},
+        {"min_count": 0},
+        {"max_examples": -1},
+    ],
+)
 def test_invalid_rules_fail_at_construction(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         SpikeRule(**kwargs)
 
 
 # --- history kept between windows ---------------------------------------------------------------------------------
+
 
 def test_history_before_first_sighting_is_unknown_and_gaps_count_zero() -> None:
     h = TopicHistory()
@@ -144,6 +154,7 @@ def test_same_window_twice_adds_up() -> None:
 
 # --- examples and the alert document ------------------------------------------------------------------------------
 
+
 def classified(url: str, title: str, score: float, published: str | None, source: str = "Wire") -> ClassifiedArticle:
     return ClassifiedArticle(
         Article(article_id="id-" + url.rsplit("/", 1)[-1], url=url, title=title, source=source, published_at=published),
@@ -168,8 +179,11 @@ def test_examples_rank_by_score_then_newest_then_url_and_dedupe_urls() -> None:
 
 def test_alert_id_is_stable_and_distinct_per_topic_and_window() -> None:
     a = alert_id("trade", "2025-06-01T10:15:00Z")
-    assert a == alert_id("trade", "2025-06-01T10:15:00Z") == hashlib.sha256(
-        b"topic-spike|trade|2025-06-01T10:15:00Z").hexdigest()[:32]
+    assert (
+        a
+        == alert_id("trade", "2025-06-01T10:15:00Z")
+        == hashlib.sha256(b"topic-spike|trade|2025-06-01T10:15:00Z").hexdigest()[:32]
+    )
     assert a != alert_id("defense", "2025-06-01T10:15:00Z")
     assert a != alert_id("trade", "2025-06-01T10:30:00Z")
 
@@ -187,19 +201,34 @@ def test_alert_document_has_the_contract_fields() -> None:
         "baseline": 1.0,
         "ratio": 8.0,
         "severity": "warning",
-        "examples": [{"article_id": f"id-{i}", "title": f"T{i}", "url": f"https://n.example/{i}",
-                      "source": "Wire", "published_at": "2025-06-01T10:05:00Z"} for i in (7, 6, 5, 4, 3)],
+        "examples": [
+            {
+                "article_id": f"id-{i}",
+                "title": f"T{i}",
+                "url": f"https://n.example/{i}",
+                "source": "Wire",
+                "published_at": "2025-06-01T10:05:00Z",
+            }
+            for i in (7, 6, 5, 4, 3)
+        ],
         "@timestamp": "2025-06-01T10:15:00Z",
     }
 
 
 def test_alert_document_fits_the_strict_alerts_mapping() -> None:
-    template = json.loads((Path(__file__).resolve().parents[2] / "pipeline" / "sinks" / "alerts-template.json")
-                          .read_text())
+    template = json.loads(
+        (Path(__file__).resolve().parents[2] / "pipeline" / "sinks" / "alerts-template.json").read_text()
+    )
     fields = template["template"]["mappings"]["properties"]
     start = 1_748_772_000
-    doc = alert_document("trade", start, start + W, assess(8, [1] * 8),
-                         [example_of(classified("https://n.example/a", "A", 0.5, None))], stories=3)
+    doc = alert_document(
+        "trade",
+        start,
+        start + W,
+        assess(8, [1] * 8),
+        [example_of(classified("https://n.example/a", "A", 0.5, None))],
+        stories=3,
+    )
     assert set(doc) == set(fields)
     assert set(doc["examples"][0]) <= set(fields["examples"]["properties"])
 

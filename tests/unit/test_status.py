@@ -27,8 +27,9 @@ def test_last_hour_counts_relevant_documents_by_ingestion_time_per_topic() -> No
     assert {"term": {"relevant": True}} in q["query"]["bool"]["filter"]
     assert {"range": {"ingested_at": {"gte": unix_to_iso(NOW - 3600)}}} in q["query"]["bool"]["filter"]
     assert list(q["aggs"]["topics"]["filters"]["filters"]) == list(TOPICS)
-    got = last_hour_from_response({"hits": {"total": {"value": 7}},
-                                   "aggregations": {"topics": {"buckets": {"trade": {"doc_count": 4}}}}})
+    got = last_hour_from_response(
+        {"hits": {"total": {"value": 7}}, "aggregations": {"topics": {"buckets": {"trade": {"doc_count": 4}}}}}
+    )
     assert got == {"total": 7, "topics": {t: 4 if t == "trade" else 0 for t in TOPICS}}
 
 
@@ -38,12 +39,17 @@ def test_recent_alerts_newest_first() -> None:
 
 def test_doc_counts_from_an_aggregation_on_the_index_name() -> None:
     assert counts_query()["aggs"]["indices"]["terms"]["field"] == "_index"
-    answer = {"hits": {"total": {"value": 12}},
-              "aggregations": {"indices": {"buckets": [{"key": "a-2025", "doc_count": 5},
-                                                       {"key": "a-2026", "doc_count": 7}]}}}
+    answer = {
+        "hits": {"total": {"value": 12}},
+        "aggregations": {
+            "indices": {"buckets": [{"key": "a-2025", "doc_count": 5}, {"key": "a-2026", "doc_count": 7}]}
+        },
+    }
     assert doc_counts(answer) == {"indices": 2, "docs": 12}
-    assert doc_counts({"hits": {"total": {"value": 0}}, "aggregations": {"indices": {"buckets": []}}}) == \
-        {"indices": 0, "docs": 0}
+    assert doc_counts({"hits": {"total": {"value": 0}}, "aggregations": {"indices": {"buckets": []}}}) == {
+        "indices": 0,
+        "docs": 0,
+    }
 
 
 def test_feeds_summary_counts_and_lists_failing_first() -> None:
@@ -54,8 +60,13 @@ def test_feeds_summary_counts_and_lists_failing_first() -> None:
         {"feed_url": "https://d/rss", "name": "D"},
     ]
     got = feeds_summary(docs)
-    assert {k: got[k] for k in ("total", "ok", "failing", "gone", "new")} == \
-        {"total": 4, "ok": 1, "failing": 1, "gone": 1, "new": 1}
+    assert {k: got[k] for k in ("total", "ok", "failing", "gone", "new")} == {
+        "total": 4,
+        "ok": 1,
+        "failing": 1,
+        "gone": 1,
+        "new": 1,
+    }
     assert [(f["name"], f["last_error"]) for f in got["failing_feeds"]] == [("C", "gone"), ("B", "timeout")]
 
 
@@ -63,8 +74,13 @@ def test_endpoint_result_and_exit_code() -> None:
     up = endpoint_result("http://x/healthz", 200, '{"job": "RUNNING"}')
     down = endpoint_result("http://x/readyz", 503, '{"ready": false, "reason": "engine"}')
     gone = endpoint_result("http://x/healthz", None, None, "ConnectionRefusedError: refused")
-    assert (up["ok"], up["body"], down["ok"], down["body"]["reason"], gone["reachable"]) == \
-        (True, {"job": "RUNNING"}, False, "engine", False)
+    assert (up["ok"], up["body"], down["ok"], down["body"]["reason"], gone["reachable"]) == (
+        True,
+        {"job": "RUNNING"},
+        False,
+        "engine",
+        False,
+    )
     engine = {"reachable": True}
     assert exit_code({"engine": engine, "job": {"healthz": up, "readyz": up}}) == 0
     assert exit_code({"engine": engine, "job": {"healthz": up, "readyz": down}}) == 1
@@ -75,17 +91,35 @@ def test_endpoint_result_and_exit_code() -> None:
 def test_render_screen() -> None:
     report = {
         "at": "2025-12-01T12:00:00Z",
-        "engine": {"reachable": True, "url": "http://e:9200", "engine": "opensearch", "version": "2.19.6",
-                   "cluster": "green", "index": "news-articles",
-                   "counts": {k: {"indices": 1, "docs": n} for k, n in
-                              (("articles", 40), ("alerts", 2), ("feeds", 3), ("deadletters", 0))}},
-        "job": {"metrics_url": "http://j:9108",
-                "healthz": endpoint_result("http://j:9108/healthz", 200, '{"job": "RUNNING"}'),
-                "readyz": endpoint_result("http://j:9108/readyz", 503, '{"ready": false, "reason": "no engine"}')},
+        "engine": {
+            "reachable": True,
+            "url": "http://e:9200",
+            "engine": "opensearch",
+            "version": "2.19.6",
+            "cluster": "green",
+            "index": "news-articles",
+            "counts": {
+                k: {"indices": 1, "docs": n}
+                for k, n in (("articles", 40), ("alerts", 2), ("feeds", 3), ("deadletters", 0))
+            },
+        },
+        "job": {
+            "metrics_url": "http://j:9108",
+            "healthz": endpoint_result("http://j:9108/healthz", 200, '{"job": "RUNNING"}'),
+            "readyz": endpoint_result("http://j:9108/readyz", 503, '{"ready": false, "reason": "no engine"}'),
+        },
         "feeds": feeds_summary([{"feed_url": "https://b/rss", "name": "B", "failures": 2, "last_error": "timeout"}]),
         "last_hour": {"total": 3, "topics": {"trade": 2, "energy": 1}},
-        "alerts": [{"topic": "trade", "window_start": "2025-12-01T11:00:00Z", "window_end": "2025-12-01T11:15:00Z",
-                    "count": 9, "baseline": 1.5, "ratio": 6.0}],
+        "alerts": [
+            {
+                "topic": "trade",
+                "window_start": "2025-12-01T11:00:00Z",
+                "window_end": "2025-12-01T11:15:00Z",
+                "count": 9,
+                "baseline": 1.5,
+                "ratio": 6.0,
+            }
+        ],
     }
     assert render(report).splitlines() == [
         "newsmon status at 2025-12-01 12:00 UTC",
@@ -102,7 +136,9 @@ def test_render_screen() -> None:
     report["job"] = {"metrics_url": "http://j:9108", "healthz": gone, "readyz": {**gone, "url": "r"}}
     for key in ("feeds", "last_hour", "alerts"):
         del report[key]
-    assert render(report).splitlines()[1:] == ["engine     UNREACHABLE at http://e:9200: refused",
-                                               "job        http://j:9108: UNREACHABLE (refused)"]
+    assert render(report).splitlines()[1:] == [
+        "engine     UNREACHABLE at http://e:9200: refused",
+        "job        http://j:9108: UNREACHABLE (refused)",
+    ]
     report["engine"] = {"reachable": False, "refused": True, "url": "http://e:9200", "error": "HTTP 401"}
     assert render(report).splitlines()[1] == "engine     REFUSED US at http://e:9200: HTTP 401"

@@ -16,8 +16,10 @@ from pipeline.stories import (
 )
 from pipeline.stories.events import is_event_key
 
-LEAD = ("Washington and New Delhi agreed on Tuesday to cut tariffs on steel, almonds and motorcycles, "
-        "officials said, ending a dispute that began with the 2019 withdrawal of trade preferences.")
+LEAD = (
+    "Washington and New Delhi agreed on Tuesday to cut tariffs on steel, almonds and motorcycles, "
+    "officials said, ending a dispute that began with the 2019 withdrawal of trade preferences."
+)
 DAY = 24 * 3600.0
 
 
@@ -44,8 +46,12 @@ def test_band_keys_are_deterministic_and_follow_the_lsh_layout() -> None:
 
 def test_the_same_headline_over_another_lead_shares_the_headline_bands() -> None:
     one = set(bands("US and India sign trade deal cutting farm tariffs"))
-    other = set(bands("US and India sign trade deal cutting farm tariffs",
-                      "The agreement, reached after a year of talks, covers apples, walnuts and dairy."))
+    other = set(
+        bands(
+            "US and India sign trade deal cutting farm tariffs",
+            "The agreement, reached after a year of talks, covers apples, walnuts and dairy.",
+        )
+    )
     assert {k for k in one & other if k.startswith("t")} == {k for k in one if k.startswith("t")}
 
 
@@ -55,14 +61,25 @@ def test_too_little_text_gives_no_bands() -> None:
 
 def test_edited_headline_joins_the_story_and_an_unrelated_one_founds_its_own() -> None:
     grouper = StoryGrouper(MemoryBandStore())
-    items = [StoryInput("a", 100.0, bands("US and India sign trade deal cutting tariffs")),
-             StoryInput("b", 200.0, bands("India, US seal pact to cut tariffs on steel and almonds")),
-             StoryInput("c", 300.0, bands("Pentagon clears sale of naval helicopters to India",
-                                          "The State Department approved the possible sale of MH-60R "
-                                          "helicopters worth $2.6 billion, the Pentagon's agency said."))]
+    items = [
+        StoryInput("a", 100.0, bands("US and India sign trade deal cutting tariffs")),
+        StoryInput("b", 200.0, bands("India, US seal pact to cut tariffs on steel and almonds")),
+        StoryInput(
+            "c",
+            300.0,
+            bands(
+                "Pentagon clears sale of naval helicopters to India",
+                "The State Department approved the possible sale of MH-60R "
+                "helicopters worth $2.6 billion, the Pentagon's agency said.",
+            ),
+        ),
+    ]
     out = grouper.assign(items)
-    assert [(d.article_id, d.story_id, d.founded) for d in out] == [("a", "a", True), ("b", "a", False),
-                                                                     ("c", "c", True)]
+    assert [(d.article_id, d.story_id, d.founded) for d in out] == [
+        ("a", "a", True),
+        ("b", "a", False),
+        ("c", "c", True),
+    ]
     assert out[1].first_seen == 100.0 and out[1].votes > 0
 
 
@@ -99,8 +116,11 @@ def test_claims_older_than_the_window_no_longer_group_and_are_dropped() -> None:
 
 def test_decide_prefers_most_votes_then_the_older_story() -> None:
     item = StoryInput("x", 10.0, ("k1", "k2", "k3"))
-    claims = {"k1": Claim("s-new", 5.0, 5.0, "n"), "k2": Claim("s-old", 1.0, 1.0, "o"),
-              "k3": Claim("s-new", 5.0, 5.0, "n")}
+    claims = {
+        "k1": Claim("s-new", 5.0, 5.0, "n"),
+        "k2": Claim("s-old", 1.0, 1.0, "o"),
+        "k3": Claim("s-new", 5.0, 5.0, "n"),
+    }
     assert decide(item, claims).story_id == "s-new"
     claims["k3"] = Claim("s-old", 1.0, 1.0, "o")
     claims["k1"] = Claim("s-third", 3.0, 3.0, "t")

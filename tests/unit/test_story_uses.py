@@ -14,8 +14,14 @@ W = 900
 
 
 def item(n: int, story: str | None, source: str = "Wire") -> ClassifiedArticle:
-    a = Article(article_id=f"id{n}", url=f"https://n.example/{n}", title=f"Headline {n}", source=source,
-                published_at="2026-03-01T10:00:00Z", seen_at="2026-03-01T10:00:05Z")
+    a = Article(
+        article_id=f"id{n}",
+        url=f"https://n.example/{n}",
+        title=f"Headline {n}",
+        source=source,
+        published_at="2026-03-01T10:00:00Z",
+        seen_at="2026-03-01T10:00:05Z",
+    )
     c = Classification(relevant=True, relevance_score=0.5 + n / 100, topics=("trade",))
     return ClassifiedArticle(a, c, StoryRef(story, "2026-03-01T09:00:00Z") if story else None)
 
@@ -37,12 +43,27 @@ def test_stories_query_collapses_on_story_id_and_counts_stories() -> None:
 
 def test_a_collapsed_hit_shows_plus_n_outlets() -> None:
     members = [{"_source": {"source": s}} for s in ("Wire", "Daily", "Wire", "Times")]
-    response = {"hits": {"total": {"value": 5}, "hits": [
-        {"_source": {"article_id": "a", "title": "Tariff deal", "url": "https://w/a", "source": "Wire",
-                     "published_at": "2026-03-01T10:00:00Z", "topics": ["trade"], "summary": "x",
-                     "story_id": "s1"},
-         "inner_hits": {"story": {"hits": {"total": {"value": 4}, "hits": members}}}}]},
-        "aggregations": {"stories": {"value": 2}}}
+    response = {
+        "hits": {
+            "total": {"value": 5},
+            "hits": [
+                {
+                    "_source": {
+                        "article_id": "a",
+                        "title": "Tariff deal",
+                        "url": "https://w/a",
+                        "source": "Wire",
+                        "published_at": "2026-03-01T10:00:00Z",
+                        "topics": ["trade"],
+                        "summary": "x",
+                        "story_id": "s1",
+                    },
+                    "inner_hits": {"story": {"hits": {"total": {"value": 4}, "hits": members}}},
+                }
+            ],
+        },
+        "aggregations": {"stories": {"value": 2}},
+    }
     summary = summarise(response)
     assert summary["stories"] == 2
     assert summary["hits"][0]["outlets"] == ["Wire", "Daily", "Times"]
@@ -68,9 +89,13 @@ def test_alert_names_distinct_stories_and_labels_a_single_syndicated_one() -> No
 
 def test_story_records_add_up_created_articles_per_story() -> None:
     t = 1_772_359_200.0
-    updates = story_updates([("s1", t, t + 5, "A", "https://a", ("trade",)),
-                             ("s1", t, t + 60, "B", "https://b", ("trade",)),
-                             ("s2", t, t + 1, "C", "https://c", ())])
+    updates = story_updates(
+        [
+            ("s1", t, t + 5, "A", "https://a", ("trade",)),
+            ("s1", t, t + 60, "B", "https://b", ("trade",)),
+            ("s2", t, t + 1, "C", "https://c", ()),
+        ]
+    )
     upsert, params = updates["s1"]
     assert (upsert["size"], params["n"], upsert["title"]) == (2, 2, "A")
     assert params["last_seen"] == upsert["last_seen"] > upsert["first_seen"]

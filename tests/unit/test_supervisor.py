@@ -31,8 +31,11 @@ class _FakeJobService:
         return beam_job_api_pb2.JobStateEvent(state=beam_job_api_pb2.JobState.Enum.Value(answer))
 
     def GetMessageStream(self, request: Any, timeout: float) -> Any:  # noqa: N802
-        yield beam_job_api_pb2.JobMessagesResponse(message_response=beam_job_api_pb2.JobMessage(
-            message_text="worker lost", importance=beam_job_api_pb2.JobMessage.JOB_MESSAGE_ERROR))
+        yield beam_job_api_pb2.JobMessagesResponse(
+            message_response=beam_job_api_pb2.JobMessage(
+                message_text="worker lost", importance=beam_job_api_pb2.JobMessage.JOB_MESSAGE_ERROR
+            )
+        )
 
 
 class _Result:
@@ -57,8 +60,9 @@ def _watch(script: list[str | Exception], unreachable_s: float = 60.0) -> tuple[
 
 
 def test_errors_from_the_job_service_do_not_end_a_running_job() -> None:
-    end, service = _watch(["RUNNING", _Deadline("deadline exceeded"), "RUNNING", _Deadline("x"), "RUNNING",
-                           "CANCELLED"])
+    end, service = _watch(
+        ["RUNNING", _Deadline("deadline exceeded"), "RUNNING", _Deadline("x"), "RUNNING", "CANCELLED"]
+    )
     assert end is not None and end.state == "CANCELLED"
     assert service.calls == 6
     assert set(service.timeouts) == {7}  # every call has its own short deadline

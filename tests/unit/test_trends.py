@@ -28,8 +28,9 @@ H = 3600
 DAY0 = 1_764_547_200  # 2025-12-01T00:00:00Z, a multiple of 86400
 
 
-@pytest.mark.parametrize(("raw", "seconds"), [("30m", 1800), ("1h", 3600), ("6h", 21600), ("1d", 86400),
-                                              ("2w", 14 * 86400)])
+@pytest.mark.parametrize(
+    ("raw", "seconds"), [("30m", 1800), ("1h", 3600), ("6h", 21600), ("1d", 86400), ("2w", 14 * 86400)]
+)
 def test_parse_interval(raw: str, seconds: int) -> None:
     assert parse_interval(raw) == seconds
 
@@ -65,8 +66,10 @@ def test_query_histogram_with_topic_filters_on_relevant_only() -> None:
     assert hist["date_histogram"]["field"] == "@timestamp"
     assert hist["date_histogram"]["fixed_interval"] == "3600s"
     assert hist["date_histogram"]["extended_bounds"] == {"min": DAY0 * 1000, "max": (DAY0 + 2 * H) * 1000}
-    assert hist["aggs"]["topics"]["filters"]["filters"] == {"trade": {"term": {"topics": "trade"}},
-                                                            "energy": {"term": {"topics": "energy"}}}
+    assert hist["aggs"]["topics"]["filters"]["filters"] == {
+        "trade": {"term": {"topics": "trade"}},
+        "energy": {"term": {"topics": "energy"}},
+    }
 
 
 def test_alerts_query_selects_overlapping_windows_of_the_topics() -> None:
@@ -87,27 +90,49 @@ def alert(topic: str, start: int, end: int) -> dict[str, Any]:
 
 def test_alert_marks_every_bucket_the_window_overlaps_and_no_touching_one() -> None:
     starts = [DAY0 + i * H for i in range(5)]
-    marks = alert_marks(starts, H, [
-        alert("trade", DAY0 + H + 900, DAY0 + 2 * H + 60),   # 01:15-02:01 → buckets 1 and 2
-        alert("trade", DAY0 + 4 * H, DAY0 + 4 * H + 900),    # bucket 4
-        alert("energy", DAY0 + 3 * H, DAY0 + 4 * H),         # exactly bucket 3: ends where 4 starts
-        alert("defense", DAY0 + 9 * H, DAY0 + 10 * H),       # outside the grid
-    ])
+    marks = alert_marks(
+        starts,
+        H,
+        [
+            alert("trade", DAY0 + H + 900, DAY0 + 2 * H + 60),  # 01:15-02:01 → buckets 1 and 2
+            alert("trade", DAY0 + 4 * H, DAY0 + 4 * H + 900),  # bucket 4
+            alert("energy", DAY0 + 3 * H, DAY0 + 4 * H),  # exactly bucket 3: ends where 4 starts
+            alert("defense", DAY0 + 9 * H, DAY0 + 10 * H),  # outside the grid
+        ],
+    )
     assert marks == {"trade": frozenset({1, 2, 4}), "energy": frozenset({3})}
 
 
 def response(buckets: list[tuple[int, int, dict[str, int]]]) -> dict[str, Any]:
-    return {"aggregations": {"over_time": {"buckets": [
-        {"key": start * 1000, "doc_count": total, "topics": {"buckets": {t: {"doc_count": n} for t, n in per.items()}}}
-        for start, total, per in buckets]}}}
+    return {
+        "aggregations": {
+            "over_time": {
+                "buckets": [
+                    {
+                        "key": start * 1000,
+                        "doc_count": total,
+                        "topics": {"buckets": {t: {"doc_count": n} for t, n in per.items()}},
+                    }
+                    for start, total, per in buckets
+                ]
+            }
+        }
+    }
 
 
 def test_trends_from_response_fills_missing_buckets_and_ignores_foreign_ones() -> None:
     req = TrendsRequest(DAY0, DAY0 + 3 * H, H, topics=("trade", "energy"))
-    got = trends_from_response(req, response([(DAY0, 4, {"trade": 3, "energy": 1}),
-                                              (DAY0 + 2 * H, 2, {"trade": 0, "energy": 2}),
-                                              (DAY0 + 99 * H, 7, {"trade": 7})]),
-                               [alert("trade", DAY0, DAY0 + 900)])
+    got = trends_from_response(
+        req,
+        response(
+            [
+                (DAY0, 4, {"trade": 3, "energy": 1}),
+                (DAY0 + 2 * H, 2, {"trade": 0, "energy": 2}),
+                (DAY0 + 99 * H, 7, {"trade": 7}),
+            ]
+        ),
+        [alert("trade", DAY0, DAY0 + 900)],
+    )
     assert got.starts == (DAY0, DAY0 + H, DAY0 + 2 * H)
     assert got.totals == (4, 0, 2)
     assert got.counts == {"trade": (3, 0, 0), "energy": (1, 0, 2)}
@@ -116,11 +141,18 @@ def test_trends_from_response_fills_missing_buckets_and_ignores_foreign_ones() -
 
 def test_regroup_sums_and_keeps_marks() -> None:
     req = TrendsRequest(DAY0, DAY0 + 5 * H, H, topics=("trade",))
-    t = trends_from_response(req, response([(DAY0 + i * H, i + 1, {"trade": i}) for i in range(5)]),
-                             [alert("trade", DAY0 + 3 * H, DAY0 + 3 * H + 60)])
+    t = trends_from_response(
+        req,
+        response([(DAY0 + i * H, i + 1, {"trade": i}) for i in range(5)]),
+        [alert("trade", DAY0 + 3 * H, DAY0 + 3 * H + 60)],
+    )
     g = regroup(t, 2)
-    assert (g.starts, g.interval_s, g.totals, g.counts["trade"]) == ((DAY0, DAY0 + 2 * H, DAY0 + 4 * H), 2 * H,
-                                                                     (3, 7, 5), (1, 5, 4))
+    assert (g.starts, g.interval_s, g.totals, g.counts["trade"]) == (
+        (DAY0, DAY0 + 2 * H, DAY0 + 4 * H),
+        2 * H,
+        (3, 7, 5),
+        (1, 5, 4),
+    )
     assert g.marks == {"trade": frozenset({1})}
 
 
@@ -134,10 +166,17 @@ def test_sparkline_scales_to_peak_and_keeps_small_values_visible() -> None:
 
 def test_render_one_line_per_topic_with_total_peak_and_alert_marks() -> None:
     req = TrendsRequest(DAY0, DAY0 + 4 * H, H, topics=("trade", "energy"))
-    t = trends_from_response(req, response([(DAY0, 2, {"trade": 1, "energy": 1}),
-                                            (DAY0 + H, 10, {"trade": 8, "energy": 2}),
-                                            (DAY0 + 3 * H, 1, {"trade": 1, "energy": 0})]),
-                             [alert("trade", DAY0 + H, DAY0 + H + 900)])
+    t = trends_from_response(
+        req,
+        response(
+            [
+                (DAY0, 2, {"trade": 1, "energy": 1}),
+                (DAY0 + H, 10, {"trade": 8, "energy": 2}),
+                (DAY0 + 3 * H, 1, {"trade": 1, "energy": 0}),
+            ]
+        ),
+        [alert("trade", DAY0 + H, DAY0 + H + 900)],
+    )
     lines = render(t).splitlines()
     assert lines[0] == "relevant articles per 1h, 2025-12-01 00:00 → 2025-12-01 04:00 UTC"
     assert lines[1] == "trade         ▁█ ▁      10  peak 8 at 2025-12-01 01:00"
@@ -162,13 +201,26 @@ def test_render_regroups_wide_periods_to_the_width() -> None:
 
 def test_json_buckets_topics_and_alerts() -> None:
     req = TrendsRequest(DAY0, DAY0 + 2 * H, H, topics=("trade",))
-    t = trends_from_response(req, response([(DAY0, 4, {"trade": 1}), (DAY0 + H, 0, {"trade": 0})]),
-                             [alert("trade", DAY0, DAY0 + 60)])
+    t = trends_from_response(
+        req, response([(DAY0, 4, {"trade": 1}), (DAY0 + H, 0, {"trade": 0})]), [alert("trade", DAY0, DAY0 + 60)]
+    )
     out = to_json(t, as_share=True)
-    assert out["buckets"][0] == {"start": unix_to_iso(DAY0), "end": unix_to_iso(DAY0 + H), "total": 4,
-                                 "topics": {"trade": {"count": 1, "share": 0.25, "alert": True}}}
+    assert out["buckets"][0] == {
+        "start": unix_to_iso(DAY0),
+        "end": unix_to_iso(DAY0 + H),
+        "total": 4,
+        "topics": {"trade": {"count": 1, "share": 0.25, "alert": True}},
+    }
     assert out["buckets"][1]["topics"]["trade"] == {"count": 0, "share": None, "alert": False}
-    assert out["topics"]["trade"] == {"total": 1, "share": 0.25, "alert_buckets": 1,
-                                      "peak": {"start": unix_to_iso(DAY0), "count": 1, "share": 0.25}}
-    assert (out["since"], out["until"], out["interval_s"], len(out["alerts"])) == \
-        (unix_to_iso(DAY0), unix_to_iso(DAY0 + 2 * H), H, 1)
+    assert out["topics"]["trade"] == {
+        "total": 1,
+        "share": 0.25,
+        "alert_buckets": 1,
+        "peak": {"start": unix_to_iso(DAY0), "count": 1, "share": 0.25},
+    }
+    assert (out["since"], out["until"], out["interval_s"], len(out["alerts"])) == (
+        unix_to_iso(DAY0),
+        unix_to_iso(DAY0 + 2 * H),
+        H,
+        1,
+    )

@@ -35,6 +35,8 @@ NO_LONGER_STRIPPED = frozenset(
 _NYT_PARTNER = "NYT keeps partner=rss now (partner is a generic name that can select content)"
 _NYT_CN_FROM = "NYT Chinese redirect keeps from=RSS now (from can select the page)"
 _SMH_REF = "SMH keeps ref=rss now (ref can select the page); its utm_* are still stripped"
+# Long URLs: the formatter would join each key and value onto one line past the limit.
+# fmt: off
 CHANGED_ON_PURPOSE: dict[str, str] = {
     "http://www.nytimes.com/2017/04/12/arts/television/political-tv-in-age-of-trump-shonda-rhimes-scandal-veep-"
     "madame-secretary-house-of-cards-hbo.html?partner=rss&emc=rss": _NYT_PARTNER,
@@ -83,6 +85,7 @@ CHANGED_ON_PURPOSE: dict[str, str] = {
     "https://www.smh.com.au/national/victoria/the-age-s-truth-indigenous-stories-told-by-white-writers-20210802"
     "-p58f71.html?ref=rss&utm_medium=rss&utm_source=rss_feed": _SMH_REF,
 }
+# fmt: on
 
 
 def _golden() -> list[dict[str, Any]]:
@@ -108,8 +111,11 @@ def test_each_listed_change_is_a_parameter_no_longer_stripped(link: str) -> None
     assert kept - was, "the id changed but no parameter was added back"
     assert kept - was <= NO_LONGER_STRIPPED
     # Dropping those names again gives the old canonical URL: nothing else moved.
-    query = "&".join(p for p in urlsplit(canonical_url(link)).query.split("&")
-                     if p.partition("=")[0].lower() not in NO_LONGER_STRIPPED)
+    query = "&".join(
+        p
+        for p in urlsplit(canonical_url(link)).query.split("&")
+        if p.partition("=")[0].lower() not in NO_LONGER_STRIPPED
+    )
     assert canonical_url(link).split("?")[0] + (f"?{query}" if query else "") == row["canonical"]
 
 
@@ -156,9 +162,33 @@ def test_canonical_url(raw: str, canonical: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "fbclid", "gclid", "dclid", "msclkid",
-     "yclid", "igshid", "mc_cid", "mc_eid", "cmpid", "_ga", "_gl", "smid", "ns_mchannel", "at_medium", "pk_campaign",
-     "mtm_source", "hsa_cam", "oly_enc_id", "vero_id", "ito"],
+    [
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_content",
+        "utm_term",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "cmpid",
+        "_ga",
+        "_gl",
+        "smid",
+        "ns_mchannel",
+        "at_medium",
+        "pk_campaign",
+        "mtm_source",
+        "hsa_cam",
+        "oly_enc_id",
+        "vero_id",
+        "ito",
+    ],
 )
 def test_click_and_campaign_identifiers_are_stripped(name: str) -> None:
     assert canonical_url(f"https://example.com/story?{name}=abc&id=9") == "https://example.com/story?id=9"
@@ -221,7 +251,15 @@ def test_fallback_when_no_link_and_no_guid() -> None:
 
 
 def test_odd_input_never_raises() -> None:
-    for raw in ["http://[::1", "https://exa mple.com/", "https://😀.example/", "https://" + "a" * 300 + ".com/",
-                "https://xn--zz.example/", "http://example.com/\x00", "https://example.com/%", "javascript:alert(1)"]:
+    for raw in [
+        "http://[::1",
+        "https://exa mple.com/",
+        "https://😀.example/",
+        "https://" + "a" * 300 + ".com/",
+        "https://xn--zz.example/",
+        "http://example.com/\x00",
+        "https://example.com/%",
+        "javascript:alert(1)",
+    ]:
         assert isinstance(canonical_url(raw), str)
         assert len(article_id(raw, raw, raw, raw)) == 32

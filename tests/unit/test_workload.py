@@ -31,8 +31,7 @@ T0 = 1_800_000_000.0
 
 
 def small(**kw: Any) -> Workload:
-    params: dict[str, Any] = {"feeds": 40, "items": 30, "churn_per_hour": 2.0, "seed": 7, "t0": T0,
-                                 "run_id": "t1"}
+    params: dict[str, Any] = {"feeds": 40, "items": 30, "churn_per_hour": 2.0, "seed": 7, "t0": T0, "run_id": "t1"}
     params.update(kw)
     return Workload(**params)
 
@@ -85,7 +84,7 @@ def test_timeline_initial_items_before_t0_then_poisson_arrivals() -> None:
     times = w.timeline(2, T0 + 10 * 3600)
     assert len(times) > w.items
     assert all(t < T0 for t in times[: w.items])
-    assert all(t > T0 for t in times[w.items:])
+    assert all(t > T0 for t in times[w.items :])
     assert times == sorted(times)
     assert 30 <= len(times) - w.items <= 100  # ≈ 60 arrivals in 10 h at 6/h
     assert w.timeline_to(2, w.items + 5) == times[: w.items + 6]
@@ -155,8 +154,9 @@ def test_store_logs_changed_and_validator_flags() -> None:
 
 
 def test_conditional_requests() -> None:
-    r = Rendered(newest=3, gz=b"", etag='"x-1-3"', last_modified="Thu, 15 Jan 2027 08:00:00 GMT",
-                 modified_at=1_800_000_000)
+    r = Rendered(
+        newest=3, gz=b"", etag='"x-1-3"', last_modified="Thu, 15 Jan 2027 08:00:00 GMT", modified_at=1_800_000_000
+    )
     assert _not_modified(r, '"x-1-3"', None)
     assert _not_modified(r, 'W/"x-1-3", "other"', None)
     assert not _not_modified(r, '"x-1-2"', email.utils.formatdate(1_900_000_000, usegmt=True))
@@ -215,13 +215,17 @@ def test_restart_figures_first_poll_after_restart() -> None:
 
 
 def test_recall_and_freshness_from_documents() -> None:
-    truth = [Truth("https://a/1", 900.0, True, True, "trade"),     # backlog, indexed
-             Truth("https://a/2", 1100.0, True, True, "energy"),   # fresh, indexed 30 s later
-             Truth("https://a/3", 1200.0, True, False, "trade"),   # detector misses it
-             Truth("https://a/4", 1300.0, False, False, None),
-             Truth("https://a/5", 1990.0, True, True, "trade")]   # too late to count
-    docs = [{"url": "https://a/1", "ingested_at": "1970-01-01T00:16:50+00:00", "_version": 1},
-            {"url": "https://a/2", "ingested_at": "1970-01-01T00:18:50+00:00", "_version": 1}]
+    truth = [
+        Truth("https://a/1", 900.0, True, True, "trade"),  # backlog, indexed
+        Truth("https://a/2", 1100.0, True, True, "energy"),  # fresh, indexed 30 s later
+        Truth("https://a/3", 1200.0, True, False, "trade"),  # detector misses it
+        Truth("https://a/4", 1300.0, False, False, None),
+        Truth("https://a/5", 1990.0, True, True, "trade"),
+    ]  # too late to count
+    docs = [
+        {"url": "https://a/1", "ingested_at": "1970-01-01T00:16:50+00:00", "_version": 1},
+        {"url": "https://a/2", "ingested_at": "1970-01-01T00:18:50+00:00", "_version": 1},
+    ]
     fig = recall_figures(truth, docs, 1000.0, 2000.0, 60.0)
     assert fig["relevant_ground_truth"] == 3 and fig["recall_ground_truth"] == round(2 / 3, 4)
     assert fig["relevant_detector"] == 2 and fig["recall_detector"] == 1.0

@@ -22,8 +22,9 @@ from apache_beam.portability.api import beam_provision_api_pb2, beam_provision_a
 from google.protobuf import json_format, text_format
 
 
-def worker_environment(info: beam_provision_api_pb2.ProvisionInfo, worker_id: str,
-                       semi_persist_dir: str) -> dict[str, str]:
+def worker_environment(
+    info: beam_provision_api_pb2.ProvisionInfo, worker_id: str, semi_persist_dir: str
+) -> dict[str, str]:
     """The environment sdk_worker_main reads, as Beam's Go boot sets it."""
     env = {
         "WORKER_ID": worker_id,
@@ -44,8 +45,9 @@ def main(argv: list[str]) -> int:
     args, _unknown = parser.parse_known_args(argv)
     with grpc.insecure_channel(args.provision_endpoint) as channel:
         stub = beam_provision_api_pb2_grpc.ProvisionServiceStub(channel)
-        info = stub.GetProvisionInfo(beam_provision_api_pb2.GetProvisionInfoRequest(),
-                                     metadata=[("worker_id", args.id)], timeout=60).info
+        info = stub.GetProvisionInfo(
+            beam_provision_api_pb2.GetProvisionInfoRequest(), metadata=[("worker_id", args.id)], timeout=60
+        ).info
     os.environ.update(worker_environment(info, args.id, args.semi_persist_dir))
     os.execv(sys.executable, [sys.executable, "-m", "apache_beam.runners.worker.sdk_worker_main"])
     return 1  # not reached: execv replaces this process
