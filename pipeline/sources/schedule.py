@@ -45,8 +45,9 @@ MAX_SERVER_FLOOR_S = 3600.0
 QUIET_POLLS = 12
 DEFAULT_MAX_STRETCH = 4.0
 JITTER = 0.1  # ±10%: spreads feeds that failed together so they don't retry together
-ERROR_OUTCOMES = frozenset({"http_error", "timeout", "connection_error", "rate_limited", "too_large", "refused",
-                            "gone"})
+ERROR_OUTCOMES = frozenset(
+    {"http_error", "timeout", "connection_error", "rate_limited", "too_large", "refused", "gone"}
+)
 _TTL = re.compile(rb"<(?:\w+:)?ttl>\s*(\d{1,6})\s*</(?:\w+:)?ttl>", re.IGNORECASE)
 
 
@@ -68,8 +69,9 @@ class PollState:
     seen_ids: tuple[str, ...] = ()  # entry ids of recent bodies, newest first (only new entries go on)
 
 
-def remember_seen(previous: tuple[str, ...], current: Sequence[str], polls: int = 3,
-                  minimum: int = 100) -> tuple[str, ...]:
+def remember_seen(
+    previous: tuple[str, ...], current: Sequence[str], polls: int = 3, minimum: int = 100
+) -> tuple[str, ...]:
     """Ids to remember after a body with entries ``current``: these first, then earlier ones, up to
     ``polls`` bodies' worth (at least ``minimum``). Bounded by the feed's size, not by its history."""
     cap = max(minimum, polls * len(current))
@@ -99,8 +101,9 @@ def rss_ttl_seconds(body: bytes) -> float | None:
     return float(match.group(1)) * 60 if match else None
 
 
-def interval_for(configured_s: float, unchanged_polls: int, floor_s: float | None,
-                 max_stretch: float = DEFAULT_MAX_STRETCH) -> float:
+def interval_for(
+    configured_s: float, unchanged_polls: int, floor_s: float | None, max_stretch: float = DEFAULT_MAX_STRETCH
+) -> float:
     """Seconds until the next poll of a feed that answered (see the module docstring)."""
     stretch = 1.0 + max(0, unchanged_polls - QUIET_POLLS) / QUIET_POLLS
     interval = configured_s * min(max(1.0, max_stretch), stretch)
@@ -110,8 +113,14 @@ def interval_for(configured_s: float, unchanged_polls: int, floor_s: float | Non
 
 
 def after_poll(
-    state: PollState, result: FetchResult, interval_s: float, now: float, rng: random.Random | None = None,
-    *, changed: bool = False, max_stretch: float = DEFAULT_MAX_STRETCH,
+    state: PollState,
+    result: FetchResult,
+    interval_s: float,
+    now: float,
+    rng: random.Random | None = None,
+    *,
+    changed: bool = False,
+    max_stretch: float = DEFAULT_MAX_STRETCH,
 ) -> PollState:
     """State after ``result``: next due time (backoff on failure, adaptive on success), validators,
     where the feed lives now. ``changed``: the body differs from the last parsed one."""
@@ -147,9 +156,36 @@ def after_poll(
     return new
 
 
+def after_unusable_body(before: PollState, settled: PollState, reason: str, error: str) -> PollState:
+    """State after a 200 whose body is not a usable feed (``reason``: ``not_a_feed``, ``parse_error``…).
+
+    The poll reached the server (its schedule stays the regular one: a wrong URL is not an overloaded
+    server), but the feed failed: a consecutive failure with its reason, no new success. The validators
+    and body hash stay those of the last usable body, so the same bad body is parsed, and reported,
+    again on the next poll instead of being skipped as unchanged (``newsmon feeds --failing`` keeps
+    showing it until it is fixed).
+    """
+    return replace(
+        settled,
+        etag=before.etag,
+        last_modified=before.last_modified,
+        body_hash=before.body_hash,
+        failures=before.failures + 1,
+        last_outcome=reason,
+        last_error=error,
+        last_success=before.last_success,
+        unchanged_polls=before.unchanged_polls,
+    )
+
+
 def settle_poll(
-    state: PollState, result: FetchResult, interval_s: float, now: float, rng: random.Random | None = None,
-    *, max_stretch: float = DEFAULT_MAX_STRETCH,
+    state: PollState,
+    result: FetchResult,
+    interval_s: float,
+    now: float,
+    rng: random.Random | None = None,
+    *,
+    max_stretch: float = DEFAULT_MAX_STRETCH,
 ) -> tuple[PollState, str, bool]:
     """(new state, outcome to count, whether to parse the body) after one fetch.
 

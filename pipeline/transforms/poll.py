@@ -49,6 +49,7 @@ from pipeline.sources.parse import ParsedFeed, parse_feed
 from pipeline.sources.schedule import (
     DEFAULT_MAX_STRETCH,
     PollState,
+    after_unusable_body,
     due_feeds,
     plan_shards,
     remember_seen,
@@ -90,8 +91,11 @@ class RecentStates:
     def newer(self, states: dict[str, PollState]) -> dict[str, PollState]:
         """The states of ``states``' feeds known here with a later poll than theirs."""
         with self._lock:
-            return {url: mine for url, st in states.items()
-                    if (mine := self._states.get(url)) is not None and mine.last_poll > st.last_poll}
+            return {
+                url: mine
+                for url, st in states.items()
+                if (mine := self._states.get(url)) is not None and mine.last_poll > st.last_poll
+            }
 
 
 _recent = RecentStates()
@@ -116,9 +120,17 @@ class FetchDueFeeds(beam.DoFn):
 
     STATE = ReadModifyWriteStateSpec("poll_states", PickleCoder())
 
-    def __init__(self, plan: FeedPlan, fetcher: FetcherConfig, tick_s: float = 5.0, collect_wait_s: float = 1.0,
-                 max_stretch: float = DEFAULT_MAX_STRETCH, search: config.SearchSettings | None = None,
-                 writer: WriterFactory = feed_state_writer, telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        plan: FeedPlan,
+        fetcher: FetcherConfig,
+        tick_s: float = 5.0,
+        collect_wait_s: float = 1.0,
+        max_stretch: float = DEFAULT_MAX_STRETCH,
+        search: config.SearchSettings | None = None,
+        writer: WriterFactory = feed_state_writer,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         self.plan = plan
         self.fetcher_config = fetcher
         self.tick_s = tick_s
@@ -135,12 +147,15 @@ class FetchDueFeeds(beam.DoFn):
         self.telemetry = self.telemetry_factory()
         self.store: FeedStateStore | None = None
         if self.search is not None:
-            self.store = FeedStateStore(self.writer_factory(with_secrets(self.search)),
-                                        feeds_index(self.search.index))
+            self.store = FeedStateStore(self.writer_factory(with_secrets(self.search)), feeds_index(self.search.index))
         self.unsaved: dict[str, dict[str, tuple[Feed, PollState]]] = {}
 
-    def process(self, element: tuple[str, None], timestamp: Any = beam.DoFn.TimestampParam,
-                state: Any = beam.DoFn.StateParam(STATE)) -> Iterator[Any]:
+    def process(
+        self,
+        element: tuple[str, None],
+        timestamp: Any = beam.DoFn.TimestampParam,
+        state: Any = beam.DoFn.StateParam(STATE),
+    ) -> Iterator[Any]:
         shard = element[0]
         if self._stale(shard, float(timestamp)):
             return
@@ -163,12 +178,12 @@ class FetchDueFeeds(beam.DoFn):
         try:
             restored = self.store.load(urls)
         except SearchError as exc:  # the engine is down: poll as new feeds; create-only writes stay exact
-            log.warning("feed state not loaded (%s); polling %d feed(s) from scratch", exc, len(urls),
-                        extra={"shard": shard})
+            log.warning(
+                "feed state not loaded (%s); polling %d feed(s) from scratch", exc, len(urls), extra={"shard": shard}
+            )
             return {}
         if restored:
-            log.info("restored the state of %d feed(s) from the search engine", len(restored),
-                     extra={"shard": shard})
+            log.info("restored the state of %d feed(s) from the search engine", len(restored), extra={"shard": shard})
         return self._slim(restored)
 
     def _slim(self, states: dict[str, PollState]) -> dict[str, PollState]:
@@ -186,15 +201,22 @@ class FetchDueFeeds(beam.DoFn):
         try:
             self._slim(self.store.load(unknown))
         except SearchError as exc:  # every entry goes on; the create-only write settles them
-            log.warning("seen entry ids not loaded (%s); passing on every entry of %d feed(s)", exc,
-                        len(unknown), extra={"shard": shard})
+            log.warning(
+                "seen entry ids not loaded (%s); passing on every entry of %d feed(s)",
+                exc,
+                len(unknown),
+                extra={"shard": shard},
+            )
 
     def _tick(self, shard: str, feeds: tuple[Feed, ...], state: Any) -> Iterator[Any]:
         stored: dict[str, PollState] = self._slim(state.read() or {})
         newer = _recent.newer({f.url: stored.get(f.url) or PollState() for f in feeds})
         if newer:
-            log.info("runner state of %d feed(s) was older than their last poll here; using the newer",
-                     len(newer), extra={"shard": shard})
+            log.info(
+                "runner state of %d feed(s) was older than their last poll here; using the newer",
+                len(newer),
+                extra={"shard": shard},
+            )
             stored.update(newer)
         missing = [f.url for f in feeds if f.url not in stored]
         restored = self._restore(shard, missing)
@@ -216,16 +238,30 @@ class FetchDueFeeds(beam.DoFn):
             feed = configured
             self.telemetry.fetched(result.duration_s)
             before = current[feed.url]
-            new_state, outcome, parse = settle_poll(before, result, feed.interval_s, time.time(),
-                                                    max_stretch=self.max_stretch)
+            new_state, outcome, parse = settle_poll(
+                before, result, feed.interval_s, time.time(), max_stretch=self.max_stretch
+            )
             _log_changes(feed, before, new_state, result)
-            settled.append((feed, result, new_state, outcome, parse))
+            settled.append((feed, result, before, new_state, outcome, parse))
         self._recall_seen(shard, [feed.url for feed, *_, parse in settled if parse])
-        for feed, result, new_state, outcome, parse in settled:
+        for feed, result, before, settled_state, outcome, parse in settled:
+            new_state = settled_state
             if parse:
                 lifecycle.touch()
-                batch, failures = parse_new_entries(feed, result, new_state, self.telemetry,
-                                                    self.seen.get(feed.url) or ())
+                batch, failures, unusable = parse_new_entries(
+                    feed, result, new_state, self.telemetry, self.seen.get(feed.url) or ()
+                )
+                if unusable is not None:  # reached, but not a feed: the feed's health says so
+                    new_state = after_unusable_body(before, new_state, *unusable)
+                    batch = replace(
+                        batch,
+                        commit=replace(
+                            batch.commit,
+                            etag=new_state.etag,
+                            last_modified=new_state.last_modified,
+                            body_hash=new_state.body_hash,
+                        ),
+                    )
                 if self.store is None:  # nothing commits to an engine: remember at once
                     self.seen.put(feed.url, batch.commit.seen_ids)
                 for failure in failures:
@@ -234,10 +270,17 @@ class FetchDueFeeds(beam.DoFn):
             else:
                 self.telemetry.polled(feed, outcome)
                 if outcome not in ("not_modified", "unchanged", "gone"):
-                    log.warning("feed poll failed: %s", result.error,
-                                extra={"feed_url": feed.url, "outcome": outcome, "status": result.status,
-                                       "consecutive_failures": new_state.failures,
-                                       "retry_in_s": round(new_state.next_due - time.time(), 1)})
+                    log.warning(
+                        "feed poll failed: %s",
+                        result.error,
+                        extra={
+                            "feed_url": feed.url,
+                            "outcome": outcome,
+                            "status": result.status,
+                            "consecutive_failures": new_state.failures,
+                            "retry_in_s": round(new_state.next_due - time.time(), 1),
+                        },
+                    )
             current[feed.url] = new_state
             polled[feed.url] = (feed, new_state)
             _recent.put(feed.url, new_state)
@@ -268,8 +311,9 @@ def parse_counted(feed: Feed, result: FetchResult, telemetry: Telemetry) -> tupl
         telemetry.polled(feed, reason)
         telemetry.rejected(reason)
         log.warning("feed unusable: %s", parsed.error, extra={"feed_url": feed.url, "reason": reason})
-        failures.insert(0, Failure("parse", reason, parsed.error, feed.url,
-                                   (result.body or b"")[:2000].decode("utf-8", "replace")))
+        failures.insert(
+            0, Failure("parse", reason, parsed.error, feed.url, (result.body or b"")[:2000].decode("utf-8", "replace"))
+        )
     else:
         telemetry.polled(feed, "ok")
     by_reason: dict[str, int] = {}
@@ -278,16 +322,21 @@ def parse_counted(feed: Feed, result: FetchResult, telemetry: Telemetry) -> tupl
     for reason, n in by_reason.items():
         telemetry.rejected(reason, n)
     if parsed.failures:
-        log.info("feed had %d unusable entries", len(parsed.failures),
-                 extra={"feed_url": feed.url, "reasons": sorted({f.reason for f in parsed.failures})})
+        log.info(
+            "feed had %d unusable entries",
+            len(parsed.failures),
+            extra={"feed_url": feed.url, "reasons": sorted({f.reason for f in parsed.failures})},
+        )
     return parsed, failures
 
 
-def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, telemetry: Telemetry,
-                      seen_ids: tuple[str, ...] = ()) -> tuple[FeedBatch, list[Failure]]:
+def parse_new_entries(
+    feed: Feed, result: FetchResult, state: PollState, telemetry: Telemetry, seen_ids: tuple[str, ...] = ()
+) -> tuple[FeedBatch, list[Failure], tuple[str, str] | None]:
     """Parse a changed body; keep the entries not among the feed's ``seen_ids``; count what happened.
 
-    ``state`` is the feed's state after this poll (its validators and hash go into the batch's commit)."""
+    ``state`` is the feed's state after this poll (its validators and hash go into the batch's commit).
+    The third value is (reason, error) when the body as a whole is not a usable feed, else None."""
     parsed, failures = parse_counted(feed, result, telemetry)
     seen = set(seen_ids)
     fresh: dict[str, Article] = {}
@@ -299,7 +348,8 @@ def parse_new_entries(feed: Feed, result: FetchResult, state: PollState, telemet
         telemetry.deduplicated(skipped)
     remembered = remember_seen(seen_ids, [a.article_id for a in parsed.articles])
     commit = FeedCommit(feed.url, state.etag, state.last_modified, state.body_hash, remembered)
-    return FeedBatch(feed, tuple(fresh.values()), commit, fetched_at=result.fetched_at), failures
+    unusable = (parsed.reason or "parse_error", parsed.error) if parsed.error else None
+    return FeedBatch(feed, tuple(fresh.values()), commit, fetched_at=result.fetched_at), failures, unusable
 
 
 def _log_changes(feed: Feed, before: PollState, after: PollState, result: FetchResult) -> None:
@@ -309,8 +359,10 @@ def _log_changes(feed: Feed, before: PollState, after: PollState, result: FetchR
     elif before.gone and not after.gone:
         log.info("feed is back after having been gone", extra={"feed_url": feed.url})
     if after.url and after.url != before.url:
-        log.info("feed moved permanently: fetching it from its new address from now on",
-                 extra={"feed_url": feed.url, "new_url": after.url, "status": result.status})
+        log.info(
+            "feed moved permanently: fetching it from its new address from now on",
+            extra={"feed_url": feed.url, "new_url": after.url, "status": result.status},
+        )
 
 
 class FeedPlan:
@@ -352,8 +404,9 @@ class FeedPlan:
             mtime = os.stat(self.config_path).st_mtime
         except OSError as exc:
             if self.mtime is not None:
-                log.error("feeds file unreadable (%s); polling the last good list", exc,
-                          extra={"config": self.config_path})
+                log.error(
+                    "feeds file unreadable (%s); polling the last good list", exc, extra={"config": self.config_path}
+                )
             self.mtime = None
             return
         if mtime == self.mtime:
@@ -362,14 +415,20 @@ class FeedPlan:
         try:
             feeds = load_feeds(self.config_path)
         except ConfigError as exc:
-            log.error("feeds file not reloaded: %s; polling the last good list", exc,
-                      extra={"config": self.config_path})
+            log.error(
+                "feeds file not reloaded: %s; polling the last good list", exc, extra={"config": self.config_path}
+            )
             return
         old = {f.url for f in self.all}
         new = {f.url for f in feeds}
         self.all, self.by_shard = feeds, dict(plan_shards(feeds, self.shards))
-        log.info("feeds file reloaded: %d feed(s), %d added, %d removed", len(feeds), len(new - old),
-                 len(old - new), extra={"config": self.config_path})
+        log.info(
+            "feeds file reloaded: %d feed(s), %d added, %d removed",
+            len(feeds),
+            len(new - old),
+            len(old - new),
+            extra={"config": self.config_path},
+        )
 
     def __getstate__(self) -> dict[str, Any]:  # travels with the DoFn: the configuration, not what was derived
         return {"initial": self.initial, "shards": self.shards, "config_path": self.config_path}
@@ -448,14 +507,21 @@ class FlinkTicks(beam.PTransform):
 
             service = JavaJarExpansionService(self.jar, append_args=["--experiments=use_deprecated_read"])
             payload = ImplicitSchemaPayloadBuilder(
-                {"start": 0, "period": max(1, round(self.tick_s * 1000)), "elements_per_period": 1})
-            return (pbegin
-                    | "Sequence" >> ExternalTransform(GENERATE_SEQUENCE_URN, payload, service)
-                    | "Stamp" >> beam.ParDo(StampNow()))
+                {"start": 0, "period": max(1, round(self.tick_s * 1000)), "elements_per_period": 1}
+            )
+            return (
+                pbegin
+                | "Sequence" >> ExternalTransform(GENERATE_SEQUENCE_URN, payload, service)
+                | "Stamp" >> beam.ParDo(StampNow())
+            )
         if self.jar is None:
-            log.warning("no Java expansion service for the Flink tick (%s, or %s from the job server jar): "
-                        "ticking from Flink's streaming impulse, which gives no event-time watermark — "
-                        "spike windows will not close", EXPANSION_JAR_ENV, EXPANSION_JAR_FROM_JOB_SERVER)
+            log.warning(
+                "no Java expansion service for the Flink tick (%s, or %s from the job server jar): "
+                "ticking from Flink's streaming impulse, which gives no event-time watermark — "
+                "spike windows will not close",
+                EXPANSION_JAR_ENV,
+                EXPANSION_JAR_FROM_JOB_SERVER,
+            )
 
         source = FlinkStreamingImpulseSource()
         source.config = {}  # the class keeps its config in a class attribute shared by all instances
@@ -476,12 +542,25 @@ class PollFeeds(beam.PTransform):
     fetches and handles the completed ones. Side effects: HTTP requests, poll
     metrics, feed state in the engine when ``search`` is set."""
 
-    def __init__(self, feeds: Sequence[Feed], tick_s: float = 5.0, stop_after_s: float | None = None,
-                 timeout_s: float = fetching.DEFAULT_TIMEOUT_S, max_bytes: int = fetching.DEFAULT_MAX_BYTES,
-                 concurrency: int = 64, shards: int | None = None, per_host: int = 2, host_gap_s: float = 0.5,
-                 max_stretch: float = DEFAULT_MAX_STRETCH, search: config.SearchSettings | None = None,
-                 config_path: str | None = None, lane: int = 0, lanes: int = 1,
-                 writer: WriterFactory = feed_state_writer, telemetry: TelemetryFactory = process_telemetry) -> None:
+    def __init__(
+        self,
+        feeds: Sequence[Feed],
+        tick_s: float = 5.0,
+        stop_after_s: float | None = None,
+        timeout_s: float = fetching.DEFAULT_TIMEOUT_S,
+        max_bytes: int = fetching.DEFAULT_MAX_BYTES,
+        concurrency: int = 64,
+        shards: int | None = None,
+        per_host: int = 2,
+        host_gap_s: float = 0.5,
+        max_stretch: float = DEFAULT_MAX_STRETCH,
+        search: config.SearchSettings | None = None,
+        config_path: str | None = None,
+        lane: int = 0,
+        lanes: int = 1,
+        writer: WriterFactory = feed_state_writer,
+        telemetry: TelemetryFactory = process_telemetry,
+    ) -> None:
         super().__init__()
         self.writer, self.telemetry = writer, telemetry
         if not 0 <= lane < lanes:
@@ -490,8 +569,9 @@ class PollFeeds(beam.PTransform):
         self.feeds = list(feeds)
         self.tick_s = tick_s
         self.stop_after_s = stop_after_s
-        self.fetcher = FetcherConfig(workers=concurrency, per_host=per_host, host_gap_s=host_gap_s,
-                                     timeout_s=timeout_s, max_bytes=max_bytes)
+        self.fetcher = FetcherConfig(
+            workers=concurrency, per_host=per_host, host_gap_s=host_gap_s, timeout_s=timeout_s, max_bytes=max_bytes
+        )
         self.max_stretch = max_stretch
         self.search = search
         self.config_path = config_path
@@ -508,14 +588,26 @@ class PollFeeds(beam.PTransform):
         tick: beam.PTransform = (
             FlinkTicks(self.tick_s, impulse_count(self.tick_s, self.stop_after_s), expansion_jar(pbegin.pipeline))
             if on_flink(pbegin.pipeline)
-            else PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s))
+            else PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self.tick_s)
+        )
         return (
             pbegin
             | "Tick" >> tick
-            | "AllShards" >> beam.FlatMap(lambda _tick, keys: [(k, None) for k in keys],
-                                          lane_shards(plan.shard_keys(), self.lane, self.lanes))
-            .with_output_types(beam.typehints.KV[str, None])
-            | "FetchDue" >> beam.ParDo(FetchDueFeeds(plan, self.fetcher, self.tick_s, collect_wait_s,
-                                                     self.max_stretch, self.search, self.writer, self.telemetry)
-                                       ).with_outputs(FAILURES, main="batches")
+            | "AllShards"
+            >> beam.FlatMap(
+                lambda _tick, keys: [(k, None) for k in keys], lane_shards(plan.shard_keys(), self.lane, self.lanes)
+            ).with_output_types(beam.typehints.KV[str, None])
+            | "FetchDue"
+            >> beam.ParDo(
+                FetchDueFeeds(
+                    plan,
+                    self.fetcher,
+                    self.tick_s,
+                    collect_wait_s,
+                    self.max_stretch,
+                    self.search,
+                    self.writer,
+                    self.telemetry,
+                )
+            ).with_outputs(FAILURES, main="batches")
         )

@@ -11,6 +11,7 @@ from pipeline.sources.schedule import (
     QUIET_POLLS,
     PollState,
     after_poll,
+    after_unusable_body,
     due_feeds,
     interval_for,
     is_due,
@@ -50,8 +51,7 @@ def test_failures_back_off_exponentially_with_cap_and_reset_on_success() -> None
 
 
 def test_retry_after_is_respected() -> None:
-    s = after_poll(PollState(), res("rate_limited", status=429, retry_after_s=900.0), 60, now=0,
-                   rng=random.Random(0))
+    s = after_poll(PollState(), res("rate_limited", status=429, retry_after_s=900.0), 60, now=0, rng=random.Random(0))
     assert s.next_due >= 900 * 0.9
 
 
@@ -143,6 +143,22 @@ def test_server_hints_are_a_floor_never_below_the_configured_interval_and_capped
 
 def test_due_feeds_come_longest_overdue_first() -> None:
     feeds = [Feed(url=f"https://f{i}.example/rss", name=str(i)) for i in range(3)]
-    states = {feeds[0].url: PollState(next_due=50), feeds[1].url: PollState(next_due=10),
-              feeds[2].url: PollState(next_due=500)}
+    states = {
+        feeds[0].url: PollState(next_due=50),
+        feeds[1].url: PollState(next_due=10),
+        feeds[2].url: PollState(next_due=500),
+    }
     assert [f.url for f in due_feeds(feeds, states, now=100)] == [feeds[1].url, feeds[0].url]
+
+
+def test_a_body_that_is_not_a_feed_counts_as_a_failure_and_is_parsed_again_next_time() -> None:
+    before = PollState(etag='"v1"', body_hash="good", last_success=100.0, last_outcome="ok", unchanged_polls=2)
+    page = res("ok", status=200, body=b"<html>login</html>", etag='"v2"')
+    settled, outcome, parse = settle_poll(before, page, 300, 1000.0, random.Random(1))
+    assert (outcome, parse) == ("ok", True) and settled.body_hash != "good"  # parsed: it looked new
+    after = after_unusable_body(before, settled, "not_a_feed", "an HTML page")
+    assert (after.last_outcome, after.last_error, after.failures) == ("not_a_feed", "an HTML page", 1)
+    assert (after.etag, after.body_hash, after.last_success) == ('"v1"', "good", 100.0)  # the last usable body's
+    assert after.next_due == settled.next_due and after.last_poll == 1000.0  # the regular schedule, no backoff
+    again, outcome, parse = settle_poll(after, page, 300, 1300.0, random.Random(1))
+    assert parse and after_unusable_body(after, again, "not_a_feed", "an HTML page").failures == 2
