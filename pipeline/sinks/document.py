@@ -21,28 +21,17 @@ import json
 from importlib import resources
 from typing import Any
 
-from pipeline.core.model import ClassifiedArticle, project
+from pipeline.core.model import ARTICLE_FIELDS, VERDICT_FIELDS, ClassifiedArticle, project
 
+# The search document: the article's projection (without the guid) and its verdict, plus when it was
+# seen and stored and its story.
 DOCUMENT_FIELDS = (
-    "article_id",
-    "url",
-    "title",
-    "summary",
-    "body",
-    "source",
-    "feed_url",
-    "language",
-    "published_at",
+    *(f for f in ARTICLE_FIELDS if f != "guid"),
     "published_at_estimated",
     "ingested_at",
     "seen_at",
     "@timestamp",
-    "relevant",
-    "relevance_score",
-    "topics",
-    "entities",
-    "matched_terms",
-    "evidence",
+    *VERDICT_FIELDS,
     "story_id",
     "story_first_seen",
 )
