@@ -35,8 +35,10 @@ from pipeline.core.topics import TOPICS
 # Category prefixes whose items are all negatives that look relevant; their accuracy is a target.
 HARD_NEGATIVE_PREFIXES = ("hard_negative:", "false_friend:")
 # Targets from issue 11 ("Detection that holds on real news"), out of sample; the report says whether each is met.
-# (Topic micro-F1: 0.85 on real relevant items, 0.92 on written ones; the stricter one is shown.)
+# Topic micro-F1 is measured on the gold-relevant items (the topics of a missed one count as missed): 0.92 on
+# written items, 0.85 on real ones (REAL_TOPIC_TARGET, used when every item evaluated is a real one).
 TARGETS = {"relevance_f1": 0.90, "relevance_precision": 0.90, "topic_micro_f1": 0.92, "hard_negative_accuracy": 0.95}
+REAL_TOPIC_TARGET = 0.85
 _MAX_BAD_LINES_SHOWN = 20
 
 Classifier = Callable[[str, str, str, str | None], Classification]
@@ -141,6 +143,8 @@ class EvalReport:
     language_checked: int
     language_correct: int
     misses: tuple[Miss, ...]
+    relevant_topics: Scores = Scores(0, 0, 0)  # topic micro scores on the gold-relevant items
+    real: bool = False  # every item is a real feed item: the real topic target applies
 
     @property
     def language_accuracy(self) -> float:
@@ -151,10 +155,11 @@ class EvalReport:
         measured = {
             "relevance_f1": self.relevance.f1,
             "relevance_precision": self.relevance.precision,
-            "topic_micro_f1": self.topic_micro.f1,
+            "topic_micro_f1": self.relevant_topics.f1,
             "hard_negative_accuracy": self.hard_negatives.accuracy,
         }
-        return {name: (measured[name], target, measured[name] >= target) for name, target in TARGETS.items()}
+        targets = {**TARGETS, "topic_micro_f1": REAL_TOPIC_TARGET} if self.real else TARGETS
+        return {name: (measured[name], target, measured[name] >= target) for name, target in targets.items()}
 
     @property
     def targets_met(self) -> bool:
@@ -465,6 +470,8 @@ def evaluate(
         language_checked=lang_checked,
         language_correct=lang_correct,
         misses=tuple(misses),
+        relevant_topics=topics_on_relevant(items, verdicts),
+        real=bool(items) and all(REAL in item.categories for item in items),
     )
 
 
@@ -571,7 +578,8 @@ def format_report(report: EvalReport, show_errors: bool = True) -> str:
     )
     lines += ["", "targets:"]
     for name, (value, target, met) in report.targets().items():
-        lines.append(f"  {name:<24} {value:.3f} (target >= {target:.2f}) {'met' if met else 'NOT MET'}")
+        label = f"{name} (relevant items)" if name == "topic_micro_f1" else name
+        lines.append(f"  {label:<31} {value:.3f} (target >= {target:.2f}) {'met' if met else 'NOT MET'}")
     if show_errors and report.misses:
         lines += ["", f"misclassified ({len(report.misses)}):"]
         lines += [_format_miss(miss) for miss in report.misses]

@@ -100,9 +100,10 @@ def test_real_relevance_cross_validated(real_cv: tuple[list[GoldItem], list[Clas
     report = evaluate(items, verdicts=verdicts)
     r = report.relevance
     # Issue target F1 >= 0.90 at precision >= 0.90. Each fold's threshold aims at precision 0.9 (chosen by
-    # its own inner cross-validation): measured precision 0.913, recall 0.913, F1 0.913 (21 tp, 2 fp, 2 fn):
-    # met, but the per-fold thresholds make this figure move by about 0.1 between equivalent models (see the
-    # README), so the gate keeps that margin.
+    # its own inner cross-validation): measured precision 0.875, recall 0.913, F1 0.894 (21 tp, 3 fp, 2 fn;
+    # 0.913/0.913 before a lexicon change that moved one fold's threshold, not the item's score): not met.
+    # The per-fold thresholds make this figure move by about 0.1 between equivalent models (see the README),
+    # so the gate keeps that margin.
     assert r.precision >= 0.80 and r.recall >= 0.65 and r.f1 >= 0.75, format_report(report)
     sure_items, sure_verdicts = without_uncertain(items, verdicts)
     assert evaluate(sure_items, verdicts=sure_verdicts).relevance.f1 >= 0.80  # measured 0.933
@@ -110,9 +111,9 @@ def test_real_relevance_cross_validated(real_cv: tuple[list[GoldItem], list[Clas
 
 def test_real_topics_cross_validated(real_cv: tuple[list[GoldItem], list[Classification]]) -> None:
     items, verdicts = real_cv
-    # Issue target 0.85 on real relevant items; measured 0.825 (26 tp, 4 fp, 7 fn; the topics of the 2
-    # missed items count as missed): not met.
-    assert topics_on_relevant(items, verdicts).f1 >= 0.65
+    # Issue target 0.85 on real relevant items; measured 0.862 (28 tp, 4 fp, 5 fn; the topics of the 2
+    # missed items count as missed): met, by a margin of one item, so the gate keeps a wider one.
+    assert topics_on_relevant(items, verdicts).f1 >= 0.75
 
 
 def test_stage2_is_more_precise_than_stage1_on_held_out_real_items(

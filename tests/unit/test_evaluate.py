@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ import pytest
 from pipeline.core.model import Classification
 from pipeline.core.topics import TOPICS
 from pipeline.devtools.evaluate import (
+    REAL,
+    REAL_TOPIC_TARGET,
     TARGETS,
     EvalReport,
     GoldFileError,
@@ -147,6 +150,24 @@ def test_metrics_are_computed_over_all_items() -> None:
     ]
     assert report.targets()["relevance_f1"] == (0.5, TARGETS["relevance_f1"], False)
     assert not report.targets_met
+
+
+def test_topic_target_is_on_gold_relevant_items_and_follows_the_kind_of_data() -> None:
+    # A false positive's topics do not count against the topic target; a missed item's gold topics do.
+    items = [
+        GoldItem("1", "a", relevant=True, topics=("trade",)),
+        GoldItem("2", "b", relevant=True, topics=("energy",)),
+        GoldItem("3", "c", relevant=False),
+    ]
+    verdicts = {"a": (True, ("trade",)), "b": (False, ()), "c": (True, ("defense", "diplomacy"))}
+    written = evaluate(items, fake(verdicts))  # type: ignore[arg-type]
+    assert (written.relevant_topics.tp, written.relevant_topics.fp, written.relevant_topics.fn) == (1, 0, 1)
+    assert (written.topic_micro.tp, written.topic_micro.fp, written.topic_micro.fn) == (1, 2, 1)
+    assert written.targets()["topic_micro_f1"] == (written.relevant_topics.f1, TARGETS["topic_micro_f1"], False)
+    real = evaluate([replace(item, categories=(REAL,)) for item in items], fake(verdicts))  # type: ignore[arg-type]
+    assert real.real and not written.real
+    assert real.targets()["topic_micro_f1"][1] == REAL_TOPIC_TARGET < TARGETS["topic_micro_f1"]
+    assert "topic_micro_f1 (relevant items)" in format_report(real)
 
 
 def test_report_text_and_json() -> None:
