@@ -27,6 +27,7 @@ from pipeline.core import config, text
 from pipeline.core.errors import ConfigError
 from pipeline.core.model import ClassifiedArticle, Failure, Feed, FetchResult, project
 from pipeline.sources import fetch as fetching
+from pipeline.sources import limits
 from pipeline.transforms.alerts import DetectSpikes
 from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
 from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
@@ -73,7 +74,7 @@ class ReadFeedDocument(beam.DoFn):
     goes to the ``failures`` tag and is counted as unread."""
 
     def __init__(
-        self, max_bytes: int = fetching.DEFAULT_MAX_BYTES, telemetry: TelemetryFactory = process_telemetry
+        self, max_bytes: int = limits.DEFAULT_MAX_BYTES, telemetry: TelemetryFactory = process_telemetry
     ) -> None:
         self.max_bytes = max_bytes
         self.telemetry_factory = telemetry
@@ -154,8 +155,8 @@ def build_streaming(
     *,
     tick_s: float = 5.0,
     stop_after_s: float | None = None,
-    fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S,
-    max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
+    fetch_timeout_s: float = limits.DEFAULT_TIMEOUT_S,
+    max_feed_bytes: int = limits.DEFAULT_MAX_BYTES,
     spike_rule: SpikeRule = DEFAULT_RULE,
     fetch_concurrency: int = 64,
     feed_shards: int | None = None,

@@ -41,8 +41,8 @@ from pipeline.core.errors import ConfigError, SearchError
 from pipeline.core.model import Article, Failure, Feed, FeedBatch, FeedCommit, FetchResult
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
-from pipeline.sources import fetch as fetching
 from pipeline.sources import fetcher as fetcher_mod
+from pipeline.sources import limits
 from pipeline.sources import seen as seen_mod
 from pipeline.sources.fetcher import FetcherConfig
 from pipeline.sources.parse import ParsedFeed, parse_feed
@@ -547,8 +547,8 @@ class PollFeeds(beam.PTransform):
         feeds: Sequence[Feed],
         tick_s: float = 5.0,
         stop_after_s: float | None = None,
-        timeout_s: float = fetching.DEFAULT_TIMEOUT_S,
-        max_bytes: int = fetching.DEFAULT_MAX_BYTES,
+        timeout_s: float = limits.DEFAULT_TIMEOUT_S,
+        max_bytes: int = limits.DEFAULT_MAX_BYTES,
         concurrency: int = 64,
         shards: int | None = None,
         per_host: int = 2,

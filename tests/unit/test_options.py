@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,13 @@ def test_the_run_options_default_to_the_streaming_graphs_own_defaults() -> None:
         "max_stretch": "max_interval_stretch",
     }
     assert {k: graph[k].default for k in pairs} == {k: getattr(args, v) for k, v in pairs.items()}
+
+
+def test_the_options_import_neither_beam_nor_a_network_client() -> None:
+    """``newsmon --help`` and every start pay for these imports; the fetch limits come from a plain module."""
+    code = "import sys, pipeline.app.options; print(sorted(m for m in ('apache_beam', 'urllib3') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_newsmon_options_are_beam_pipeline_options_in_either_spelling() -> None:
