@@ -33,7 +33,7 @@ from pipeline.core import config
 from pipeline.core.errors import ConfigError
 from pipeline.core.model import Feed
 from pipeline.sources import limits
-from pipeline.sources.schedule import DEFAULT_MAX_STRETCH
+from pipeline.sources.schedule import DEFAULT_MAX_STRETCH, DEFAULT_TICK_S
 
 if TYPE_CHECKING:
     from apache_beam.options.pipeline_options import PipelineOptions
@@ -130,7 +130,9 @@ JOB_OPTIONS: tuple[JobOption, ...] = (
         f"listen address of /metrics (default $NEWSMON_METRICS_ADDR or {DEFAULT_METRICS_ADDR})",
         "ADDR",
     ),
-    JobOption("tick", positive_seconds, 5.0, "seconds between due-feed checks (default %(default)g)", "SECONDS"),
+    JobOption(
+        "tick", positive_seconds, DEFAULT_TICK_S, "seconds between due-feed checks (default %(default)g)", "SECONDS"
+    ),
     JobOption(
         "fetch_timeout",
         positive_seconds,
