@@ -7,8 +7,9 @@
   same options to the ``newsmon run`` parser (``--spike-window``, ``--help``).
   This module imports no Beam, so ``newsmon --help`` and ``classify`` stay quick.
 * Defaults come from the code that uses them (:data:`~pipeline.alerting.spikes.DEFAULT_RULE`,
-  :class:`~pipeline.sources.fetcher.FetcherConfig`, :mod:`pipeline.sources.fetch`,
-  :mod:`pipeline.sources.schedule`), never repeated here.
+  :mod:`pipeline.sources.limits` (the fetching limits, in a module without the HTTP client, so
+  ``--help`` shows them without importing urllib3), :mod:`pipeline.sources.schedule`), never
+  repeated here.
 * :func:`run_settings` validates flags, environment (:mod:`pipeline.core.config`),
   ``feeds.yaml`` and the pass-through Beam options together, before anything
   starts; every error is a :class:`~pipeline.core.errors.ConfigError` naming the
@@ -31,9 +32,8 @@ from pipeline.alerting.spikes import DEFAULT_RULE, SpikeRule
 from pipeline.core import config
 from pipeline.core.errors import ConfigError
 from pipeline.core.model import Feed
-from pipeline.sources import fetch as fetching
-from pipeline.sources.fetcher import FetcherConfig
-from pipeline.sources.schedule import DEFAULT_MAX_STRETCH
+from pipeline.sources import limits
+from pipeline.sources.schedule import DEFAULT_MAX_STRETCH, DEFAULT_TICK_S
 
 if TYPE_CHECKING:
     from apache_beam.options.pipeline_options import PipelineOptions
@@ -45,7 +45,6 @@ DEFAULT_METRICS_PORT = 9108
 DEFAULT_METRICS_ADDR = "127.0.0.1"
 DEFAULT_SDK_WORKERS = 1
 MIN_PROGRESS_EVERY_S = 10.0  # the default progress line comes at most this often
-_FETCHER = FetcherConfig()
 
 
 # --------------------------------------------------------------------- value types (argparse `type=`)
@@ -131,11 +130,13 @@ JOB_OPTIONS: tuple[JobOption, ...] = (
         f"listen address of /metrics (default $NEWSMON_METRICS_ADDR or {DEFAULT_METRICS_ADDR})",
         "ADDR",
     ),
-    JobOption("tick", positive_seconds, 5.0, "seconds between due-feed checks (default %(default)g)", "SECONDS"),
+    JobOption(
+        "tick", positive_seconds, DEFAULT_TICK_S, "seconds between due-feed checks (default %(default)g)", "SECONDS"
+    ),
     JobOption(
         "fetch_timeout",
         positive_seconds,
-        fetching.DEFAULT_TIMEOUT_S,
+        limits.DEFAULT_TIMEOUT_S,
         "hard deadline in seconds for one feed's whole exchange: connect, headers, body, redirects "
         "(default %(default)g)",
         "SECONDS",
@@ -143,21 +144,21 @@ JOB_OPTIONS: tuple[JobOption, ...] = (
     JobOption(
         "fetch_concurrency",
         positive_count,
-        _FETCHER.workers,
+        limits.DEFAULT_WORKERS,
         "feeds fetched at once per worker process (default %(default)d)",
         "N",
     ),
     JobOption(
         "per_host",
         positive_count,
-        _FETCHER.per_host,
+        limits.DEFAULT_PER_HOST,
         "requests at once to one host, across all feeds of that host (default %(default)d)",
         "N",
     ),
     JobOption(
         "host_gap",
         seconds_or_off,
-        _FETCHER.host_gap_s,
+        limits.DEFAULT_HOST_GAP_S,
         "seconds between the starts of two requests to one host (default %(default)g)",
         "SECONDS",
     ),
@@ -187,7 +188,7 @@ JOB_OPTIONS: tuple[JobOption, ...] = (
     JobOption(
         "max_feed_bytes",
         positive_count,
-        fetching.DEFAULT_MAX_BYTES,
+        limits.DEFAULT_MAX_BYTES,
         "largest feed body accepted, after decompression, in bytes (default %(default)d = 20 MiB)",
         "BYTES",
     ),

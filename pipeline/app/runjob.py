@@ -90,7 +90,8 @@ def _drain(grace_s: float, quiet_s: float) -> bool:
     lifecycle.start_draining()
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
-        if lifecycle.fetches_in_flight() == 0 and lifecycle.busy() == 0 and lifecycle.quiet_for() >= quiet_s:
+        state = lifecycle.totals()  # one read of the workers' run-state files for all three checks
+        if state.inflight == 0 and state.busy == 0 and state.quiet_s >= quiet_s:
             return True
         time.sleep(0.2)
     return False

@@ -33,10 +33,9 @@ from pipeline import __version__
 from pipeline.core.model import Feed, FetchResult
 from pipeline.sources import deadline
 from pipeline.sources.deadline import make_pool
+from pipeline.sources.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
 
 __all__ = [
-    "DEFAULT_MAX_BYTES",
-    "DEFAULT_TIMEOUT_S",
     "MAX_REDIRECTS",
     "fetch_feed",
     "freshness_lifetime",
@@ -47,8 +46,6 @@ __all__ = [
 ]
 
 USER_AGENT = f"newsmon/{__version__} (feed monitor)"
-DEFAULT_TIMEOUT_S = 30.0  # the whole exchange, redirects included
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # decompressed; protects memory against huge or bomb bodies
 _CHUNK = 64 * 1024
 MAX_REDIRECTS = 5
 PERMANENT = frozenset({301, 308})

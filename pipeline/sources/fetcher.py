@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from pipeline.core.model import Feed, FetchResult
 from pipeline.sources import fetch as fetching
+from pipeline.sources import limits
 from pipeline.sources.hosts import HostLimiter, host_of
 from pipeline.telemetry import lifecycle
 
@@ -38,12 +39,12 @@ STARTED, IN_FLIGHT, FULL = "started", "in_flight", "full"
 
 @dataclass(frozen=True)
 class FetcherConfig:
-    workers: int = 64  # fetches at once in this process
-    per_host: int = 2
-    host_gap_s: float = 0.5
-    timeout_s: float = fetching.DEFAULT_TIMEOUT_S
-    max_bytes: int = fetching.DEFAULT_MAX_BYTES
-    queue_factor: int = 16  # queued + running at most workers × this
+    workers: int = limits.DEFAULT_WORKERS  # fetches at once in this process
+    per_host: int = limits.DEFAULT_PER_HOST
+    host_gap_s: float = limits.DEFAULT_HOST_GAP_S
+    timeout_s: float = limits.DEFAULT_TIMEOUT_S
+    max_bytes: int = limits.DEFAULT_MAX_BYTES
+    queue_factor: int = limits.DEFAULT_QUEUE_FACTOR  # queued + running at most workers × this
 
     @property
     def capacity(self) -> int:

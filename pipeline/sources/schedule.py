@@ -44,6 +44,7 @@ GONE_RECHECK_S = 24 * 3600.0
 MAX_SERVER_FLOOR_S = 3600.0
 QUIET_POLLS = 12
 DEFAULT_MAX_STRETCH = 4.0
+DEFAULT_TICK_S = 5.0  # seconds between two checks for due feeds (the poller's tick)
 JITTER = 0.1  # ±10%: spreads feeds that failed together so they don't retry together
 ERROR_OUTCOMES = frozenset(
     {"http_error", "timeout", "connection_error", "rate_limited", "too_large", "refused", "gone"}

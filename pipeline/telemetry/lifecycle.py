@@ -187,8 +187,28 @@ def working() -> Iterator[None]:
         touch()
 
 
+@dataclass(frozen=True)
+class Totals:
+    """This process and its worker processes together, from one read of the run-state files."""
+
+    inflight: int  # fetches in flight
+    busy: int  # stretches of work under way (:func:`working`)
+    quiet_s: float  # seconds since any stage last handled data (a large number when nothing ever did)
+
+
+def totals(now: float | None = None) -> Totals:
+    """What a drain checks, all from one snapshot of the workers (each read of their files sees a later state)."""
+    workers = _workers()
+    last = max([_state.activity, *(w.activity for w in workers)])
+    return Totals(
+        inflight=_state.inflight + sum(w.inflight for w in workers),
+        busy=_state.busy + sum(w.busy for w in workers),
+        quiet_s=(now if now is not None else time.monotonic()) - last,
+    )
+
+
 def busy() -> int:
-    return _state.busy + sum(w.busy for w in _workers())
+    return totals().busy
 
 
 def fetches_started(n: int = 1) -> None:
@@ -202,13 +222,12 @@ def fetches_finished(n: int = 1) -> None:
 
 
 def fetches_in_flight() -> int:
-    return _state.inflight + sum(w.inflight for w in _workers())
+    return totals().inflight
 
 
 def quiet_for(now: float | None = None) -> float:
     """Seconds since any stage (in any worker) last handled data (a large number when nothing ever did)."""
-    last = max([_state.activity, *(w.activity for w in _workers())])
-    return (now if now is not None else time.monotonic()) - last
+    return totals(now).quiet_s
 
 
 def reset() -> None:

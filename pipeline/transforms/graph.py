@@ -27,6 +27,8 @@ from pipeline.core import config, text
 from pipeline.core.errors import ConfigError
 from pipeline.core.model import ClassifiedArticle, Failure, Feed, FetchResult, project
 from pipeline.sources import fetch as fetching
+from pipeline.sources import limits
+from pipeline.sources.schedule import DEFAULT_MAX_STRETCH, DEFAULT_TICK_S
 from pipeline.transforms.alerts import DetectSpikes
 from pipeline.transforms.articles import ClassifyArticles, ClassifyBatches, DedupeArticles, ParseEntries
 from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
@@ -73,7 +75,7 @@ class ReadFeedDocument(beam.DoFn):
     goes to the ``failures`` tag and is counted as unread."""
 
     def __init__(
-        self, max_bytes: int = fetching.DEFAULT_MAX_BYTES, telemetry: TelemetryFactory = process_telemetry
+        self, max_bytes: int = limits.DEFAULT_MAX_BYTES, telemetry: TelemetryFactory = process_telemetry
     ) -> None:
         self.max_bytes = max_bytes
         self.telemetry_factory = telemetry
@@ -152,16 +154,16 @@ def build_streaming(
     feeds: Sequence[Feed],
     search: config.SearchSettings,
     *,
-    tick_s: float = 5.0,
+    tick_s: float = DEFAULT_TICK_S,
     stop_after_s: float | None = None,
-    fetch_timeout_s: float = fetching.DEFAULT_TIMEOUT_S,
-    max_feed_bytes: int = fetching.DEFAULT_MAX_BYTES,
+    fetch_timeout_s: float = limits.DEFAULT_TIMEOUT_S,
+    max_feed_bytes: int = limits.DEFAULT_MAX_BYTES,
     spike_rule: SpikeRule = DEFAULT_RULE,
-    fetch_concurrency: int = 64,
+    fetch_concurrency: int = limits.DEFAULT_WORKERS,
     feed_shards: int | None = None,
-    per_host: int = 2,
-    host_gap_s: float = 0.5,
-    max_stretch: float = 4.0,
+    per_host: int = limits.DEFAULT_PER_HOST,
+    host_gap_s: float = limits.DEFAULT_HOST_GAP_S,
+    max_stretch: float = DEFAULT_MAX_STRETCH,
     config_path: str | None = None,
     lanes: int = 1,
 ) -> PCollection:

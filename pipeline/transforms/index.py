@@ -88,17 +88,14 @@ class _BulkIndexDoFn(beam.DoFn):
             self.telemetry.latency("seen", now - from_iso(seen_at).timestamp())
             if not doc.get("published_at_estimated"):
                 self.telemetry.latency("published", now - from_iso(doc["published_at"]).timestamp())
-        if report.failed:
-            failures = []
-            for doc, reason, detail in report.failed:
-                self.telemetry.index_failed(reason)
-                failures.append(Failure("index", reason, detail, doc.get("feed_url", ""), _json(doc)))
-                log.warning(
-                    "document rejected by the search engine: %s: %s",
-                    reason,
-                    detail,
-                    extra={"article_id": doc["article_id"], "feed_url": doc.get("feed_url")},
-                )
+        failures = report_refused(
+            report,
+            "index",
+            self.telemetry,
+            "document rejected by the search engine: %s: %s",
+            ("article_id", "feed_url"),
+        )
+        if failures:
             self.deadletter.write(failures)
             report_unstored(
                 self.writer.write_deadletters([f.to_dict() | {"at": to_iso(utc_now())} for f in failures]),
@@ -110,6 +107,23 @@ class _BulkIndexDoFn(beam.DoFn):
     def _add(self, item: ClassifiedArticle) -> None:
         self.buffer.append((to_document(item, to_iso(utc_now())), item.article.seen_at))
         self.buffer_bytes += len(item.article.body) + len(item.article.summary) + 1000
+
+
+def report_refused(
+    report: BulkReport, stage: str, telemetry: Telemetry, message: str, keys: tuple[str, ...]
+) -> list[Failure]:
+    """The documents a write report says the engine refused for good → dead-letter failures of ``stage``.
+
+    Each is counted by reason and logged with ``message`` (``%s`` for reason and detail) and the document's
+    ``keys`` as log fields; the failure carries the document's ``feed_url`` (``""`` when it has none, as
+    alerts do) and the document as JSON. Filing the failures is the caller's.
+    """
+    failures = []
+    for doc, reason, detail in report.failed:
+        telemetry.index_failed(reason)
+        log.warning(message, reason, detail, extra={key: doc.get(key) for key in keys})
+        failures.append(Failure(stage, reason, detail, doc.get("feed_url", ""), _json(doc)))
+    return failures
 
 
 def report_unstored(report: BulkReport, telemetry: Telemetry) -> None:
@@ -278,16 +292,13 @@ class IndexAlertsDoFn(beam.DoFn):
     def finish_bundle(self) -> None:
         if self.pending:
             report = self.writer.write_raw(ALERTS_INDEX, self.pending, id_field="alert_id")
-            failures = []
-            for alert, reason, detail in report.failed:  # refused for good: kept in the dead-letter file
-                self.telemetry.index_failed(reason)
-                log.warning(
-                    "alert document rejected by the search engine: %s: %s",
-                    reason,
-                    detail,
-                    extra={"alert_id": alert.get("alert_id"), "topic": alert.get("topic")},
-                )
-                failures.append(Failure("alert", reason, detail, "", _json(alert)))
+            failures = report_refused(  # refused for good: kept in the dead-letter file
+                report,
+                "alert",
+                self.telemetry,
+                "alert document rejected by the search engine: %s: %s",
+                ("alert_id", "topic"),
+            )
             if failures:
                 self.deadletter.write(failures)
                 self.telemetry.dead_lettered("alert", len(failures))

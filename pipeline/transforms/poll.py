@@ -41,13 +41,14 @@ from pipeline.core.errors import ConfigError, SearchError
 from pipeline.core.model import Article, Failure, Feed, FeedBatch, FeedCommit, FetchResult
 from pipeline.sinks.feedstate import FeedStateStore, feeds_index
 from pipeline.sinks.search import SearchWriter
-from pipeline.sources import fetch as fetching
 from pipeline.sources import fetcher as fetcher_mod
+from pipeline.sources import limits
 from pipeline.sources import seen as seen_mod
 from pipeline.sources.fetcher import FetcherConfig
 from pipeline.sources.parse import ParsedFeed, parse_feed
 from pipeline.sources.schedule import (
     DEFAULT_MAX_STRETCH,
+    DEFAULT_TICK_S,
     PollState,
     after_unusable_body,
     due_feeds,
@@ -124,7 +125,7 @@ class FetchDueFeeds(beam.DoFn):
         self,
         plan: FeedPlan,
         fetcher: FetcherConfig,
-        tick_s: float = 5.0,
+        tick_s: float = DEFAULT_TICK_S,
         collect_wait_s: float = 1.0,
         max_stretch: float = DEFAULT_MAX_STRETCH,
         search: config.SearchSettings | None = None,
@@ -545,14 +546,14 @@ class PollFeeds(beam.PTransform):
     def __init__(
         self,
         feeds: Sequence[Feed],
-        tick_s: float = 5.0,
+        tick_s: float = DEFAULT_TICK_S,
         stop_after_s: float | None = None,
-        timeout_s: float = fetching.DEFAULT_TIMEOUT_S,
-        max_bytes: int = fetching.DEFAULT_MAX_BYTES,
-        concurrency: int = 64,
+        timeout_s: float = limits.DEFAULT_TIMEOUT_S,
+        max_bytes: int = limits.DEFAULT_MAX_BYTES,
+        concurrency: int = limits.DEFAULT_WORKERS,
         shards: int | None = None,
-        per_host: int = 2,
-        host_gap_s: float = 0.5,
+        per_host: int = limits.DEFAULT_PER_HOST,
+        host_gap_s: float = limits.DEFAULT_HOST_GAP_S,
         max_stretch: float = DEFAULT_MAX_STRETCH,
         search: config.SearchSettings | None = None,
         config_path: str | None = None,

@@ -8,6 +8,7 @@ the names :mod:`pipeline.telemetry.metrics` derives for both.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,10 @@ from pipeline.core.model import Article, ClassifiedArticle, Failure, Feed, FeedB
 from pipeline.detect import classify
 from pipeline.sinks.document import ALERTS_INDEX, DEADLETTER_INDEX, article_index, to_document
 from pipeline.sinks.feedstate import feed_doc_id, feeds_index
-from pipeline.sinks.search import deadletter_id
+from pipeline.sinks.search import BulkReport, deadletter_id
 from pipeline.telemetry import metrics
 from pipeline.transforms.beam_metrics import counters
-from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters
+from pipeline.transforms.index import IndexAlerts, IndexArticles, IndexBatches, WriteDeadLetters, report_refused
 from tests.support.fakes import collector, fakes
 
 FEED = "https://desk.example/rss"
@@ -248,3 +249,31 @@ def test_index_alerts_writes_each_alert_once_and_dead_letters_one_the_engine_ref
     assert json.loads(lines[0]["payload"])["alert_id"] == "trade-2"
     assert value(registry, metrics.INDEX_ERRORS, reason="mapper_parsing_exception") == 2
     assert value(registry, metrics.DEADLETTERS, stage="alert") == 2
+
+
+def test_report_refused_turns_each_refused_document_into_a_counted_logged_failure(caplog: Any) -> None:
+    _, registry, _, telemetry = fakes()
+    article_doc = {"article_id": "a3", "feed_url": FEED, "title": "t"}
+    alert_doc = {"alert_id": "trade-2", "topic": "trade"}
+    report = BulkReport(
+        created=1, failed=[(article_doc, "mapper_parsing_exception", "bad date"), (alert_doc, "version_conflict", "x")]
+    )
+
+    with caplog.at_level(logging.WARNING, logger="pipeline.transforms.index"):
+        failures = report_refused(report, "alert", telemetry(), "rejected: %s: %s", ("alert_id", "topic"))
+
+    assert failures == [
+        Failure("alert", "mapper_parsing_exception", "bad date", FEED, json.dumps(article_doc)),
+        Failure("alert", "version_conflict", "x", "", json.dumps(alert_doc)),  # no feed_url: an alert's
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        "rejected: mapper_parsing_exception: bad date",
+        "rejected: version_conflict: x",
+    ]
+    assert [(vars(r)["alert_id"], vars(r)["topic"]) for r in caplog.records] == [
+        (None, None),
+        ("trade-2", "trade"),
+    ]
+    assert value(registry, metrics.INDEX_ERRORS, reason="mapper_parsing_exception") == 1
+    assert value(registry, metrics.INDEX_ERRORS, reason="version_conflict") == 1
+    assert report_refused(BulkReport(created=2), "index", telemetry(), "rejected: %s: %s", ()) == []

@@ -37,7 +37,32 @@ def test_the_launcher_adds_up_what_its_workers_published(tmp_path: Path) -> None
     assert lifecycle.fetches_in_flight() == 7
     assert lifecycle.busy() == 1
     assert lifecycle.quiet_for(now) == pytest.approx(1.0)
+    totals = lifecycle.totals(now)  # the same, from one read of the workers' files
+    assert (totals.inflight, totals.busy) == (7, 1) and totals.quiet_s == pytest.approx(1.0)
     assert lifecycle.oldest_tick_age(now) == pytest.approx(40.0)  # the slowest shard of any worker
+
+
+def test_a_drain_reads_the_workers_once_per_check_and_waits_for_their_fetches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.app.runjob import _drain
+
+    folder = lifecycle.watch(tmp_path / "run")
+    reads: list[int] = []
+    workers = lifecycle._workers
+
+    def counted() -> list[lifecycle.Snapshot]:
+        reads.append(1)
+        return workers()
+
+    monkeypatch.setattr(lifecycle, "_workers", counted)
+    _worker_file(folder, 11, activity=time.monotonic() - 60, inflight=1)
+    assert not _drain(0.3, quiet_s=1.0)  # a worker's fetch still in flight
+    assert (folder / lifecycle.DRAIN_FILE).exists()
+    _worker_file(folder, 11, activity=time.monotonic() - 60)
+    reads.clear()
+    assert _drain(5.0, quiet_s=1.0)
+    assert len(reads) == 1  # one snapshot for in flight, busy and quiet
 
 
 def test_watch_starts_from_an_empty_folder(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@ each default defined once and agreeing with the code and the Prometheus rules th
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from pipeline.app.beamoptions import NewsmonOptions, attach_endpoints, beam_opti
 from pipeline.app.cli import build_parser
 from pipeline.app.options import JOB_OPTIONS, RunSettings, run_settings, spike_rule
 from pipeline.core.errors import ConfigError
+
+PACKAGE = Path(__file__).resolve().parents[2] / "pipeline"
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -88,23 +92,74 @@ def test_the_run_options_default_to_the_code_spike_rule() -> None:
     )
 
 
-def test_the_run_options_default_to_the_streaming_graphs_own_defaults() -> None:
-    """build_streaming's keyword defaults (used by tests and benchmarks) are the same numbers as the CLI's."""
-    from pipeline.transforms.graph import build_streaming
+GRAPH_TO_OPTION = {
+    "tick_s": "tick",
+    "fetch_timeout_s": "fetch_timeout",
+    "max_feed_bytes": "max_feed_bytes",
+    "fetch_concurrency": "fetch_concurrency",
+    "feed_shards": "feed_shards",
+    "per_host": "per_host",
+    "host_gap_s": "host_gap",
+    "max_stretch": "max_interval_stretch",
+}
+POLL_TO_OPTION = GRAPH_TO_OPTION | {
+    "timeout_s": "fetch_timeout",
+    "max_bytes": "max_feed_bytes",
+    "concurrency": "fetch_concurrency",
+    "shards": "feed_shards",
+}
 
-    graph = inspect.signature(build_streaming).parameters
+
+def test_the_run_options_default_to_the_streaming_graphs_own_defaults() -> None:
+    """build_streaming's and PollFeeds' keyword defaults (used by tests and benchmarks) are the CLI's."""
+    from pipeline.transforms.graph import build_streaming
+    from pipeline.transforms.poll import PollFeeds
+
     args = build_parser().parse_args(["run", "--config", "f.yaml"])
-    pairs = {
-        "tick_s": "tick",
-        "fetch_timeout_s": "fetch_timeout",
-        "max_feed_bytes": "max_feed_bytes",
-        "fetch_concurrency": "fetch_concurrency",
-        "feed_shards": "feed_shards",
-        "per_host": "per_host",
-        "host_gap_s": "host_gap",
-        "max_stretch": "max_interval_stretch",
-    }
+    graph = inspect.signature(build_streaming).parameters
+    pairs = GRAPH_TO_OPTION
     assert {k: graph[k].default for k in pairs} == {k: getattr(args, v) for k, v in pairs.items()}
+    poll = inspect.signature(PollFeeds).parameters
+    pairs = {k: v for k, v in POLL_TO_OPTION.items() if k in poll}
+    assert {k: poll[k].default for k in pairs} == {k: getattr(args, v) for k, v in pairs.items()}
+
+
+@pytest.mark.parametrize(
+    ("module", "function"),
+    [
+        ("transforms/graph.py", "build_streaming"),
+        ("transforms/poll.py", "PollFeeds.__init__"),
+        ("transforms/poll.py", "FetchDueFeeds.__init__"),
+    ],
+)
+def test_the_graphs_defaults_name_the_options_constants_instead_of_spelling_numbers(module: str, function: str) -> None:
+    """Nothing to drift from the options: each default they share is a named constant (or None), not a number."""
+    scope: ast.AST = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+    for name in function.split("."):
+        [scope] = [n for n in ast.iter_child_nodes(scope) if getattr(n, "name", None) == name]
+    assert isinstance(scope, ast.FunctionDef)
+    args = scope.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(
+        zip([a.arg for a in positional[len(positional) - len(args.defaults) :]], args.defaults, strict=True)
+    )
+    defaults |= {a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
+    shared = {k: d for k, d in defaults.items() if k in POLL_TO_OPTION}
+    assert shared, function
+    spelled = {
+        k: ast.unparse(d)
+        for k, d in shared.items()
+        if not any(isinstance(n, ast.Name | ast.Attribute) for n in ast.walk(d))
+        and not (isinstance(d, ast.Constant) and d.value is None)
+    }
+    assert spelled == {}
+
+
+def test_the_options_import_neither_beam_nor_a_network_client() -> None:
+    """``newsmon --help`` and every start pay for these imports; the fetch limits come from a plain module."""
+    code = "import sys, pipeline.app.options; print(sorted(m for m in ('apache_beam', 'urllib3') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_newsmon_options_are_beam_pipeline_options_in_either_spelling() -> None:
