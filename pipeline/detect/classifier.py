@@ -82,16 +82,16 @@ def classify(
         language = detect_language(f"{title} {summary}" if summary else title)
 
     gate = scoring.gate_rule(tally)
+    if gate is not None:
+        # Nearly every article of a stream: decided without a score, so most of the verdict is constant.
+        threshold = (model or stage2.shipped_model()).threshold if use_stage2 else STAGE1_THRESHOLD
+        return _gated(tally, gate, threshold, language)
     verdict: stage2.Verdict | None = None
     phrases = _NO_PHRASES
     topic_p: dict[str, float] = {}
     fallback: str | None = None
     contributions: dict[str, float]
-    if gate is not None:
-        contributions, score, relevant, rule = {}, 0.0, False, gate
-        bias = 0.0
-        threshold = (model or stage2.shipped_model()).threshold if use_stage2 else STAGE1_THRESHOLD
-    elif not use_stage2:
+    if not use_stage2:
         score, contributions = scoring.relevance(scoring.features(tally))
         relevant = score >= STAGE1_THRESHOLD
         rule = scoring.rule(tally, relevant, contributions)
@@ -138,6 +138,63 @@ def classify(
         relevant=relevant,
         relevance_score=round(score, 4),
         topics=topics,
+        entities=tuple(names),
+        matched_terms=tuple(tally.matched.values()),
+        evidence=evidence,
+    )
+
+
+def _gated(tally: Tally, rule: str, threshold: float, language: str | None) -> Classification:
+    """The verdict of an article a gate decides: what :func:`classify`'s general steps give for it, built directly.
+
+    Not relevant, score 0, no contributions, no topics, no pattern entities: the evidence has the same keys
+    in the same order as :func:`_evidence`'s (the unit tests compare it with ``fast=False``'s).
+    """
+    kinds = ENTITY_KINDS
+    people: list[str] = []
+    organizations: list[str] = []
+    places: list[str] = []
+    names: list[str] = []
+    if tally.entities:
+        lists = {"person": people, "organization": organizations, "place": places}
+        for name in tally.entities:
+            own = lists.get(kinds.get(name, ""))
+            if own is not None:  # "other" (programmes, exercises, weapon systems) are not entities
+                names.append(name)
+                own.append(name)
+    topic_mass, third, offtopic = tally.topic_mass, tally.third_countries, tally.offtopic_mass
+    us, india = tally.us, tally.india
+    evidence: dict[str, Any] = {
+        "rule": rule,
+        "score": {
+            "relevance": 0.0,
+            "threshold": threshold,
+            "us_mass": r3(us.mass),
+            "india_mass": r3(india.mass),
+            "contributions": {},
+            "bias": 0.0,
+        },
+        "us_terms": us.evidence,
+        "india_terms": india.evidence,
+        "bilateral_cues": tally.cues,
+        "topic_scores": {name: r3(mass) for name, mass in topic_mass.items()} if topic_mass else {},
+        "topic_terms": tally.topic_terms,
+        "third_countries": {country: r3(mass) for country, mass in third.items()} if third else {},
+        "third_country_terms": tally.third_terms,
+        "offtopic_domains": {domain: r3(mass) for domain, mass in offtopic.items()} if offtopic else {},
+        "offtopic_terms": tally.offtopic_terms,
+        "false_friends": tally.false_friends,
+        "ignored": tally.ignored,
+        "entities": {"person": people, "organization": organizations, "place": places},
+        "language": language,
+        "detector_version": DETECTOR_VERSION,
+    }
+    if tally.partners:
+        evidence["partners_not_counted"] = sorted(tally.partners)
+    return Classification(
+        relevant=False,
+        relevance_score=0.0,
+        topics=(),
         entities=tuple(names),
         matched_terms=tuple(tally.matched.values()),
         evidence=evidence,
