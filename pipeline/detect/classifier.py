@@ -19,7 +19,7 @@ from pipeline.detect import entities as entity_patterns
 from pipeline.detect import scoring, stage2
 from pipeline.detect.language import detect_language
 from pipeline.detect.lexicon import ALL_TERMS, DETECTOR_VERSION, ENTITY_KINDS
-from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher
+from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher, split
 from pipeline.detect.tally import LEDE_CHARS, Tally, r3
 
 BODY_SCAN_CHARS: Final = 20_000  # the lede carries the signal; bounds the cost of 100 kB bodies
@@ -41,15 +41,16 @@ def tally_of(title: str, summary: str = "", body: str = "", *, fast: bool = True
     """
     tally = Tally()
     body = body[:BODY_SCAN_CHARS]
-    found, sides = _matcher().scan(title, summary, body)
+    scanned = _matcher().spans(title, summary, body)
     # An article that does not name both sides is decided by a gate: its topics, third countries and
-    # off-topic domains are not needed, and most articles in a feed are such.
-    full = sides == US_SIDE | INDIA_SIDE
+    # off-topic domains are not needed, and most articles in a feed are such. It is tallied from the
+    # matcher's spans directly; the others (and every article with fast=False) field by field.
+    full = scanned.mask == US_SIDE | INDIA_SIDE
     if fast and not full:
-        tally.add_gated(found)
+        tally.add_gated(scanned)
     else:
         for field, text, (hits, rejected) in zip(
-            ("title", "summary", "body"), (title, summary, body), found, strict=True
+            ("title", "summary", "body"), (title, summary, body), split(scanned), strict=True
         ):
             if hits or rejected:
                 tally.add_field(field, text, hits, rejected, full)
