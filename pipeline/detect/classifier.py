@@ -4,7 +4,10 @@
 the title, summary and the first :data:`BODY_SCAN_CHARS` of the body; :mod:`.tally` folds them
 into per-side, per-topic, per-domain masses; :mod:`.scoring` decides relevance (gates, then a
 logistic score over named features), the rule that decided and the topics; :mod:`.entities`
-adds names found by patterns to the gazetteers' canonical entities. ``evidence`` carries every
+adds names found by patterns to the gazetteers' canonical entities. An article that does not name
+both sides (nearly every article of a stream) takes a short path with the same result: the tally
+reads the matcher's spans directly (:meth:`.tally.Tally.add_gated`) and, a gate deciding it, its
+verdict is built without the scoring steps (:func:`_gated`). ``evidence`` carries every
 step: terms per side with their field and weight, cues, third countries, off-topic domains, each
 feature's value and contribution, topic masses and terms, false friends and ignored matches.
 """
