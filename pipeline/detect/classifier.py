@@ -4,7 +4,10 @@
 the title, summary and the first :data:`BODY_SCAN_CHARS` of the body; :mod:`.tally` folds them
 into per-side, per-topic, per-domain masses; :mod:`.scoring` decides relevance (gates, then a
 logistic score over named features), the rule that decided and the topics; :mod:`.entities`
-adds names found by patterns to the gazetteers' canonical entities. ``evidence`` carries every
+adds names found by patterns to the gazetteers' canonical entities. An article that does not name
+both sides (nearly every article of a stream) takes a short path with the same result: the tally
+reads the matcher's spans directly (:meth:`.tally.Tally.add_gated`) and, a gate deciding it, its
+verdict is built without the scoring steps (:func:`_gated`). ``evidence`` carries every
 step: terms per side with their field and weight, cues, third countries, off-topic domains, each
 feature's value and contribution, topic masses and terms, false friends and ignored matches.
 """
@@ -19,7 +22,7 @@ from pipeline.detect import entities as entity_patterns
 from pipeline.detect import scoring, stage2
 from pipeline.detect.language import detect_language
 from pipeline.detect.lexicon import ALL_TERMS, DETECTOR_VERSION, ENTITY_KINDS
-from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher
+from pipeline.detect.matcher import INDIA_SIDE, US_SIDE, Matcher, split
 from pipeline.detect.tally import LEDE_CHARS, Tally, r3
 
 BODY_SCAN_CHARS: Final = 20_000  # the lede carries the signal; bounds the cost of 100 kB bodies
@@ -41,15 +44,16 @@ def tally_of(title: str, summary: str = "", body: str = "", *, fast: bool = True
     """
     tally = Tally()
     body = body[:BODY_SCAN_CHARS]
-    found, sides = _matcher().scan(title, summary, body)
+    scanned = _matcher().spans(title, summary, body)
     # An article that does not name both sides is decided by a gate: its topics, third countries and
-    # off-topic domains are not needed, and most articles in a feed are such.
-    full = sides == US_SIDE | INDIA_SIDE
+    # off-topic domains are not needed, and most articles in a feed are such. It is tallied from the
+    # matcher's spans directly; the others (and every article with fast=False) field by field.
+    full = scanned.mask == US_SIDE | INDIA_SIDE
     if fast and not full:
-        tally.add_gated(found)
+        tally.add_gated(scanned)
     else:
         for field, text, (hits, rejected) in zip(
-            ("title", "summary", "body"), (title, summary, body), found, strict=True
+            ("title", "summary", "body"), (title, summary, body), split(scanned), strict=True
         ):
             if hits or rejected:
                 tally.add_field(field, text, hits, rejected, full)
@@ -82,16 +86,16 @@ def classify(
         language = detect_language(f"{title} {summary}" if summary else title)
 
     gate = scoring.gate_rule(tally)
+    if gate is not None:
+        # Nearly every article of a stream: decided without a score, so most of the verdict is constant.
+        threshold = (model or stage2.shipped_model()).threshold if use_stage2 else STAGE1_THRESHOLD
+        return _gated(tally, gate, threshold, language)
     verdict: stage2.Verdict | None = None
     phrases = _NO_PHRASES
     topic_p: dict[str, float] = {}
     fallback: str | None = None
     contributions: dict[str, float]
-    if gate is not None:
-        contributions, score, relevant, rule = {}, 0.0, False, gate
-        bias = 0.0
-        threshold = (model or stage2.shipped_model()).threshold if use_stage2 else STAGE1_THRESHOLD
-    elif not use_stage2:
+    if not use_stage2:
         score, contributions = scoring.relevance(scoring.features(tally))
         relevant = score >= STAGE1_THRESHOLD
         rule = scoring.rule(tally, relevant, contributions)
@@ -138,6 +142,63 @@ def classify(
         relevant=relevant,
         relevance_score=round(score, 4),
         topics=topics,
+        entities=tuple(names),
+        matched_terms=tuple(tally.matched.values()),
+        evidence=evidence,
+    )
+
+
+def _gated(tally: Tally, rule: str, threshold: float, language: str | None) -> Classification:
+    """The verdict of an article a gate decides: what :func:`classify`'s general steps give for it, built directly.
+
+    Not relevant, score 0, no contributions, no topics, no pattern entities: the evidence has the same keys
+    in the same order as :func:`_evidence`'s (the unit tests compare it with ``fast=False``'s).
+    """
+    kinds = ENTITY_KINDS
+    people: list[str] = []
+    organizations: list[str] = []
+    places: list[str] = []
+    names: list[str] = []
+    if tally.entities:
+        lists = {"person": people, "organization": organizations, "place": places}
+        for name in tally.entities:
+            own = lists.get(kinds.get(name, ""))
+            if own is not None:  # "other" (programmes, exercises, weapon systems) are not entities
+                names.append(name)
+                own.append(name)
+    topic_mass, third, offtopic = tally.topic_mass, tally.third_countries, tally.offtopic_mass
+    us, india = tally.us, tally.india
+    evidence: dict[str, Any] = {
+        "rule": rule,
+        "score": {
+            "relevance": 0.0,
+            "threshold": threshold,
+            "us_mass": r3(us.mass),
+            "india_mass": r3(india.mass),
+            "contributions": {},
+            "bias": 0.0,
+        },
+        "us_terms": us.evidence,
+        "india_terms": india.evidence,
+        "bilateral_cues": tally.cues,
+        "topic_scores": {name: r3(mass) for name, mass in topic_mass.items()} if topic_mass else {},
+        "topic_terms": tally.topic_terms,
+        "third_countries": {country: r3(mass) for country, mass in third.items()} if third else {},
+        "third_country_terms": tally.third_terms,
+        "offtopic_domains": {domain: r3(mass) for domain, mass in offtopic.items()} if offtopic else {},
+        "offtopic_terms": tally.offtopic_terms,
+        "false_friends": tally.false_friends,
+        "ignored": tally.ignored,
+        "entities": {"person": people, "organization": organizations, "place": places},
+        "language": language,
+        "detector_version": DETECTOR_VERSION,
+    }
+    if tally.partners:
+        evidence["partners_not_counted"] = sorted(tally.partners)
+    return Classification(
+        relevant=False,
+        relevance_score=0.0,
+        topics=(),
         entities=tuple(names),
         matched_terms=tuple(tally.matched.values()),
         evidence=evidence,

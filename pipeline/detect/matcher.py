@@ -25,7 +25,7 @@ import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, cast
 
 import ahocorasick
 
@@ -33,6 +33,7 @@ from pipeline.core.topics import TOPICS
 from pipeline.detect.terms import GUARD_US_CAPS, OFFTOPIC_DOMAINS, SIDE_KINDS, Term
 
 Terms = tuple[Term, ...]
+Span = tuple[int, int, Terms, int]  # start, stop in the joined texts, terms, their side mask
 Hit = tuple[int, int, str, Terms]  # start, stop (exclusive), surface as written, terms it matched
 Rejection = tuple[str, str]  # surface as written, reason
 # Automaton value: key length, whether the key is a stem (no right boundary), terms, the case-sensitive
@@ -265,6 +266,15 @@ class Matcher:
 
     def scan(self, *texts: str) -> tuple[list[tuple[list[Hit], list[Rejection]]], int]:
         """:meth:`find_fields`, and the side mask of all matches (``US_SIDE | INDIA_SIDE``: both named)."""
+        found = self.spans(*texts)
+        return split(found), found.mask
+
+    def spans(self, *texts: str) -> Scan:
+        """The matches of one automaton pass over ``texts`` (joined), before they are split into fields.
+
+        :func:`split` gives :meth:`scan`'s per-field hits; an article that turns out not to name both
+        sides is tallied from this directly (:meth:`~pipeline.detect.tally.Tally.add_gated`).
+        """
         joined = _SEPARATOR.join(texts)
         lower = joined.lower()
         if len(lower) != len(joined):
@@ -272,37 +282,58 @@ class Matcher:
             texts = tuple(text.replace("\u0130", "I") for text in texts)
             joined = _SEPARATOR.join(texts)
             lower = joined.lower()
-        spans: list[tuple[int, int, Terms, int]] = []
+        spans: list[Span] = []
         rejected: list[tuple[int, str, str]] = []
-        if self._iter is not None:
-            _scan(self._iter, _pad(lower), joined, spans, rejected)
-        if len(spans) > 1 and _overlapping(spans):
-            spans = _resolve_overlaps(spans)
-        results: list[tuple[list[Hit], list[Rejection]]] = [([], []) for _ in texts]
         mask = 0
-        if spans:
-            # Spans are in text order and none crosses a separator: walk them once, moving to the next
-            # text when one starts past the current text's end.
-            field, offset, end = 0, 0, len(texts[0])
-            own = results[0][0]
-            for start, stop, terms, sides in spans:
-                while start >= end:
-                    field += 1
-                    offset = end + len(_SEPARATOR)
-                    end = offset + len(texts[field])
-                    own = results[field][0]
-                own.append((start - offset, stop - offset, joined[start:stop], terms))
-                mask |= sides
-        if rejected:
-            offset = 0
-            for text, (_, own_rejected) in zip(texts, results, strict=True):
-                end = offset + len(text)
-                own_rejected.extend((surface, reason) for at, surface, reason in rejected if offset <= at < end)
-                offset = end + len(_SEPARATOR)
-        return results, mask
+        if self._iter is not None:
+            mask = _scan(self._iter, _pad(lower), joined, spans, rejected)
+            if len(spans) > 1 and _overlapping(spans):
+                spans = _resolve_overlaps(spans)
+                mask = 0
+                for span in spans:
+                    mask |= span[3]
+        return Scan(texts, joined, spans, rejected, mask)
 
 
-def _overlapping(spans: list[tuple[int, int, Terms, int]]) -> bool:
+class Scan(NamedTuple):
+    """One automaton pass over several texts (:meth:`Matcher.spans`); offsets are into ``joined``."""
+
+    texts: tuple[str, ...]
+    joined: str  # the texts joined with _SEPARATOR
+    spans: list[Span]  # kept matches in text order, none across a separator
+    rejected: list[tuple[int, str, str]]  # start, surface as written, reason
+    mask: int  # side mask of all kept matches
+
+
+SEPARATOR_LENGTH: Final = len(_SEPARATOR)
+
+
+def split(found: Scan) -> list[tuple[list[Hit], list[Rejection]]]:
+    """The hits and rejections of each text of ``found``, offsets relative to each text."""
+    texts, joined, spans, rejected = found.texts, found.joined, found.spans, found.rejected
+    results: list[tuple[list[Hit], list[Rejection]]] = [([], []) for _ in texts]
+    if spans:
+        # Spans are in text order and none crosses a separator: walk them once, moving to the next
+        # text when one starts past the current text's end.
+        field, offset, end = 0, 0, len(texts[0])
+        own = results[0][0]
+        for start, stop, terms, _ in spans:
+            while start >= end:
+                field += 1
+                offset = end + SEPARATOR_LENGTH
+                end = offset + len(texts[field])
+                own = results[field][0]
+            own.append((start - offset, stop - offset, joined[start:stop], terms))
+    if rejected:
+        offset = 0
+        for text, (_, own_rejected) in zip(texts, results, strict=True):
+            end = offset + len(text)
+            own_rejected.extend((surface, reason) for at, surface, reason in rejected if offset <= at < end)
+            offset = end + SEPARATOR_LENGTH
+    return results
+
+
+def _overlapping(spans: list[Span]) -> bool:
     """Whether any span starts before the previous one stops (the automaton reports them by end position).
 
     When none does, the spans are already in text order and disjoint, so :func:`_resolve_overlaps` would
@@ -316,11 +347,11 @@ def _overlapping(spans: list[tuple[int, int, Terms, int]]) -> bool:
     return False
 
 
-def _resolve_overlaps(spans: list[tuple[int, int, Terms, int]]) -> list[tuple[int, int, Terms, int]]:
+def _resolve_overlaps(spans: list[Span]) -> list[Span]:
     """Leftmost-longest; matches with the same span are one match carrying all their terms."""
     spans.sort(key=_STOP, reverse=True)
     spans.sort(key=_START)  # stable: by start, then longest first
-    kept: list[tuple[int, int, Terms, int]] = []
+    kept: list[Span] = []
     reach = -1
     for span in spans:
         if span[0] >= reach:
@@ -348,13 +379,16 @@ def _scan(
     iterate: _Iter,
     haystack: str,
     text: str,
-    spans: list[tuple[int, int, Terms, int]],
+    spans: list[Span],
     rejected: list[tuple[int, str, str]],
-) -> None:
-    """Append the case-checked, guarded matches (start, stop, terms) over the padded ``haystack`` to ``spans``.
+) -> int:
+    """Append the case-checked, guarded matches (start, stop, terms, sides) over the padded ``haystack`` to
+    ``spans``; return the side mask of all of them.
 
     Offsets: ``haystack[i + 1]`` is ``text[i]``; a key starts with the space before its word.
     """
+    mask = 0
+    append = spans.append
     for end, (length, stem, listed, exact, guarded, listed_sides) in iterate(haystack):
         start = end - length + 1  # the boundary before the word: text index of the word's first character
         stop = haystack.find(" ", end + 1) - 1 if stem else end - 1
@@ -370,7 +404,9 @@ def _scan(
             if not terms:
                 continue
             sides = _side_mask(terms)
-        spans.append((start, stop, terms, sides))
+        append((start, stop, terms, sides))
+        mask |= sides
+    return mask
 
 
 def _apply_guards(terms: Terms, text: str, start: int, stop: int, rejected: list[tuple[int, str, str]]) -> Terms:

@@ -27,7 +27,7 @@ import math
 import re
 from typing import Any, Final
 
-from pipeline.detect.matcher import Hit, Rejection
+from pipeline.detect.matcher import SEPARATOR_LENGTH, Hit, Rejection, Scan
 from pipeline.detect.terms import FIRM, STATE, Term
 
 # field → (side/country/off-topic weight, topic weight)
@@ -329,74 +329,93 @@ class Tally:
         if deferred:
             self._add_topics(deferred, _enumerated(text, deferred, listings))
 
-    def add_gated(self, found: list[tuple[list[Hit], list[Rejection]]]) -> None:  # noqa: C901 (hot path, as add_field)
+    def add_gated(self, found: Scan) -> None:  # noqa: C901 (hot path, as add_field)
         """:meth:`add_field` with ``full=False`` for the title, summary and body at once: the same tally, less work.
 
         Most articles of a feed do not name both sides and are decided by a gate, so this is what nearly every
         article costs. It keeps only what such a verdict reports (side masses and terms, matched terms,
         entities, false friends, ignored matches) and skips what only a score reads (lead, title, actor and
-        firm masses, the summary's first sentence). ``classify(..., fast=False)`` takes :meth:`add_field`
-        instead; the unit tests check both give the same verdict on every labelled item.
+        firm masses, the summary's first sentence). It reads the matcher's spans over the joined fields
+        (:meth:`Matcher.spans <pipeline.detect.matcher.Matcher.spans>`) without splitting them into
+        per-field hits first. ``classify(..., fast=False)`` takes :meth:`add_field` instead; the unit tests
+        check both give the same verdict on every labelled item.
         """
+        texts, joined = found.texts, found.joined
+        if found.rejected:
+            ignored = self.ignored
+            offset = 0
+            for name, text in zip(_FIELDS, texts, strict=True):
+                end = offset + len(text)
+                for at, surface, reason in found.rejected:
+                    if offset <= at < end:
+                        ignored.append({"term": surface, "field": name, "reason": reason})
+                offset = end + SEPARATOR_LENGTH
+        spans = found.spans
+        if not spans:
+            return
         us, india = self.us, self.india
         matched, entities, false_friends = self.matched, self.entities, self.false_friends
         title_w, summary_w, lede_w, body_w = _SIDE_WEIGHTS
-        for field, (hits, rejected) in zip(_FIELDS, found, strict=True):
-            for surface, reason in rejected:
-                self.ignored.append({"term": surface, "field": field, "reason": reason})
-            if not hits:
-                continue
-            seen: dict[str, int] = {}
-            is_body = field == "body"
-            where = field
-            side_w = title_w if field == "title" else summary_w
-            slot = 0  # 0: head (title, summary), 1: lede, 2: rest of the body
-            for start, _stop, surface, terms in hits:
-                if is_body:
-                    if start >= LEDE_CHARS:
-                        where, side_w, slot = "body", body_w, 2
-                    else:
-                        where, side_w, slot = "lede", lede_w, 1
-                for term in terms:
-                    if term.listing:
-                        continue
-                    names = term.entities
-                    key = names[0] if names else surface
-                    count = seen.get(key, 0)
-                    if count >= MAX_OCCURRENCES:
-                        continue
-                    seen[key] = count + 1
-                    if term.topic_only:
-                        matched.setdefault(surface.lower(), surface)
-                        continue
-                    if term.us or term.india:
-                        mass = side_w if not count else REPEAT_WEIGHT * side_w
-                        actor = term.kind == STATE
-                        for side in (us, india) if term.us and term.india else (us,) if term.us else (india,):
-                            weight = term.us if side is us else term.india
-                            item = {"term": surface, "field": where, "weight": weight}
-                            if not actor:
-                                item["kind"] = term.kind
-                            weight *= mass
-                            if term.ambiguous:
-                                side.pending.append((item, weight, where, actor, names))
-                                continue
-                            side.evidence.append(item)
-                            if slot == 0:
-                                side.head += weight
-                            elif slot == 1:
-                                side.lede += weight
-                            else:
-                                side.body += weight
-                    if term.false_friend:
-                        false_friends.append({"term": surface, "field": where, "reason": term.false_friend})
-                    elif not term.ambiguous:
-                        matched.setdefault(surface.lower(), surface)
-                    if names and not term.ambiguous:
-                        for name in names:
-                            entities.setdefault(name, None)
-                    if term.leader:
-                        self.leader = True
+        # Spans are in text order and none crosses a separator: a field starts when a span starts past the
+        # current field's end. field 0 title, 1 summary, 2 body.
+        field, offset, end = 0, 0, len(texts[0])
+        where, side_w, slot = "title", title_w, 0  # slot 0: head (title, summary), 1: lede, 2: rest of the body
+        seen: dict[str, int] = {}
+        for start, stop, terms, _sides in spans:
+            if start >= end:
+                while start >= end:
+                    field += 1
+                    offset = end + SEPARATOR_LENGTH
+                    end = offset + len(texts[field])
+                seen = {}
+                if field == 1:
+                    where, side_w = "summary", summary_w
+            if field == 2:
+                if start - offset >= LEDE_CHARS:
+                    where, side_w, slot = "body", body_w, 2
+                else:
+                    where, side_w, slot = "lede", lede_w, 1
+            surface = joined[start:stop]
+            for term in terms:
+                if term.listing:
+                    continue
+                names = term.entities
+                key = names[0] if names else surface
+                count = seen.get(key, 0)
+                if count >= MAX_OCCURRENCES:
+                    continue
+                seen[key] = count + 1
+                if term.topic_only:
+                    matched.setdefault(surface.lower(), surface)
+                    continue
+                if term.us or term.india:
+                    mass = side_w if not count else REPEAT_WEIGHT * side_w
+                    actor = term.kind == STATE
+                    for side in (us, india) if term.us and term.india else (us,) if term.us else (india,):
+                        weight = term.us if side is us else term.india
+                        item = {"term": surface, "field": where, "weight": weight}
+                        if not actor:
+                            item["kind"] = term.kind
+                        weight *= mass
+                        if term.ambiguous:
+                            side.pending.append((item, weight, where, actor, names))
+                            continue
+                        side.evidence.append(item)
+                        if slot == 0:
+                            side.head += weight
+                        elif slot == 1:
+                            side.lede += weight
+                        else:
+                            side.body += weight
+                if term.false_friend:
+                    false_friends.append({"term": surface, "field": where, "reason": term.false_friend})
+                elif not term.ambiguous:
+                    matched.setdefault(surface.lower(), surface)
+                if names and not term.ambiguous:
+                    for name in names:
+                        entities.setdefault(name, None)
+                if term.leader:
+                    self.leader = True
 
     def _add_topics(self, topical: list[tuple[int, int, str, Term, float, str]], damped: set[int]) -> None:
         for index, (_start, _stop, surface, term, scale, where) in enumerate(topical):
