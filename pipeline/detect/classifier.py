@@ -151,50 +151,13 @@ def classify(
 def _gated(tally: Tally, rule: str, threshold: float, language: str | None) -> Classification:
     """The verdict of an article a gate decides: what :func:`classify`'s general steps give for it, built directly.
 
-    Not relevant, score 0, no contributions, no topics, no pattern entities: the evidence has the same keys
-    in the same order as :func:`_evidence`'s (the unit tests compare it with ``fast=False``'s).
+    Not relevant, score 0, no contributions, no topics, no pattern entities; the evidence is :func:`_evidence`'s
+    (the unit tests compare the whole verdict with ``fast=False``'s).
     """
-    kinds = ENTITY_KINDS
-    people: list[str] = []
-    organizations: list[str] = []
-    places: list[str] = []
-    names: list[str] = []
-    if tally.entities:
-        lists = {"person": people, "organization": organizations, "place": places}
-        for name in tally.entities:
-            own = lists.get(kinds.get(name, ""))
-            if own is not None:  # "other" (programmes, exercises, weapon systems) are not entities
-                names.append(name)
-                own.append(name)
-    topic_mass, third, offtopic = tally.topic_mass, tally.third_countries, tally.offtopic_mass
-    us, india = tally.us, tally.india
-    evidence: dict[str, Any] = {
-        "rule": rule,
-        "score": {
-            "relevance": 0.0,
-            "threshold": threshold,
-            "us_mass": r3(us.mass),
-            "india_mass": r3(india.mass),
-            "contributions": {},
-            "bias": 0.0,
-        },
-        "us_terms": us.evidence,
-        "india_terms": india.evidence,
-        "bilateral_cues": tally.cues,
-        "topic_scores": {name: r3(mass) for name, mass in topic_mass.items()} if topic_mass else {},
-        "topic_terms": tally.topic_terms,
-        "third_countries": {country: r3(mass) for country, mass in third.items()} if third else {},
-        "third_country_terms": tally.third_terms,
-        "offtopic_domains": {domain: r3(mass) for domain, mass in offtopic.items()} if offtopic else {},
-        "offtopic_terms": tally.offtopic_terms,
-        "false_friends": tally.false_friends,
-        "ignored": tally.ignored,
-        "entities": {"person": people, "organization": organizations, "place": places},
-        "language": language,
-        "detector_version": DETECTOR_VERSION,
-    }
-    if tally.partners:
-        evidence["partners_not_counted"] = sorted(tally.partners)
+    topic_mass = tally.topic_mass
+    topic_scores = {name: r3(mass) for name, mass in topic_mass.items()} if topic_mass else {}
+    names, by_kind = _entities(tally, [])
+    evidence = _evidence(tally, rule, {}, 0.0, threshold, 0.0, topic_scores, language, [], by_kind)
     return Classification(
         relevant=False,
         relevance_score=0.0,
