@@ -325,12 +325,20 @@ def split(found: Scan) -> list[tuple[list[Hit], list[Rejection]]]:
                 own = results[field][0]
             own.append((start - offset, stop - offset, joined[start:stop], terms))
     if rejected:
-        offset = 0
-        for text, (_, own_rejected) in zip(texts, results, strict=True):
-            end = offset + len(text)
-            own_rejected.extend((surface, reason) for at, surface, reason in rejected if offset <= at < end)
-            offset = end + SEPARATOR_LENGTH
+        for (_, own_rejected), field_rejected in zip(results, rejected_by_field(found), strict=True):
+            own_rejected.extend(field_rejected)
     return results
+
+
+def rejected_by_field(found: Scan) -> list[list[Rejection]]:
+    """The rejected matches of ``found`` (surface as written, reason), one list per text, in text order."""
+    by_field: list[list[Rejection]] = []
+    offset = 0
+    for text in found.texts:
+        end = offset + len(text)
+        by_field.append([(surface, reason) for at, surface, reason in found.rejected if offset <= at < end])
+        offset = end + SEPARATOR_LENGTH
+    return by_field
 
 
 def _overlapping(spans: list[Span]) -> bool:

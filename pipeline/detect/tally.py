@@ -27,7 +27,7 @@ import math
 import re
 from typing import Any, Final
 
-from pipeline.detect.matcher import SEPARATOR_LENGTH, Hit, Rejection, Scan
+from pipeline.detect.matcher import SEPARATOR_LENGTH, Hit, Rejection, Scan, rejected_by_field
 from pipeline.detect.terms import FIRM, STATE, Term
 
 # field → (side/country/off-topic weight, topic weight)
@@ -342,14 +342,8 @@ class Tally:
         """
         texts, joined = found.texts, found.joined
         if found.rejected:
-            ignored = self.ignored
-            offset = 0
-            for name, text in zip(_FIELDS, texts, strict=True):
-                end = offset + len(text)
-                for at, surface, reason in found.rejected:
-                    if offset <= at < end:
-                        ignored.append({"term": surface, "field": name, "reason": reason})
-                offset = end + SEPARATOR_LENGTH
+            for name, rejected in zip(_FIELDS, rejected_by_field(found), strict=True):
+                self.ignored.extend({"term": surface, "field": name, "reason": reason} for surface, reason in rejected)
         spans = found.spans
         if not spans:
             return
