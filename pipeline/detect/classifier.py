@@ -7,7 +7,9 @@ logistic score over named features), the rule that decided and the topics; :mod:
 adds names found by patterns to the gazetteers' canonical entities. An article that does not name
 both sides (nearly every article of a stream) takes a short path with the same result: the tally
 reads the matcher's spans directly (:meth:`.tally.Tally.add_gated`) and, a gate deciding it, its
-verdict is built without the scoring steps (:func:`_gated`). ``evidence`` carries every
+verdict is built without the scoring steps (:func:`_gated`). A relevant article with no topic whose
+headline has both sides as its subject (stage 2's ``joint_subject``) is on ``diplomacy``
+(``topic_fallback: joint_subject``). ``evidence`` carries every
 step: terms per side with their field and weight, cues, third countries, off-topic domains, each
 feature's value and contribution, topic masses and terms, false friends and ignored matches.
 """
@@ -96,7 +98,8 @@ def classify(
     fallback: str | None = None
     contributions: dict[str, float]
     if not use_stage2:
-        score, contributions = scoring.relevance(scoring.features(tally))
+        values = scoring.features(tally)
+        score, contributions = scoring.relevance(values)
         relevant = score >= STAGE1_THRESHOLD
         rule = scoring.rule(tally, relevant, contributions)
         bias, threshold = weights_bias(), STAGE1_THRESHOLD
@@ -119,6 +122,9 @@ def classify(
         topic_scores = {name: r3(mass) for name, mass in tally.topic_mass.items()} if tally.topic_mass else {}
     elif relevant:
         topics, topic_scores, fallback = scoring.topics(tally)
+        if not topics and "joint_subject" in values:
+            # Both sides the headline's subject, acting together, with no topic word: the conduct of the ties.
+            topics, fallback = ("diplomacy",), "joint_subject"
     else:
         topics = ()
         topic_scores = {name: r3(mass) for name, mass in tally.topic_mass.items()} if tally.topic_mass else {}

@@ -34,7 +34,8 @@ from itertools import pairwise
 from typing import Any, Final
 
 from pipeline.core.topics import TOPICS
-from pipeline.detect.tally import Tally
+from pipeline.detect.tally import Side, Tally
+from pipeline.detect.terms import PEOPLE
 
 MODEL_FILE: Final = "stage2.json"
 TOPIC_PROBABILITY: Final = 0.5
@@ -153,10 +154,29 @@ EXTRA_FEATURES: Final[dict[str, str]] = {
     "lead_actors": "share of the two sides named in the lead as state actors (government, leaders, institutions)",
     "third_with_pair": "third_share × lead_pair: a third country in a story whose lead has both sides as "
     "principals is more often what they deal over than the story's focus (offsets third_share)",
+    "joint_subject": "1 when the headline opens with the two sides side by side as its subject ('India, US sign', "
+    "'Modi and Trump speak'): both act, together, so a third country named is what they deal over",
+    "people_only": "exp(-topic mass) when a side is named only through its people (the diaspora, an Indian-origin "
+    "student, an American tourist): a story about individuals unless a policy (visas, deportations) is at issue",
     "firm_enforcement": "1 when a side is there only through its companies and the lead reports a regulator's "
     "enforcement (barred, fined, probe, ban): routine regulation, not a policy between the two",
 }
 LEAD_MIN: Final = 0.5
+# A headline's subject made of both sides (countries, capitals, leaders), after an optional rubric
+# ("Analysis|"), and not their possessive or a noun they qualify ("India, US ties": cues already say that).
+_US_SUBJECT: Final = r"(?:the )?(?:us|usa|america|united states|washington|trump|biden|अमेरिका)"
+_INDIA_SUBJECT: Final = r"(?:india|new delhi|delhi|modi|भारत)"
+_JOINT_SUBJECT: Final = re.compile(
+    r"^(?:[\w ]{1,20}[|:] ?)?(?:"
+    + _US_SUBJECT
+    + r"\s*(?:and|,|&|और)\s*"
+    + _INDIA_SUBJECT
+    + r"|"
+    + _INDIA_SUBJECT
+    + r"\s*(?:and|,|&|और)\s*"
+    + _US_SUBJECT
+    + r")(?!['’]s)\s+(?!ties\b|relations\b|trade\b|talks\b|deal\b)"
+)
 _TOGETHER: Final = re.compile(r"\b(?:joint(?:ly)?|together|bilateral|each other|one another|with (?:india|the us))\b")
 _ENFORCEMENT: Final = re.compile(
     r"\b(?:bar(?:s|red)?|fine[sd]?|penalt(?:y|ies)|probe[sd]?|raid(?:s|ed)?|ban(?:s|ned)?|order(?:s|ed)? (?:the )?"
@@ -310,9 +330,21 @@ def extra_features(tally: Tally, title: str, summary: str, firm_only: bool) -> d
     actors = (min(1.0, us.lead_actor / LEAD_MIN) + min(1.0, india.lead_actor / LEAD_MIN)) / 2.0
     if actors:
         out["lead_actors"] = actors
+    headline = title.lower()
+    if "u.s" in headline:
+        headline = _US_DOTS.sub("us", headline)
+    if _JOINT_SUBJECT.match(headline):
+        out["joint_subject"] = 1.0
+    if _people_only(us) or _people_only(india):
+        out["people_only"] = math.exp(-sum(tally.topic_mass.values()))
     if firm_only and _ENFORCEMENT.search(f"{title}\n{summary[:SUMMARY_CHARS]}".lower()):
         out["firm_enforcement"] = 1.0
     return out
+
+
+def _people_only(side: Side) -> bool:
+    """Whether every mention of the side names its people (kind ``people``), none its state, places or firms."""
+    return bool(side.evidence) and all(item.get("kind") == PEOPLE for item in side.evidence)
 
 
 def parallel(title: str, summary: str) -> float:

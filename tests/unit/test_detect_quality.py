@@ -91,22 +91,22 @@ def test_holdout_relevance_and_hard_negatives(holdout_report: EvalReport) -> Non
 
 
 def test_holdout_topics(holdout_report: EvalReport) -> None:
-    # Issue target 0.92; measured 0.899 (40 tp, 3 fp, 6 fn: not met).
-    assert holdout_report.topic_micro.f1 >= 0.85, format_report(holdout_report)
+    # Issue target 0.92; measured 0.923 (42 tp, 3 fp, 4 fn: met, by one item; 0.899 before the joint-subject
+    # feature and its diplomacy fallback, which were written from the real items, not this file).
+    assert holdout_report.topic_micro.f1 >= 0.88, format_report(holdout_report)
 
 
 def test_real_relevance_cross_validated(real_cv: tuple[list[GoldItem], list[Classification]]) -> None:
     items, verdicts = real_cv
     report = evaluate(items, verdicts=verdicts)
     r = report.relevance
-    # Issue target F1 >= 0.90 at precision >= 0.90. Each fold's threshold aims at precision 0.9 (chosen by
-    # its own inner cross-validation): measured precision 0.875, recall 0.913, F1 0.894 (21 tp, 3 fp, 2 fn;
-    # 0.913/0.913 before a lexicon change that moved one fold's threshold, not the item's score): not met.
-    # The per-fold thresholds make this figure move by about 0.1 between equivalent models (see the README),
-    # so the gate keeps that margin.
-    assert r.precision >= 0.80 and r.recall >= 0.65 and r.f1 >= 0.75, format_report(report)
+    # Issue target F1 >= 0.90 at precision >= 0.90. Each fold's threshold aims at precision 0.9 (the lowest
+    # cut from 0.5 up that its own inner cross-validation puts there): measured precision 0.913, recall
+    # 0.913, F1 0.913 (21 tp, 2 fp, 2 fn): met, by one item. 4 and 8 folds give the same; 10 folds 0.905 /
+    # 0.826 / 0.864 (see the README), so the gate keeps a margin of about two items.
+    assert r.precision >= 0.85 and r.recall >= 0.80 and r.f1 >= 0.85, format_report(report)
     sure_items, sure_verdicts = without_uncertain(items, verdicts)
-    assert evaluate(sure_items, verdicts=sure_verdicts).relevance.f1 >= 0.80  # measured 0.933
+    assert evaluate(sure_items, verdicts=sure_verdicts).relevance.f1 >= 0.90  # measured 1.000 (15, 0, 0)
 
 
 def test_real_topics_cross_validated(real_cv: tuple[list[GoldItem], list[Classification]]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.core.topics import TOPICS
 from pipeline.detect import classify, stage2
+from pipeline.detect.classifier import tally_of
 from pipeline.devtools import train
 from pipeline.devtools.evaluate import fold_of, load_gold
 
@@ -119,3 +120,46 @@ def test_third_country_in_a_lead_of_both_sides_is_a_feature() -> None:
     assert "third_with_pair" not in stage2.extra_features(tally_of(alone, summary), alone, summary, False)
     result = classify(title, summary)
     assert result.evidence["score"]["contributions"]["third_with_pair"] > 0  # offsets third_share
+
+
+def test_joint_subject_is_the_headline_opening_with_both_sides() -> None:
+    tally = tally_of("Analysis| India and the US must take bolder steps on China", "")
+    assert (
+        stage2.extra_features(tally, "Analysis| India and the US must take bolder steps on China", "", False)[
+            "joint_subject"
+        ]
+        == 1.0
+    )
+    for title in ("US, India sign pact on drones", "Modi, Trump speak on phone", "भारत और अमेरिका ने समझौता किया"):
+        assert "joint_subject" in stage2.extra_features(tally_of(title, ""), title, "", False), title
+    # A noun the pair qualifies, a possessive, or the pair later in the headline: not the subject.
+    for title in ("India, US ties hit a low", "India and US's new pact", "Tariffs strain India and US"):
+        assert "joint_subject" not in stage2.extra_features(tally_of(title, ""), title, "", False), title
+
+
+def test_joint_subject_without_topic_words_is_diplomacy() -> None:
+    result = classify("India and the US must take bolder steps", "Both have reasons to act together.")
+    assert result.relevant, result.evidence["score"]
+    assert result.topics == ("diplomacy",)
+    assert result.evidence["topic_fallback"] == "joint_subject"
+
+
+def test_people_only_side_weighs_against_unless_a_policy_is_there() -> None:
+    title, summary = "Why the Indian diaspora has not yet embraced Donald Trump", "Despite his overtures"
+    values = stage2.extra_features(tally_of(title, summary), title, summary, False)
+    assert 0.5 < values["people_only"] <= 1.0  # a side named only through its people, little topic mass
+    assert classify(title, summary).evidence["score"]["contributions"]["people_only"] < 0
+    # Migration policy towards those people (category 5) keeps the feature small, and the story relevant.
+    title, summary = "US revokes visas of hundreds of Indian students", "The State Department cited minor offences."
+    values = stage2.extra_features(tally_of(title, summary), title, summary, False)
+    assert values["people_only"] < 0.2
+    assert classify(title, summary).relevant
+    # A state actor of the side: not people only.
+    title = "India protests to US over student visas"
+    assert "people_only" not in stage2.extra_features(tally_of(title, ""), title, "", False)
+
+
+def test_default_threshold_is_never_below_even_odds() -> None:
+    assert min(train.PRECISION_GRID) == 0.5 == train.THRESHOLD
+    assert train._precision_threshold([0.35, 0.4, 0.45, 0.3], [True, True, True, True]) is None
+    assert train._precision_threshold([0.9, 0.8, 0.7, 0.55, 0.2], [True, True, True, False, False]) == 0.6
