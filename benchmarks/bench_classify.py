@@ -14,20 +14,26 @@ same title + summary + body, keeping the articles in which both sides appear. Ea
 best of ``--rounds`` timed rounds (each at least ``--min-seconds`` of CPU time), as articles per
 CPU-second — articles/s per core — so other load on the machine shows less. The target from
 DESIGN.md is >= 20,000 articles/s per core for ``classify``. Nothing is asserted: this prints.
+
+The first line says which implementation ran (:mod:`pipeline.detect.compiled`: the hot modules compiled
+by mypyc, or their Python sources); ``--pure-too`` measures the Python sources as well, in a child
+process with ``NEWSMON_PURE_PYTHON=1``, right after, on the same texts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.timing import best_rate
-from pipeline.detect import classify
+from pipeline.detect import classify, compiled
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = 20_000
@@ -136,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="every entry of the corpus's news-feeds ($NEWSMON_CORPUS) instead of --gold",
     )
+    parser.add_argument(
+        "--pure-too", action="store_true", help="then measure the Python sources too (NEWSMON_PURE_PYTHON=1)"
+    )
     args = parser.parse_args(argv)
     if args.stream:
         from pipeline.devtools.evaluate import corpus_dir
@@ -161,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     baseline = rates["regex baseline (one compiled pattern)"]
     print(
         f"{len(articles)} articles from {args.gold}; Python {platform.python_version()}, single process; "
-        f"best of {args.rounds} rounds, articles per CPU-second"
+        f"best of {args.rounds} rounds, articles per CPU-second; detector: {compiled.status()}"
     )
     for label, rate in rates.items():
         print(f"  {label:<40} {rate:>10,.0f} articles/s per core   {rate / baseline:5.2f}x baseline")
@@ -171,6 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     rate = rates["classify (language given)"]
     print(f"target >= {TARGET:,} articles/s per core: {'met' if rate >= TARGET else 'NOT met'} ({rate:,.0f})")
+    if args.pure_too:
+        child = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--pure-too"]
+        sys.stdout.flush()
+        env = {**os.environ, compiled.PURE_ENV: "1"}
+        return subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_classify", *child], env=env, check=False
+        ).returncode
     return 0
 
 

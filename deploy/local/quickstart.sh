@@ -25,7 +25,7 @@ source "$here/versions.env"
 
 if [[ "${NEWSMON_QUICKSTART_SETUP:-1}" != 0 ]]; then
     # Only what the demo needs (test.sh installs everything, incl. Flink and the deploy validators).
-    bash "$here/install.sh" apt prism opensearch python
+    bash "$here/install.sh" apt prism opensearch python detector
     bash "$here/stack.sh" up
     # shellcheck source=/dev/null
     source "$repo/.var/stack.env"

@@ -20,6 +20,7 @@ from typing import Any
 
 from pipeline.app.options import RunSettings
 from pipeline.core import config
+from pipeline.detect import compiled
 from pipeline.telemetry import metrics
 
 log = logging.getLogger("newsmon")
@@ -205,10 +206,11 @@ def _run_job(settings: RunSettings, signals: _Signals, status: Any, prism: Any =
         lanes=settings.sdk_workers,
     )
     log.info(
-        "streaming %d feed(s) on %s%s; Ctrl-C or SIGTERM stops",
+        "streaming %d feed(s) on %s%s; detector %s; Ctrl-C or SIGTERM stops",
         len(settings.feeds),
         settings.runner,
         f" in {settings.sdk_workers} SDK worker processes" if settings.sdk_workers > 1 else "",
+        compiled.status(),
     )
     result: Any = p.run()  # Beam's PipelineResult is partly untyped
     signals.install()  # Beam's Prism job server installs its own SIGINT handler while it starts

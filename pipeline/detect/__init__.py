@@ -20,7 +20,8 @@ How a verdict is made, module by module:
 - :mod:`.calibrate`    refits :mod:`.weights` on a labelled file (a development tool);
 - :mod:`.entities`     canonical entities by kind, and names found by patterns;
 - :mod:`.classifier`   :func:`classify`, which runs the above and assembles the evidence;
-- :mod:`.language`     script/stopword language guess.
+- :mod:`.language`     script/stopword language guess;
+- :mod:`.compiled`     whether the hot modules run compiled by mypyc or from their sources (checked first).
 
 The labelling spec the detector is measured against is ``tests/data/LABELS.md``; measure with
 ``pipeline.devtools.evaluate`` (``newsmon eval --gold FILE``).
@@ -28,8 +29,12 @@ The labelling spec the detector is measured against is ``tests/data/LABELS.md``;
 
 from __future__ import annotations
 
-from pipeline.detect.classifier import classify
-from pipeline.detect.language import detect_language
-from pipeline.detect.lexicon import DETECTOR_VERSION
+from pipeline.detect import compiled
+
+compiled.install()  # before any compiled module is imported: stale builds must not shadow their sources
+
+from pipeline.detect.classifier import classify  # noqa: E402
+from pipeline.detect.language import detect_language  # noqa: E402
+from pipeline.detect.lexicon import DETECTOR_VERSION  # noqa: E402
 
 __all__ = ["DETECTOR_VERSION", "classify", "detect_language"]

@@ -60,6 +60,7 @@ _ASCII_TO_SPACE: Final = bytes.maketrans(_ASCII_BOUNDARIES.encode("ascii"), b" "
 _SEPARATOR: Final = " \x00 "  # between the texts of one find_fields() call: no key contains it
 _DASHES: Final = ("\u2013", "\u2014", "\u2011")  # en dash, em dash, non-breaking hyphen
 _NUKTA: Final = "\u093c"
+_HYPHENS: Final = ("-", *_DASHES)  # a hyphen or dash right after "US" (a compound: "US-India")
 # Devanagari letters with a precomposed nukta (क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़). NFC does not compose them, so
 # real text carries both spellings, and many writers drop the nukta altogether.
 _NUKTA_LETTERS: Final = {chr(c): unicodedata.normalize("NFD", chr(c)) for c in range(0x958, 0x960)}
@@ -155,7 +156,7 @@ def _us_not_pronoun(text: str, start: int, stop: int) -> bool:
     after = text[stop : stop + 40].split("\x00", 1)[0]
     if not (before + after).isupper():
         return True  # there is lower-case text around it (or no cased text at all): "US" is the country
-    if after[:1] in ("-", *_DASHES) or before.endswith(("THE ", "INDIA, ", "INDIA AND ")):
+    if after[:1] in _HYPHENS or before.endswith(("THE ", "INDIA, ", "INDIA AND ")):
         return True
     if after.startswith((", INDIA", " AND INDIA")):
         return True
